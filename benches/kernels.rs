@@ -1,0 +1,316 @@
+//! Criterion benchmarks for the pure kernels in `ocp-summary-kernels`.
+//!
+//! Inputs are generated here with a fixed seed, sized like one Parquet page or one batch of
+//! label strings, so numbers track the per-element cost the pipeline pays. Run with
+//! `cargo bench --bench kernels`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets};
+use ocp_summary_kernels::like::LikePattern;
+use ocp_summary_kernels::merge::merge3;
+use ocp_summary_kernels::rle;
+
+/// Small deterministic generator (xorshift64*), so runs compare like for like.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A hybrid stream of `n` values: one bit-packed run per 512 values, or (RLE-heavy) runs of
+/// 1–64 repeats with a short bit-packed run between them.
+fn hybrid_stream(width: u8, n: usize, rle_heavy: bool, rng: &mut Rng) -> Vec<u8> {
+    let w = usize::from(width);
+    let max = if width == 32 {
+        u64::from(u32::MAX)
+    } else {
+        (1u64 << width) - 1
+    };
+    let mut out = Vec::new();
+    let mut done = 0;
+    while done < n {
+        if rle_heavy && rng.below(4) != 0 {
+            let count = 1 + rng.below(64) as usize;
+            put_uleb(&mut out, (count as u64) << 1);
+            out.extend_from_slice(&(rng.below(max + 1) as u32).to_le_bytes()[..w.div_ceil(8)]);
+            done += count;
+        } else {
+            let groups = if rle_heavy { 1 } else { 64 };
+            put_uleb(&mut out, ((groups as u64) << 1) | 1);
+            let mut bits = vec![0u8; groups * w];
+            for i in 0..groups * 8 {
+                let v = rng.below(max + 1);
+                for b in 0..w {
+                    if (v >> b) & 1 == 1 {
+                        let bit = i * w + b;
+                        bits[bit / 8] |= 1 << (bit % 8);
+                    }
+                }
+            }
+            out.extend_from_slice(&bits);
+            done += groups * 8;
+        }
+    }
+    out
+}
+
+fn bench_rle(c: &mut Criterion) {
+    const N: usize = 64 * 1024;
+    let mut rng = Rng(0x5eed);
+    let mut group = c.benchmark_group("rle_decode");
+    for width in [1u8, 8, 17] {
+        for rle_heavy in [false, true] {
+            let data = hybrid_stream(width, N, rle_heavy, &mut rng);
+            let name = if rle_heavy { "rle_heavy" } else { "bit_packed" };
+            group.throughput(Throughput::Elements(N as u64));
+            let mut out = Vec::with_capacity(N);
+            group.bench_with_input(BenchmarkId::new(name, width), &data, |b, data| {
+                b.iter(|| {
+                    out.clear();
+                    rle::decode_hybrid(black_box(data), width, N, &mut out).unwrap();
+                    black_box(out.len())
+                });
+            });
+        }
+    }
+    let ids: Vec<u32> = (0..N as u32).map(|i| i % 1000).collect();
+    group.throughput(Throughput::Elements(N as u64));
+    group.bench_function("check_dict_bounds", |b| {
+        b.iter(|| rle::check_dict_bounds(black_box(&ids), 1000).unwrap());
+    });
+    group.finish();
+}
+
+fn bench_intern(c: &mut Criterion) {
+    const N: usize = 100_000;
+    let mut rng = Rng(42);
+    // Hit-heavy: 200 distinct namespace-like strings; miss-heavy: nearly all distinct.
+    let hits: Vec<String> = (0..N)
+        .map(|_| format!("namespace-{}", rng.below(200)))
+        .collect();
+    let misses: Vec<String> = (0..N)
+        .map(|i| format!("pod-{i}-{:x}", rng.next()))
+        .collect();
+    let bytes = |v: &[String]| v.iter().map(String::len).sum::<usize>() as u64;
+    let mut group = c.benchmark_group("intern");
+    for (name, strings) in [("hit_heavy", &hits), ("miss_heavy", &misses)] {
+        group.throughput(Throughput::Elements(N as u64));
+        group.bench_function(BenchmarkId::new("elements", name), |b| {
+            b.iter(|| {
+                let mut interner = Interner::new();
+                for s in strings {
+                    black_box(interner.intern(s.as_bytes()));
+                }
+                interner.len()
+            });
+        });
+        group.throughput(Throughput::Bytes(bytes(strings)));
+        group.bench_function(BenchmarkId::new("bytes", name), |b| {
+            b.iter(|| {
+                let mut interner = Interner::new();
+                for s in strings {
+                    black_box(interner.intern(s.as_bytes()));
+                }
+                interner.len()
+            });
+        });
+    }
+    group.finish();
+}
+
+const KEYS: [&str; 20] = [
+    "app",
+    "tier",
+    "environment",
+    "team",
+    "cost-center",
+    "version",
+    "component",
+    "owner",
+    "release",
+    "region",
+    "zone",
+    "instance-type",
+    "managed-by",
+    "part-of",
+    "name",
+    "project",
+    "customer",
+    "service",
+    "stage",
+    "openshift.io/cluster-monitoring",
+];
+
+/// `n` label objects with 10–20 keys, written like Python's `json.dumps`.
+fn label_docs(n: usize, rng: &mut Rng) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            let keys = 10 + rng.below(11) as usize;
+            let body: Vec<String> = KEYS[..keys]
+                .iter()
+                .map(|k| format!("\"{k}\": \"value-{}\"", rng.below(50)))
+                .collect();
+            format!("{{{}}}", body.join(", "))
+        })
+        .collect()
+}
+
+fn bench_labels(c: &mut Criterion) {
+    const N: usize = 2_000;
+    let mut rng = Rng(7);
+    let docs = label_docs(N, &mut rng);
+    let total_bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
+    let mut group = c.benchmark_group("labels");
+    for enabled_count in [5usize, 10] {
+        let enabled = EnabledKeys::new(KEYS.iter().step_by(2).take(enabled_count));
+        let mut parser = LabelParser::new();
+        let mut values = Interner::new();
+        let mut out = Vec::new();
+        group.throughput(Throughput::Elements(N as u64));
+        group.bench_function(BenchmarkId::new("parse_filtered", enabled_count), |b| {
+            b.iter(|| {
+                for doc in &docs {
+                    parser
+                        .parse_filtered(doc.as_bytes(), &enabled, &mut values, &mut out)
+                        .unwrap();
+                    black_box(out.len());
+                }
+            });
+        });
+        group.throughput(Throughput::Bytes(total_bytes));
+        group.bench_function(
+            BenchmarkId::new("parse_filtered_bytes", enabled_count),
+            |b| {
+                b.iter(|| {
+                    for doc in &docs {
+                        parser
+                            .parse_filtered(doc.as_bytes(), &enabled, &mut values, &mut out)
+                            .unwrap();
+                        black_box(out.len());
+                    }
+                });
+            },
+        );
+    }
+
+    // Enabled-key filtering alone: the key lookups the parser does for each pair.
+    let enabled = EnabledKeys::new(KEYS.iter().step_by(3));
+    let probes: Vec<&str> = (0..N * 10).map(|_| KEYS[rng.below(20) as usize]).collect();
+    group.throughput(Throughput::Elements(probes.len() as u64));
+    group.bench_function("enabled_key_lookup", |b| {
+        b.iter(|| {
+            probes
+                .iter()
+                .filter(|k| enabled.lookup(black_box(k.as_bytes())).is_some())
+                .count()
+        });
+    });
+
+    // Set interning of parsed label arrays.
+    let enabled = EnabledKeys::new(KEYS.iter().take(8));
+    let mut parser = LabelParser::new();
+    let mut values = Interner::new();
+    let mut out = Vec::new();
+    let parsed: Vec<Vec<Label>> = docs
+        .iter()
+        .map(|d| {
+            parser
+                .parse_filtered(d.as_bytes(), &enabled, &mut values, &mut out)
+                .unwrap();
+            out.clone()
+        })
+        .collect();
+    group.throughput(Throughput::Elements(N as u64));
+    group.bench_function("label_sets_intern", |b| {
+        b.iter(|| {
+            let mut sets = LabelSets::new();
+            for labels in &parsed {
+                black_box(sets.intern(labels));
+            }
+            sets.len()
+        });
+    });
+    group.finish();
+
+    // merge3 over node / namespace / pod label arrays of those shapes.
+    let mut group = c.benchmark_group("merge");
+    let triples: Vec<(&[Label], &[Label], &[Label])> = (0..N)
+        .map(|i| {
+            let p = |j: usize| parsed[(i * 7 + j) % N].as_slice();
+            (p(0), p(1), p(2))
+        })
+        .collect();
+    let (mut scratch, mut merged) = (Vec::new(), Vec::new());
+    group.throughput(Throughput::Elements(N as u64));
+    group.bench_function("merge3", |b| {
+        b.iter(|| {
+            for &(node, ns, pod) in &triples {
+                merge3(node, ns, pod, &mut scratch, &mut merged);
+                black_box(merged.len());
+            }
+        });
+    });
+    group.finish();
+}
+
+fn bench_like(c: &mut Criterion) {
+    const N: usize = 10_000;
+    let mut rng = Rng(99);
+    let prefixes = ["openshift-", "kube-", "app-", "team-a-", "monitoring"];
+    let names: Vec<String> = (0..N)
+        .map(|_| {
+            format!(
+                "{}{}-{:x}",
+                prefixes[rng.below(5) as usize],
+                ["system", "apps", "logging", "db"][rng.below(4) as usize],
+                rng.below(1 << 20)
+            )
+        })
+        .collect();
+    let mut group = c.benchmark_group("like");
+    group.throughput(Throughput::Elements(N as u64));
+    for pattern in [
+        "openshift-%",
+        "%-logging-%",
+        "kube-system",
+        "%a_p%-%s",
+        "team-_-%db%",
+    ] {
+        let compiled = LikePattern::new(pattern);
+        group.bench_with_input(BenchmarkId::from_parameter(pattern), &names, |b, names| {
+            b.iter(|| {
+                names
+                    .iter()
+                    .filter(|s| compiled.matches(s.as_bytes()))
+                    .count()
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_rle, bench_intern, bench_labels, bench_like);
+criterion_main!(benches);

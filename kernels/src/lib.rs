@@ -1,0 +1,22 @@
+//! Pure kernels for ocp-summary.
+//!
+//! Every kernel takes slices in and writes into buffers the caller owns. None of them do I/O, spawn
+//! threads, log, or allocate per row: the pipeline in the `ocp-summary` crate calls them once per page,
+//! per dictionary or per distinct label string. See `README.md` for the contract.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`rle`] | Parquet RLE / bit-packed hybrid → dictionary ids and levels |
+//! | [`intern`] | byte string → dense `u32` id, each string stored once |
+//! | [`labels`] | Koku label JSON → sorted `(KeyId, ValueId)` pairs filtered by enabled keys |
+//! | [`merge`] | merge sorted pair arrays, the later map wins (node < namespace < pod) |
+//! | [`like`] | SQL `LIKE` with `%` and `_`, case-sensitive, no escape |
+
+pub mod error;
+pub mod intern;
+pub mod labels;
+pub mod like;
+pub mod merge;
+pub mod rle;
+
+pub use error::KernelError;

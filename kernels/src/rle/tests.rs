@@ -1,0 +1,299 @@
+//! Edge-case table and property tests: the fast decoder against [`super::naive`] and against an
+//! encoder written here.
+
+use super::*;
+use proptest::prelude::*;
+
+/// One run for the test encoder.
+#[derive(Debug, Clone)]
+enum Run {
+    Rle(u32, usize),
+    /// Values of a bit-packed run; padded with zeros to a multiple of 8 when encoded.
+    Packed(Vec<u32>),
+}
+
+fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn encode(runs: &[Run], width: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for run in runs {
+        match run {
+            Run::Rle(value, count) => {
+                put_uleb(&mut out, (*count as u64) << 1);
+                out.extend_from_slice(&value.to_le_bytes()[..width.div_ceil(8)]);
+            }
+            Run::Packed(values) => {
+                let groups = values.len().div_ceil(8);
+                put_uleb(&mut out, ((groups as u64) << 1) | 1);
+                let mut bytes = vec![0u8; groups * width];
+                for (i, &v) in values.iter().enumerate() {
+                    for b in 0..width {
+                        if (v >> b) & 1 == 1 {
+                            let bit = i * width + b;
+                            bytes[bit / 8] |= 1 << (bit % 8);
+                        }
+                    }
+                }
+                out.extend_from_slice(&bytes);
+            }
+        }
+    }
+    out
+}
+
+fn logical(runs: &[Run]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for run in runs {
+        match run {
+            Run::Rle(v, n) => out.extend(std::iter::repeat_n(*v, *n)),
+            Run::Packed(values) => out.extend_from_slice(values),
+        }
+    }
+    out
+}
+
+fn decode(data: &[u8], width: u8, n: usize) -> Result<(Vec<u32>, usize), KernelError> {
+    let mut out = Vec::new();
+    decode_hybrid(data, width, n, &mut out).map(|used| (out, used))
+}
+
+fn decode_naive(data: &[u8], width: u8, n: usize) -> Result<(Vec<u32>, usize), KernelError> {
+    let mut out = Vec::new();
+    naive::decode_hybrid(data, width, n, &mut out).map(|used| (out, used))
+}
+
+#[test]
+fn edge_cases() {
+    type Case = (
+        &'static str,
+        Vec<u8>,
+        u8,
+        usize,
+        Result<(Vec<u32>, usize), ()>,
+    );
+    let cases: Vec<Case> = vec![
+        ("width 0, no data", vec![], 0, 3, Ok((vec![0, 0, 0], 0))),
+        ("width 0, rle header", vec![6], 0, 3, Ok((vec![0, 0, 0], 1))),
+        ("width 0, short rle", vec![2], 0, 3, Ok((vec![0, 0, 0], 1))),
+        ("zero values, no data", vec![], 5, 0, Ok((vec![], 0))),
+        ("rle width 1", vec![8, 1], 1, 4, Ok((vec![1; 4], 2))),
+        (
+            "rle width 9 two bytes",
+            vec![4, 0x01, 0x01],
+            9,
+            2,
+            Ok((vec![257, 257], 3)),
+        ),
+        (
+            "rle width 32",
+            vec![2, 1, 2, 3, 4],
+            32,
+            1,
+            Ok((vec![0x0403_0201], 5)),
+        ),
+        (
+            "rle longer than needed",
+            vec![200, 1, 7],
+            3,
+            2,
+            Ok((vec![7, 7], 3)),
+        ),
+        // 0..8 packed at width 3: the parquet-format example bytes.
+        (
+            "packed width 3",
+            vec![3, 0b1000_1000, 0b1100_0110, 0b1111_1010],
+            3,
+            8,
+            Ok(((0..8).collect(), 4)),
+        ),
+        (
+            "packed padding skipped",
+            vec![3, 0b1000_1000, 0b1100_0110, 0b1111_1010],
+            3,
+            5,
+            Ok(((0..5).collect(), 4)),
+        ),
+        (
+            "truncated last group, needed values present",
+            vec![3, 0b1000_1000],
+            3,
+            2,
+            Ok((vec![0, 1], 2)),
+        ),
+        (
+            "truncated group, values missing",
+            vec![3, 0b1000_1000],
+            3,
+            3,
+            Err(()),
+        ),
+        ("empty data, width 1", vec![], 1, 1, Err(())),
+        ("rle value missing", vec![2], 8, 1, Err(())),
+        ("rle value short", vec![2, 1], 16, 1, Err(())),
+        ("header cut", vec![0x80], 1, 1, Err(())),
+        (
+            "header too long",
+            vec![0x80, 0x80, 0x80, 0x80, 0x80, 0],
+            1,
+            1,
+            Err(()),
+        ),
+        (
+            "header over u32",
+            vec![0xff, 0xff, 0xff, 0xff, 0x7f],
+            1,
+            1,
+            Err(()),
+        ),
+        ("runs run out", vec![4, 1], 1, 3, Err(())),
+        ("width 33", vec![2, 0, 0, 0, 0, 0], 33, 1, Err(())),
+        (
+            "packed width 32",
+            vec![
+                3, 1, 0, 0, 0, 2, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0, 0, 0, 0, 0, 0,
+            ],
+            32,
+            3,
+            Ok((vec![1, 2, u32::MAX], 33)),
+        ),
+    ];
+    for (name, data, width, n, want) in cases {
+        let got = decode(&data, width, n).map_err(|_| ());
+        assert_eq!(got, want, "{name}");
+        let naive = decode_naive(&data, width, n).map_err(|_| ());
+        assert_eq!(naive, want, "{name} (naive)");
+    }
+}
+
+#[test]
+fn appends_to_existing_output() {
+    let mut out = vec![9];
+    decode_hybrid(&[4, 5], 3, 2, &mut out).unwrap();
+    assert_eq!(out, [9, 5, 5]);
+}
+
+#[test]
+fn dict_ids_and_levels() {
+    let mut out = Vec::new();
+    decode_dict_ids(&[], 0, &mut out).unwrap();
+    assert!(decode_dict_ids(&[], 1, &mut out).is_err());
+    decode_dict_ids(&[3, 3, 0b1000_1000, 0b1100_0110, 0b1111_1010], 8, &mut out).unwrap();
+    assert_eq!(out, (0..8).collect::<Vec<_>>());
+    assert_eq!(
+        decode_dict_ids(&[40, 2, 0], 1, &mut out),
+        Err(KernelError::BitWidthTooLarge(40))
+    );
+
+    let mut levels = Vec::new();
+    let page = [2, 0, 0, 0, 6, 1, 0xAA];
+    assert_eq!(decode_levels_v1(&page, 1, 3, &mut levels), Ok(6));
+    assert_eq!(levels, [1, 1, 1]);
+    assert!(decode_levels_v1(&[3, 0, 0, 0, 6, 1], 1, 3, &mut levels).is_err());
+    assert!(decode_levels_v1(&[1, 0], 1, 1, &mut levels).is_err());
+}
+
+#[test]
+fn dict_bounds() {
+    assert_eq!(check_dict_bounds(&[], 0), Ok(()));
+    assert_eq!(check_dict_bounds(&[0, 1, 2], 3), Ok(()));
+    let mut ids = vec![0u32; 1000];
+    ids[700] = 5;
+    ids[900] = 9;
+    assert_eq!(
+        check_dict_bounds(&ids, 5),
+        Err(KernelError::DictIndexOutOfRange { index: 5, len: 5 })
+    );
+    assert_eq!(
+        check_dict_bounds(&[0], 0),
+        Err(KernelError::DictIndexOutOfRange { index: 0, len: 0 })
+    );
+    assert_eq!(check_dict_bounds(&[u32::MAX], 1 << 33), Ok(()));
+}
+
+fn runs_strategy() -> impl Strategy<Value = (u8, Vec<Run>)> {
+    (0u8..=32).prop_flat_map(|width| {
+        let max = if width == 32 {
+            u32::MAX
+        } else {
+            (1u32 << width) - 1
+        };
+        let run = prop_oneof![
+            (0..=max, 0usize..40).prop_map(|(v, n)| Run::Rle(v, n)),
+            (0usize..5).prop_flat_map(move |groups| {
+                proptest::collection::vec(0..=max, groups * 8).prop_map(Run::Packed)
+            }),
+        ];
+        // A trailing packed run whose length need not be a multiple of 8.
+        let last = proptest::option::of(proptest::collection::vec(0..=max, 0..30));
+        (Just(width), proptest::collection::vec(run, 0..8), last).prop_map(|(w, mut runs, last)| {
+            if let Some(values) = last {
+                runs.push(Run::Packed(values));
+            }
+            (w, runs)
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn decodes_encoded_streams((width, runs) in runs_strategy(), cut in 0usize..10) {
+        let data = encode(&runs, usize::from(width));
+        let values = logical(&runs);
+        let n = values.len().saturating_sub(cut);
+        let fast = decode(&data, width, n);
+        prop_assert_eq!(fast.as_ref().map(|r| &r.0), Ok(&values[..n].to_vec()));
+        prop_assert_eq!(&fast, &decode_naive(&data, width, n));
+        // Decoding stops at the last run it needs: exactly those bytes are consumed.
+        let used = fast.unwrap().1;
+        prop_assert!(used <= data.len());
+        prop_assert_eq!(decode(&data[..used], width, n).map(|r| r.0), Ok(values[..n].to_vec()));
+        if runs.iter().all(|r| !matches!(r, Run::Rle(_, 0) | Run::Packed(_)) || matches!(r, Run::Packed(v) if !v.is_empty())) && cut == 0 && width > 0 {
+            prop_assert_eq!(used, data.len());
+        }
+    }
+
+    #[test]
+    fn truncated_streams_match_naive((width, runs) in runs_strategy(), keep in 0usize..200) {
+        let data = encode(&runs, usize::from(width));
+        let data = &data[..keep.min(data.len())];
+        let n = logical(&runs).len();
+        prop_assert_eq!(decode(data, width, n).is_ok(), decode_naive(data, width, n).is_ok());
+        if let (Ok(a), Ok(b)) = (decode(data, width, n), decode_naive(data, width, n)) {
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_match_naive(data in proptest::collection::vec(any::<u8>(), 0..100),
+                                   width in 0u8..=34, n in 0usize..300) {
+        let fast = decode(&data, width, n);
+        let slow = decode_naive(&data, width, n);
+        prop_assert_eq!(fast.is_ok(), slow.is_ok());
+        if let (Ok(a), Ok(b)) = (fast, slow) {
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn bounds_check_matches_naive(ids in proptest::collection::vec(0u32..600, 0..2000), len in 0usize..700) {
+        let want = ids.iter().copied().find(|&id| id as usize >= len);
+        let got = check_dict_bounds(&ids, len);
+        match want {
+            None => prop_assert_eq!(got, Ok(())),
+            Some(index) => prop_assert_eq!(got, Err(KernelError::DictIndexOutOfRange { index, len })),
+        }
+    }
+}

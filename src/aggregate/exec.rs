@@ -1,0 +1,237 @@
+//! The worker pool: row-group tasks in, partial tables out, merged in task order.
+//!
+//! Workers (crossbeam channels, scoped threads) each own their decode buffers and hash tables, so
+//! the hot path takes no lock except the per-dictionary-page interning. The coordinator thread
+//! merges partials strictly by task sequence number, which keeps floating-point sums identical for
+//! any thread count. The results channel is bounded, so at most a few partials wait in memory.
+
+use super::capacity::{CapacityPartial, CapacityTable, CapacityWorker};
+use super::labels::{LabelPartial, LabelTable, LabelWorker};
+use super::pod::{PodPartial, PodTable, PodWorker};
+use crate::catalog::Catalog;
+use crate::decode::rowgroup::{read_row_group, ColumnPlan, ReadError, RowGroupData};
+use crate::decode::strings::StringMode;
+use crate::decode::DecodeStats;
+use crate::error::RunError;
+use crate::plan::inputs::{TableInput, Task};
+use crate::source::ObjectStore;
+use crossbeam_channel::{bounded, unbounded};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a table feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Capacity,
+    Pods,
+    NodeLabels,
+    NamespaceLabels,
+}
+
+impl Role {
+    fn label_columns(self) -> &'static [usize] {
+        match self {
+            Role::Capacity => &[],
+            Role::Pods => super::pod::LABEL_COLUMNS,
+            Role::NodeLabels | Role::NamespaceLabels => super::labels::LABEL_COLUMNS,
+        }
+    }
+}
+
+/// A table to read and the role its rows play.
+pub struct RoleInput {
+    pub role: Role,
+    pub input: TableInput,
+}
+
+/// Rows and bytes read from one table.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TableStats {
+    pub row_groups: u64,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// Everything the row builders need.
+#[derive(Default)]
+pub struct Aggregates {
+    pub capacity: CapacityTable,
+    pub pods: PodTable,
+    pub node_labels: LabelTable,
+    pub namespace_labels: LabelTable,
+    pub table_stats: Vec<TableStats>,
+    pub decode: DecodeStats,
+}
+
+enum Partial {
+    Capacity(CapacityPartial),
+    Pods(PodPartial),
+    NodeLabels(LabelPartial),
+    NamespaceLabels(LabelPartial),
+}
+
+struct Done {
+    seq: usize,
+    table: usize,
+    rows: u64,
+    bytes: u64,
+    partial: Result<Partial, RunError>,
+    decode: DecodeStats,
+}
+
+#[derive(Default)]
+struct Worker {
+    data: RowGroupData,
+    capacity: CapacityWorker,
+    pods: PodWorker,
+    labels: LabelWorker,
+}
+
+/// Runs every task and merges the partials; stops at the first error.
+pub fn execute(
+    store: &dyn ObjectStore,
+    inputs: &[RoleInput],
+    tasks: Vec<Task>,
+    catalog: &Catalog,
+    ms: &Range<i64>,
+    threads: usize,
+    progress: &indicatif::ProgressBar,
+) -> Result<Aggregates, RunError> {
+    let (task_tx, task_rx) = unbounded::<Task>();
+    let (done_tx, done_rx) = bounded::<Done>(threads * 2);
+    let stop = AtomicBool::new(false);
+    for t in tasks {
+        task_tx.send(t).expect("receiver alive");
+    }
+    drop(task_tx);
+    let mut agg = Aggregates {
+        table_stats: vec![TableStats::default(); inputs.len()],
+        ..Default::default()
+    };
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (task_rx, done_tx, stop) = (task_rx.clone(), done_tx.clone(), &stop);
+            s.spawn(move || {
+                let mut w = Worker::default();
+                for task in task_rx {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let done = w.run(store, inputs, task, catalog, ms);
+                    if done_tx.send(done).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending = BTreeMap::new();
+        let mut next = 0usize;
+        let mut first_error = None;
+        for done in done_rx {
+            progress.inc(1);
+            let stats = &mut agg.table_stats[done.table];
+            stats.row_groups += 1;
+            stats.rows += done.rows;
+            stats.bytes += done.bytes;
+            agg.decode.add(&done.decode);
+            match done.partial {
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    first_error.get_or_insert(e);
+                }
+                Ok(p) => {
+                    pending.insert(done.seq, p);
+                    while let Some(p) = pending.remove(&next) {
+                        agg.merge(p, catalog);
+                        next += 1;
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    })?;
+    Ok(agg)
+}
+
+impl Aggregates {
+    fn merge(&mut self, partial: Partial, catalog: &Catalog) {
+        match partial {
+            Partial::Capacity(p) => self.capacity.merge(p),
+            Partial::Pods(p) => self.pods.merge(p, catalog),
+            Partial::NodeLabels(p) => self.node_labels.merge(p),
+            Partial::NamespaceLabels(p) => self.namespace_labels.merge(p),
+        }
+    }
+}
+
+impl Worker {
+    fn run(
+        &mut self,
+        store: &dyn ObjectStore,
+        inputs: &[RoleInput],
+        task: Task,
+        catalog: &Catalog,
+        ms: &Range<i64>,
+    ) -> Done {
+        let RoleInput { role, input } = &inputs[task.table];
+        let file = &input.files[task.file];
+        let plans: Vec<ColumnPlan> = file
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, resolved)| ColumnPlan {
+                resolved: *resolved,
+                string_mode: if role.label_columns().contains(&i) {
+                    StringMode::Labels
+                } else {
+                    StringMode::Interned
+                },
+            })
+            .collect();
+        let mut decode = DecodeStats::default();
+        let meta = file.metadata.row_group(task.row_group);
+        let read = read_row_group(
+            store,
+            &file.object.key,
+            file.object.size,
+            meta,
+            &plans,
+            catalog,
+            &mut self.data,
+            &mut decode,
+        );
+        let (bytes, partial) = match read {
+            Err(e) => (0, Err(locate(e, &file.location, task.row_group))),
+            Ok(bytes) => (bytes, Ok(self.aggregate(*role, ms, catalog))),
+        };
+        Done {
+            seq: task.seq,
+            table: task.table,
+            rows: meta.num_rows().max(0) as u64,
+            bytes,
+            partial,
+            decode,
+        }
+    }
+
+    fn aggregate(&mut self, role: Role, ms: &Range<i64>, catalog: &Catalog) -> Partial {
+        match role {
+            Role::Capacity => Partial::Capacity(self.capacity.run(&self.data, ms)),
+            Role::Pods => Partial::Pods(self.pods.run(&self.data, ms, catalog)),
+            Role::NodeLabels => Partial::NodeLabels(self.labels.run(&self.data, ms)),
+            Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(&self.data, ms)),
+        }
+    }
+}
+
+fn locate(e: ReadError, location: &str, row_group: usize) -> RunError {
+    match e {
+        ReadError::Source(s) => RunError::Source(format!("{s} (row group {row_group})")),
+        other => RunError::BadInput(format!("{location}: row group {row_group}: {other}")),
+    }
+}

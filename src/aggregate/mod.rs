@@ -1,0 +1,35 @@
+//! Partial aggregation per row group, and the merge into run-wide tables.
+//!
+//! Each worker turns one row group into a small partial table ([`Partial`]) with its own reusable
+//! hashbrown maps; the coordinator folds partials into the final tables in task order, so sums
+//! come out the same whatever the thread count. One module per input table:
+//!
+//! | module | input table | result |
+//! |---|---|---|
+//! | [`capacity`] | hourly pod usage | node and cluster capacity per day (spec §5) |
+//! | [`pod`] | daily pod usage | sums per (day, namespace, node, filtered pod labels) (spec §6) |
+//! | [`labels`] | daily node / namespace labels | distinct filtered label sets per day (spec §4) |
+
+pub mod capacity;
+pub mod exec;
+pub mod labels;
+pub mod pod;
+
+/// Nullable max, as SQL `max` ignoring NULLs.
+#[inline]
+pub fn max_opt(acc: &mut Option<f64>, v: Option<f64>) {
+    if let Some(v) = v {
+        *acc = Some(match *acc {
+            Some(a) if a >= v => a,
+            _ => v,
+        });
+    }
+}
+
+/// Nullable sum, as SQL `sum` ignoring NULLs (NULL when every input is NULL).
+#[inline]
+pub fn add_opt(acc: &mut Option<f64>, v: Option<f64>) {
+    if let Some(v) = v {
+        *acc = Some(acc.unwrap_or(0.0) + v);
+    }
+}

@@ -1,0 +1,148 @@
+//! The run's shared string and label-set tables.
+//!
+//! Every string the pipeline keeps (namespace, node, resource id, label text) is interned once into
+//! a dense `u32`; every distinct label string is parsed once into a filtered, sorted label set and
+//! interned again as a set id. Workers take the locks once per dictionary page, not per row, so two
+//! mutexes are cheap here and keep ids global without a merge step.
+
+use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets, ParsedLabels};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The id standing for a NULL string.
+pub const NULL_ID: u32 = u32::MAX;
+/// The id of the empty string, interned first so every worker knows it up front (E1: node `''`).
+pub const EMPTY_ID: u32 = 0;
+/// The set id standing for a NULL label map (NULL text or JSON `null`; spec E5).
+pub const NULL_SET: u32 = u32::MAX;
+
+/// A label string that is not a JSON object of strings.
+#[derive(Debug)]
+pub struct BadLabels {
+    pub preview: String,
+    pub reason: String,
+}
+
+pub struct Catalog {
+    strings: Mutex<Interner>,
+    labels: Mutex<LabelTable>,
+    enabled: EnabledKeys,
+}
+
+/// Label sets after the run, for building output rows.
+pub struct LabelTable {
+    parser: LabelParser,
+    pub values: Interner,
+    pub sets: LabelSets,
+    by_string: HashMap<u32, u32>,
+    scratch: Vec<Label>,
+}
+
+impl Catalog {
+    pub fn new(enabled: EnabledKeys) -> Self {
+        let mut strings = Interner::new();
+        let empty = strings.intern(b"");
+        debug_assert_eq!(empty, EMPTY_ID);
+        Catalog {
+            strings: Mutex::new(strings),
+            labels: Mutex::new(LabelTable {
+                parser: LabelParser::default(),
+                values: Interner::new(),
+                sets: LabelSets::new(),
+                by_string: HashMap::new(),
+                scratch: Vec::new(),
+            }),
+            enabled,
+        }
+    }
+
+    pub fn enabled(&self) -> &EnabledKeys {
+        &self.enabled
+    }
+
+    /// Interns each string yielded by `each` (called with a sink), appending global ids to `out`.
+    pub fn intern_many<E>(
+        &self,
+        out: &mut Vec<u32>,
+        each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut strings = self.strings.lock().expect("string table poisoned");
+        each(&mut |s| out.push(strings.intern(s)))
+    }
+
+    /// Replaces each global string id in `ids` by its label set id, parsing strings seen first here.
+    pub fn resolve_labels(&self, ids: &mut [u32]) -> Result<(), BadLabels> {
+        let strings = self.strings.lock().expect("string table poisoned");
+        let mut table = self.labels.lock().expect("label table poisoned");
+        for id in ids.iter_mut() {
+            if *id == NULL_ID {
+                *id = NULL_SET;
+                continue;
+            }
+            if let Some(&set) = table.by_string.get(id) {
+                *id = set;
+                continue;
+            }
+            let text = strings.get(*id);
+            let set = table.parse(text, &self.enabled)?;
+            table.by_string.insert(*id, set);
+            *id = set;
+        }
+        Ok(())
+    }
+
+    /// Orders two interned strings by bytes (SQL `max` on varchar).
+    pub fn compare(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        let strings = self.strings.lock().expect("string table poisoned");
+        strings.get(a).cmp(strings.get(b))
+    }
+
+    /// Looks up a string interned earlier.
+    pub fn lookup(&self, s: &[u8]) -> Option<u32> {
+        self.strings
+            .lock()
+            .expect("string table poisoned")
+            .lookup(s)
+    }
+
+    /// Interns one string outside the page path (parameters, constants).
+    pub fn intern(&self, s: &[u8]) -> u32 {
+        self.strings
+            .lock()
+            .expect("string table poisoned")
+            .intern(s)
+    }
+
+    /// Ends the run: hands out the tables for output.
+    pub fn finish(self) -> (Interner, LabelTable, EnabledKeys) {
+        let strings = self.strings.into_inner().expect("string table poisoned");
+        let labels = self.labels.into_inner().expect("label table poisoned");
+        (strings, labels, self.enabled)
+    }
+}
+
+impl LabelTable {
+    fn parse(&mut self, text: &[u8], enabled: &EnabledKeys) -> Result<u32, BadLabels> {
+        let parsed = self
+            .parser
+            .parse_filtered(text, enabled, &mut self.values, &mut self.scratch)
+            .map_err(|e| BadLabels {
+                preview: preview(text),
+                reason: e.to_string(),
+            })?;
+        Ok(match parsed {
+            ParsedLabels::Null => NULL_SET,
+            ParsedLabels::Map => self.sets.intern(&self.scratch).0,
+        })
+    }
+}
+
+fn preview(text: &[u8]) -> String {
+    let s = String::from_utf8_lossy(text);
+    let mut p: String = s.chars().take(80).collect();
+    if s.chars().count() > 80 {
+        p.push('…');
+    }
+    p
+}

@@ -1,0 +1,89 @@
+//! Flag definitions (clap derive).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Koku's OpenShift daily summary from Parquet, without Trino.
+#[derive(Debug, Parser)]
+#[command(name = "ocp-summary", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute the daily summary for one source and month.
+    Run(RunArgs),
+    /// Write a synthetic dataset in Koku's Parquet layout.
+    Generate(crate::generate::GenerateArgs),
+    /// Generate a sample and run the summary on it: the built-in demo.
+    Demo(DemoArgs),
+}
+
+/// `ocp-summary run`. Every option may also come from `--config FILE` (TOML, same names with `_`);
+/// flags win over the file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// TOML file with any of these options.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Root folder holding `data/parquet/...`.
+    #[arg(long)]
+    pub input: Option<String>,
+    /// Organisation (tenant) id in the Parquet paths.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Source (provider) uuid.
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long)]
+    pub year: Option<i32>,
+    #[arg(long)]
+    pub month: Option<u32>,
+    /// First day (YYYY-MM-DD); default: the first of the month.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Last day, inclusive (YYYY-MM-DD); default: the last of the month.
+    #[arg(long)]
+    pub end: Option<String>,
+    #[arg(long)]
+    pub cluster_id: Option<String>,
+    /// Default: the cluster id.
+    #[arg(long)]
+    pub cluster_alias: Option<String>,
+    #[arg(long)]
+    pub report_period_id: Option<i32>,
+    /// Enabled tag keys, comma separated (spec §3). `vm_kubevirt_io_name` is added when any is given.
+    #[arg(long, value_delimiter = ',', conflicts_with = "no_enabled_keys")]
+    pub enabled_keys: Option<Vec<String>>,
+    /// No enabled keys: every label map becomes `{}` (spec E4). The default without a database.
+    #[arg(long)]
+    pub no_enabled_keys: bool,
+    /// Cost-category namespace pattern, `PATTERN=ID` (SQL LIKE); repeatable.
+    #[arg(long = "cost-category", value_name = "PATTERN=ID")]
+    pub cost_categories: Vec<String>,
+    /// Where rows go: `csv:PATH` or `csv:-` (stdout).
+    #[arg(long)]
+    pub output: Option<String>,
+    /// Worker threads; default: the number of cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `ocp-summary demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Folder for the generated sample and the output CSV.
+    #[arg(long, default_value = "out/demo")]
+    pub dir: PathBuf,
+}

@@ -1,0 +1,32 @@
+//! The optional TOML config file for `run`. Keys are the flag names with `_` for `-`.
+
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub input: Option<String>,
+    pub org: Option<String>,
+    pub source: Option<String>,
+    pub year: Option<i32>,
+    pub month: Option<u32>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub cluster_id: Option<String>,
+    pub cluster_alias: Option<String>,
+    pub report_period_id: Option<i32>,
+    pub enabled_keys: Option<Vec<String>>,
+    pub no_enabled_keys: Option<bool>,
+    pub cost_categories: Option<Vec<String>>,
+    pub output: Option<String>,
+    pub threads: Option<usize>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> anyhow::Result<ConfigFile> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+    }
+}

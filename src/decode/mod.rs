@@ -1,0 +1,47 @@
+//! Column chunks → typed columns, one row group at a time.
+//!
+//! The parquet crate's page reader fetches and decompresses pages; everything after that is ours:
+//! definition levels and dictionary ids go through the RLE kernels, dictionaries are decoded once per
+//! chunk, strings are interned once per dictionary entry, and label JSON is parsed once per distinct
+//! string (see [`strings`]). Only PLAIN and dictionary encodings are decoded here, which is what
+//! pandas/pyarrow writes; anything else is reported as unsupported with the file and column named.
+
+pub mod chunk;
+pub mod rowgroup;
+pub mod schema;
+pub mod strings;
+
+/// Failure inside one column chunk; the caller adds file, row group and column.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error("{0}")]
+    Kernel(#[from] ocp_summary_kernels::KernelError),
+    #[error("unsupported encoding {0:?} in a data page")]
+    UnsupportedEncoding(parquet::basic::Encoding),
+    #[error("data page uses a dictionary but the chunk has no dictionary page")]
+    MissingDictionary,
+    #[error("corrupt page: {0}")]
+    Corrupt(String),
+    #[error("label JSON {preview:?}: {reason}")]
+    Label { preview: String, reason: String },
+}
+
+/// Page counts, so the run summary can say how much went through the kernels.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DecodeStats {
+    pub dictionary_pages: u64,
+    pub dict_id_pages: u64,
+    pub plain_pages: u64,
+    pub values: u64,
+}
+
+impl DecodeStats {
+    pub fn add(&mut self, other: &DecodeStats) {
+        self.dictionary_pages += other.dictionary_pages;
+        self.dict_id_pages += other.dict_id_pages;
+        self.plain_pages += other.plain_pages;
+        self.values += other.values;
+    }
+}

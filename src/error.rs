@@ -1,0 +1,47 @@
+//! Run failures by who must act, and the exit codes they map to.
+//!
+//! Every message carries its location: the object (path or URL), and where it applies the row group
+//! and column, so an operator can find the bad file without a debugger.
+
+use std::process::ExitCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The input data or the options are wrong; re-running will not help.
+    #[error("bad input: {0}")]
+    BadInput(String),
+    /// The input could not be read (I/O, network).
+    #[error("source failure: {0}")]
+    Source(String),
+    /// The output could not be written.
+    #[error("sink failure: {0}")]
+    Sink(String),
+}
+
+impl RunError {
+    /// Documented in the README: 2 bad input, 3 source, 4 sink, 1 anything else.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            RunError::BadInput(_) => ExitCode::from(2),
+            RunError::Source(_) => ExitCode::from(3),
+            RunError::Sink(_) => ExitCode::from(4),
+        }
+    }
+}
+
+/// Where in the input something went wrong.
+#[derive(Debug, Clone, Default)]
+pub struct Location {
+    pub object: String,
+    pub row_group: Option<usize>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.object)?;
+        if let Some(rg) = self.row_group {
+            write!(f, ": row group {rg}")?;
+        }
+        Ok(())
+    }
+}

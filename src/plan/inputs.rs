@@ -1,0 +1,138 @@
+//! Which files and row groups a run reads.
+//!
+//! For each input table we list its partition folder, read every footer, resolve the needed
+//! columns, and keep only row groups whose `interval_start` statistics overlap the day range. The
+//! result is a flat list of [`Task`]s, one per row group, that the workers pull from.
+
+use super::Plan;
+use crate::decode::schema::ResolvedColumn;
+use crate::decode::schema::{resolve, ColumnRequest};
+use crate::error::RunError;
+use crate::source::footer::{read_metadata, FooterError};
+use crate::source::layout::Table;
+use crate::source::{ObjectMeta, ObjectStore};
+use parquet::file::metadata::ParquetMetaData;
+use parquet::file::statistics::Statistics;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// One Parquet object with its metadata and resolved columns.
+pub struct InputFile {
+    pub object: ObjectMeta,
+    pub location: String,
+    pub metadata: Arc<ParquetMetaData>,
+    pub columns: Vec<ResolvedColumn>,
+}
+
+/// Everything read from one table.
+pub struct TableInput {
+    pub table: Table,
+    pub files: Vec<InputFile>,
+    pub row_groups_total: usize,
+    pub row_groups_selected: usize,
+    pub bytes_selected: u64,
+    pub partition_found: bool,
+}
+
+/// One unit of work: a row group of a file of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Task {
+    pub seq: usize,
+    pub table: usize,
+    pub file: usize,
+    pub row_group: usize,
+}
+
+/// Lists, opens and prunes one table.
+pub fn scan_table(
+    store: &dyn ObjectStore,
+    plan: &Plan,
+    table: Table,
+    requests: &[ColumnRequest],
+) -> Result<TableInput, RunError> {
+    let prefix = table.partition_prefix(&plan.org, &plan.source, plan.year, plan.month);
+    let partition_found = store
+        .prefix_exists(&prefix)
+        .map_err(|e| RunError::Source(e.to_string()))?;
+    let objects = store
+        .list(&prefix)
+        .map_err(|e| RunError::Source(e.to_string()))?;
+    let ms = plan.millis_range();
+    let mut input = TableInput {
+        table,
+        files: Vec::new(),
+        row_groups_total: 0,
+        row_groups_selected: 0,
+        bytes_selected: 0,
+        partition_found,
+    };
+    for object in objects.into_iter().filter(|o| o.key.ends_with(".parquet")) {
+        let location = store.describe(&object.key);
+        let metadata = read_metadata(store, &object).map_err(|e| match e {
+            FooterError::Source(s) => RunError::Source(s.to_string()),
+            other => RunError::BadInput(format!("{table}: {other}")),
+        })?;
+        let columns = resolve(metadata.file_metadata().schema_descr(), requests)
+            .map_err(|e| RunError::BadInput(format!("{location}: {e}")))?;
+        input.row_groups_total += metadata.num_row_groups();
+        for rg in 0..metadata.num_row_groups() {
+            if row_group_overlaps(&metadata, rg, &columns, &ms) {
+                input.row_groups_selected += 1;
+                input.bytes_selected += columns
+                    .iter()
+                    .filter_map(|c| c.leaf)
+                    .map(|leaf| metadata.row_group(rg).column(leaf).compressed_size().max(0) as u64)
+                    .sum::<u64>();
+            }
+        }
+        input.files.push(InputFile {
+            object,
+            location,
+            metadata,
+            columns,
+        });
+    }
+    Ok(input)
+}
+
+/// Appends the tasks of `input` (table index `table`) to `tasks`.
+pub fn push_tasks(input: &TableInput, table: usize, ms: &Range<i64>, tasks: &mut Vec<Task>) {
+    for (file_idx, file) in input.files.iter().enumerate() {
+        for rg in 0..file.metadata.num_row_groups() {
+            if row_group_overlaps(&file.metadata, rg, &file.columns, ms) {
+                tasks.push(Task {
+                    seq: tasks.len(),
+                    table,
+                    file: file_idx,
+                    row_group: rg,
+                });
+            }
+        }
+    }
+}
+
+/// False only when statistics prove no `interval_start` of the row group lies in `ms`.
+fn row_group_overlaps(
+    metadata: &ParquetMetaData,
+    rg: usize,
+    columns: &[ResolvedColumn],
+    ms: &Range<i64>,
+) -> bool {
+    let rg_meta = metadata.row_group(rg);
+    if rg_meta.num_rows() == 0 {
+        return false;
+    }
+    let Some(ts) = columns.iter().find(|c| c.request.name == "interval_start") else {
+        return true;
+    };
+    let Some(leaf) = ts.leaf else { return true };
+    match rg_meta.column(leaf).statistics() {
+        Some(Statistics::Int64(s)) => match (s.min_opt(), s.max_opt()) {
+            (Some(&min), Some(&max)) => {
+                (ts.to_millis)(max) >= ms.start && (ts.to_millis)(min) < ms.end
+            }
+            _ => true,
+        },
+        _ => true,
+    }
+}

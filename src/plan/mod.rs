@@ -1,0 +1,205 @@
+//! A validated run: month, day range, parameters, lookups and output, fixed before any heavy I/O.
+//!
+//! [`Plan::from_args`] merges flags over the config file, checks every value and fails with a
+//! message naming the bad option, so no worker starts on a plan that cannot finish.
+
+pub mod date;
+pub mod inputs;
+
+use crate::cli::config::ConfigFile;
+use crate::cli::RunArgs;
+use anyhow::{anyhow, bail, Context};
+use date::{days_in_month, Day};
+use std::path::PathBuf;
+
+/// Where output rows go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputSpec {
+    CsvStdout,
+    CsvFile(PathBuf),
+}
+
+/// One `reporting_ocp_cost_category_namespace` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostCategory {
+    pub pattern: String,
+    pub id: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub input: String,
+    pub org: String,
+    pub source: String,
+    pub year: i32,
+    pub month: u32,
+    /// First and last day, inclusive, inside `year`-`month`.
+    pub start: Day,
+    pub end: Day,
+    pub cluster_id: String,
+    pub cluster_alias: String,
+    pub report_period_id: Option<i32>,
+    /// `None`: no enabled OCP keys (E4). `Some`: the keys, `vm_kubevirt_io_name` included.
+    pub enabled_keys: Option<Vec<String>>,
+    pub cost_categories: Vec<CostCategory>,
+    pub output: OutputSpec,
+    pub threads: usize,
+}
+
+fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
+    flag.or(file)
+}
+
+impl Plan {
+    pub fn from_args(args: &RunArgs) -> anyhow::Result<Plan> {
+        let file = match &args.config {
+            Some(path) => ConfigFile::load(path)?,
+            None => ConfigFile::default(),
+        };
+        let need = |v: Option<String>, name: &str| {
+            v.filter(|s| !s.is_empty())
+                .ok_or_else(|| anyhow!("missing --{name} (flag or config file)"))
+        };
+        let input = need(pick(args.input.clone(), file.input), "input")?;
+        let org = need(pick(args.org.clone(), file.org), "org")?;
+        let source = need(pick(args.source.clone(), file.source), "source")?;
+        let year = pick(args.year, file.year).ok_or_else(|| anyhow!("missing --year"))?;
+        let month = pick(args.month, file.month).ok_or_else(|| anyhow!("missing --month"))?;
+        if !(1..=12).contains(&month) {
+            bail!("--month {month} is not a month (1..12)");
+        }
+        if !(1900..=9999).contains(&year) {
+            bail!("--year {year} is out of range");
+        }
+        let first = Day::from_ymd(year, month, 1).expect("valid month");
+        let last = Day::from_ymd(year, month, days_in_month(year, month)).expect("valid month");
+        let day = |v: Option<String>, name: &str, default: Day| -> anyhow::Result<Day> {
+            match v {
+                None => Ok(default),
+                Some(s) => {
+                    Day::parse(&s).ok_or_else(|| anyhow!("--{name} {s:?} is not a date YYYY-MM-DD"))
+                }
+            }
+        };
+        let start = day(pick(args.start.clone(), file.start), "start", first)?;
+        let end = day(pick(args.end.clone(), file.end), "end", last)?;
+        if start < first || end > last || start > end {
+            bail!("the day range {start}..{end} must lie inside {year}-{month:02} with start <= end (Koku runs one month at a time)");
+        }
+        let cluster_id = need(pick(args.cluster_id.clone(), file.cluster_id), "cluster-id")?;
+        let cluster_alias = pick(args.cluster_alias.clone(), file.cluster_alias)
+            .unwrap_or_else(|| cluster_id.clone());
+        let report_period_id = pick(args.report_period_id, file.report_period_id);
+        let no_keys = args.no_enabled_keys || file.no_enabled_keys.unwrap_or(false);
+        let keys = if no_keys && args.enabled_keys.is_none() {
+            None
+        } else {
+            pick(args.enabled_keys.clone(), file.enabled_keys)
+        };
+        let enabled_keys = enabled_key_list(keys);
+        let patterns = if args.cost_categories.is_empty() {
+            file.cost_categories.unwrap_or_default()
+        } else {
+            args.cost_categories.clone()
+        };
+        let cost_categories = patterns
+            .iter()
+            .map(|s| parse_cost_category(s))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let output =
+            parse_output(&pick(args.output.clone(), file.output).unwrap_or("csv:-".into()))?;
+        let threads = pick(args.threads, file.threads)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .max(1);
+        Ok(Plan {
+            input,
+            org,
+            source,
+            year,
+            month,
+            start,
+            end,
+            cluster_id,
+            cluster_alias,
+            report_period_id,
+            enabled_keys,
+            cost_categories,
+            output,
+            threads,
+        })
+    }
+
+    /// Timestamps `[start 00:00, end + 1 day 00:00)` in ms: Koku's `interval_start` predicate.
+    pub fn millis_range(&self) -> std::ops::Range<i64> {
+        self.start.start_millis()..self.end.start_millis() + date::MS_PER_DAY
+    }
+}
+
+/// Trino's rule (spec §3, E4): no enabled key → nothing survives; otherwise the keys plus
+/// `vm_kubevirt_io_name`.
+fn enabled_key_list(keys: Option<Vec<String>>) -> Option<Vec<String>> {
+    let mut keys: Vec<String> = keys?
+        .into_iter()
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if keys.is_empty() {
+        return None;
+    }
+    keys.push("vm_kubevirt_io_name".into());
+    keys.sort();
+    keys.dedup();
+    Some(keys)
+}
+
+fn parse_cost_category(s: &str) -> anyhow::Result<CostCategory> {
+    let (pattern, id) = s
+        .rsplit_once('=')
+        .ok_or_else(|| anyhow!("--cost-category {s:?}: expected PATTERN=ID"))?;
+    let id = id
+        .trim()
+        .parse()
+        .with_context(|| format!("--cost-category {s:?}: ID must be an integer"))?;
+    Ok(CostCategory {
+        pattern: pattern.to_string(),
+        id,
+    })
+}
+
+fn parse_output(s: &str) -> anyhow::Result<OutputSpec> {
+    match s.split_once(':') {
+        Some(("csv", "-")) | None if s == "csv" || s == "csv:-" || s == "-" => {
+            Ok(OutputSpec::CsvStdout)
+        }
+        Some(("csv", path)) if !path.is_empty() => Ok(OutputSpec::CsvFile(path.into())),
+        _ => bail!("--output {s:?}: expected csv:PATH or csv:-"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enabled_keys_follow_trino() {
+        assert_eq!(enabled_key_list(None), None);
+        assert_eq!(enabled_key_list(Some(vec![])), None);
+        assert_eq!(
+            enabled_key_list(Some(vec!["b".into(), "a".into()])),
+            Some(vec!["a".into(), "b".into(), "vm_kubevirt_io_name".into()])
+        );
+    }
+
+    #[test]
+    fn cost_category_and_output_parse() {
+        let c = parse_cost_category("a=b%=7").unwrap();
+        assert_eq!((c.pattern.as_str(), c.id), ("a=b%", 7));
+        assert!(parse_cost_category("x").is_err());
+        assert_eq!(parse_output("csv:-").unwrap(), OutputSpec::CsvStdout);
+        assert_eq!(
+            parse_output("csv:/tmp/x.csv").unwrap(),
+            OutputSpec::CsvFile("/tmp/x.csv".into())
+        );
+        assert!(parse_output("parquet:x").is_err());
+    }
+}

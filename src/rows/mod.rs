@@ -1,0 +1,92 @@
+//! Output rows of `reporting_ocpusagelineitem_daily_summary`, one module per `data_source`.
+//!
+//! A [`SummaryRow`] holds ids and numbers only; sinks render strings and label JSON through the
+//! catalog's tables, so each distinct label set is printed once per run, not once per row.
+
+pub mod category;
+pub mod pod;
+
+use crate::catalog::{NULL_ID, NULL_SET};
+use crate::plan::date::Day;
+
+/// `power(2, -30)`: bytes → GiB, exact in binary floating point.
+pub const GIB: f64 = 1.0 / 1_073_741_824.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DataSource {
+    Pod,
+    Storage,
+}
+
+impl DataSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataSource::Pod => "Pod",
+            DataSource::Storage => "Storage",
+        }
+    }
+}
+
+/// One output row. Strings are catalog ids (`NULL_ID` = NULL), label maps set ids (`NULL_SET`).
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub data_source: DataSource,
+    pub day: Day,
+    pub namespace: u32,
+    pub node: u32,
+    pub resource_id: u32,
+    pub pod_labels: u32,
+    pub volume_labels: u32,
+    /// usage, request, effective usage, limit: cpu core-hours then memory GiB-hours.
+    pub pod: [Option<f64>; 8],
+    pub node_capacity_cpu_cores: Option<f64>,
+    pub node_capacity_cpu_core_hours: Option<f64>,
+    pub node_capacity_memory_gigabytes: Option<f64>,
+    pub node_capacity_memory_gigabyte_hours: Option<f64>,
+    pub cluster_capacity_cpu_core_hours: Option<f64>,
+    pub cluster_capacity_memory_gigabyte_hours: Option<f64>,
+    pub persistentvolumeclaim: u32,
+    pub persistentvolume: u32,
+    pub storageclass: u32,
+    /// capacity GiB, capacity GiB-months, request GiB-months, usage GiB-months.
+    pub storage: [Option<f64>; 4],
+    pub has_infrastructure_usage_cost: bool,
+    pub cost_category_id: Option<i32>,
+}
+
+impl SummaryRow {
+    pub fn empty(data_source: DataSource, day: Day) -> Self {
+        SummaryRow {
+            data_source,
+            day,
+            namespace: NULL_ID,
+            node: NULL_ID,
+            resource_id: NULL_ID,
+            pod_labels: NULL_SET,
+            volume_labels: NULL_SET,
+            pod: [None; 8],
+            node_capacity_cpu_cores: None,
+            node_capacity_cpu_core_hours: None,
+            node_capacity_memory_gigabytes: None,
+            node_capacity_memory_gigabyte_hours: None,
+            cluster_capacity_cpu_core_hours: None,
+            cluster_capacity_memory_gigabyte_hours: None,
+            persistentvolumeclaim: NULL_ID,
+            persistentvolume: NULL_ID,
+            storageclass: NULL_ID,
+            storage: [None; 4],
+            has_infrastructure_usage_cost: false,
+            cost_category_id: None,
+        }
+    }
+
+    /// `all_labels` (spec §9.3): pod labels then volume labels, volume winning; `{}` when both NULL.
+    /// A row carries at most one of the two, so no merge is needed.
+    pub fn all_labels(&self) -> u32 {
+        match (self.pod_labels, self.volume_labels) {
+            (NULL_SET, NULL_SET) => 0,
+            (NULL_SET, v) => v,
+            (p, _) => p,
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! One `run`: plan → scan → aggregate → rows → sink, timed stage by stage.
+
+use crate::aggregate::exec::{execute, Role, RoleInput};
+use crate::aggregate::{capacity, labels, pod};
+use crate::catalog::Catalog;
+use crate::cli::args::DemoArgs;
+use crate::cli::RunArgs;
+use crate::error::RunError;
+use crate::plan::inputs::{push_tasks, scan_table};
+use crate::plan::{OutputSpec, Plan};
+use crate::rows::category::CategoryMatcher;
+use crate::sink::csv::CsvSink;
+use crate::sink::RenderContext;
+use crate::source::layout::Table;
+use crate::source::local::LocalStore;
+use crate::source::ObjectStore;
+use ocp_summary_kernels::labels::EnabledKeys;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+/// Stage timings and counts, printed to stderr at the end of a run.
+#[derive(Default)]
+struct Report {
+    stages: Vec<(&'static str, Duration)>,
+    lines: Vec<String>,
+}
+
+impl Report {
+    fn stage<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        self.stages.push((name, t.elapsed()));
+        out
+    }
+
+    fn print(&self) {
+        let mut err = String::from("ocp-summary run summary\n");
+        for l in &self.lines {
+            err.push_str(&format!("  {l}\n"));
+        }
+        let total: Duration = self.stages.iter().map(|(_, d)| *d).sum();
+        for (name, d) in &self.stages {
+            err.push_str(&format!("  stage {name:<10} {:>9.3} s\n", d.as_secs_f64()));
+        }
+        err.push_str(&format!(
+            "  total            {:>9.3} s\n",
+            total.as_secs_f64()
+        ));
+        eprint!("{err}");
+    }
+}
+
+pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
+    let plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
+    run_plan(&plan)
+}
+
+fn open_store(input: &str) -> Result<Box<dyn ObjectStore>, RunError> {
+    if input.starts_with("s3://") {
+        return Err(RunError::BadInput(format!(
+            "--input {input}: the S3 source is not available in this build yet"
+        )));
+    }
+    let path = std::path::Path::new(input);
+    if !path.is_dir() {
+        return Err(RunError::BadInput(format!("--input {input}: not a folder")));
+    }
+    Ok(Box::new(LocalStore::new(path)))
+}
+
+pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
+    let mut report = Report::default();
+    let store = open_store(&plan.input)?;
+    let enabled = match &plan.enabled_keys {
+        Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
+        None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
+    };
+    let catalog = Catalog::new(enabled);
+    let ms = plan.millis_range();
+
+    let specs: [(Role, Table, &[_]); 4] = [
+        (Role::Capacity, Table::POD_HOURLY, capacity::COLUMNS),
+        (Role::Pods, Table::POD_DAILY, pod::COLUMNS),
+        (
+            Role::NodeLabels,
+            Table::NODE_LABELS_DAILY,
+            labels::NODE_COLUMNS,
+        ),
+        (
+            Role::NamespaceLabels,
+            Table::NAMESPACE_LABELS_DAILY,
+            labels::NAMESPACE_COLUMNS,
+        ),
+    ];
+    let inputs = report.stage("plan", || {
+        specs
+            .iter()
+            .map(|&(role, table, cols)| {
+                scan_table(store.as_ref(), plan, table, cols).map(|input| RoleInput { role, input })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    if !inputs[0].input.partition_found && !inputs[1].input.partition_found {
+        return Err(RunError::BadInput(format!(
+            "no pod_usage partition for source={} year={} month={:02} under {} (looked for {})",
+            plan.source,
+            plan.year,
+            plan.month,
+            plan.input,
+            Table::POD_DAILY.partition_prefix(&plan.org, &plan.source, plan.year, plan.month)
+        )));
+    }
+    let mut tasks = Vec::new();
+    for (i, ri) in inputs.iter().enumerate() {
+        push_tasks(&ri.input, i, &ms, &mut tasks);
+    }
+    let progress = progress_bar(tasks.len() as u64);
+    let agg = report.stage("aggregate", || {
+        execute(
+            store.as_ref(),
+            &inputs,
+            tasks,
+            &catalog,
+            &ms,
+            plan.threads,
+            &progress,
+        )
+    })?;
+    progress.finish_and_clear();
+
+    let (strings, mut label_table, enabled) = catalog.finish();
+    let mut rows = report.stage("rows", || {
+        let daily = agg.capacity.daily();
+        let mut categories = CategoryMatcher::new(&plan.cost_categories);
+        crate::rows::pod::build(&agg, &daily, &mut categories, &strings, &mut label_table)
+    });
+    let ctx = RenderContext::new(&strings, &label_table, &enabled, plan);
+    report.stage("sort", || ctx.sort(&mut rows));
+    let sink_summary = report.stage("write", || write_csv(plan, &rows, &ctx))?;
+
+    for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
+        report.lines.push(format!(
+            "{:<44} files {:>4}  row groups {:>5}/{:<5}  rows {:>11}  bytes {:>12}",
+            ri.input.table.to_string(),
+            ri.input.files.len(),
+            stats.row_groups,
+            ri.input.row_groups_total,
+            stats.rows,
+            stats.bytes
+        ));
+    }
+    let d = agg.decode;
+    report.lines.push(format!(
+        "pages: {} dictionary, {} dictionary-id (kernel), {} plain, 0 fallback; {} values",
+        d.dictionary_pages, d.dict_id_pages, d.plain_pages, d.values
+    ));
+    report.lines.push(format!(
+        "rows out {} ({} bytes); {} distinct strings, {} label sets",
+        sink_summary.rows,
+        sink_summary.bytes,
+        strings.len(),
+        label_table.sets.len()
+    ));
+    report.print();
+    Ok(())
+}
+
+fn write_csv(
+    plan: &Plan,
+    rows: &[crate::rows::SummaryRow],
+    ctx: &RenderContext<'_>,
+) -> Result<crate::sink::SinkSummary, RunError> {
+    let path = match &plan.output {
+        OutputSpec::CsvStdout => None,
+        OutputSpec::CsvFile(p) => Some(p.as_path()),
+    };
+    let where_ = || path.map_or("stdout".to_string(), |p| p.display().to_string());
+    let fail = |e: std::io::Error| RunError::Sink(format!("{}: {e}", where_()));
+    let mut sink = CsvSink::create(path).map_err(fail)?;
+    for row in rows {
+        match sink.write(row, ctx) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            r => r.map_err(fail)?,
+        }
+    }
+    match sink.finish() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Default::default()),
+        r => r.map_err(fail),
+    }
+}
+
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || len < 8 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} row groups {pos}/{len} {wide_bar} {per_sec} eta {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// `ocp-summary demo`: generate a small sample and summarise it into `DIR/summary.csv`.
+pub fn demo(args: &DemoArgs) -> Result<(), RunError> {
+    let _ = args;
+    Err(RunError::BadInput("demo: not wired yet".into()))
+}

@@ -1,0 +1,319 @@
+//! CSV output in PostgreSQL's `COPY ... (FORMAT csv, NULL '\N', HEADER)` dialect.
+//!
+//! NULL is an unquoted `\N`; strings that could be mistaken for it, empty strings, and anything with
+//! a comma, quote or line break are quoted. Floats use the shortest text that round-trips (ryu), so
+//! no precision is lost before PostgreSQL rounds to numeric(33,15). A file is written to a
+//! temporary name and renamed at the end, so a failed run leaves no partial output.
+
+use super::{RenderContext, SinkSummary, COLUMNS, INFRASTRUCTURE_USAGE_COST};
+use crate::catalog::{NULL_ID, NULL_SET};
+use crate::rows::SummaryRow;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Random v4 uuids from a splitmix64 stream seeded by the OS clock and pid (Trino's `uuid()`).
+struct UuidGen(u64);
+
+impl UuidGen {
+    fn new() -> Self {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        UuidGen(t ^ ((std::process::id() as u64) << 32) ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// 16 random bytes with the version (4) and variant (10xx) bits set.
+    pub fn next_bytes(&mut self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.next_u64().to_le_bytes());
+        b[8..].copy_from_slice(&self.next_u64().to_le_bytes());
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        b
+    }
+}
+
+fn write_uuid(b: [u8; 16], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push(b'-');
+        }
+        out.push(HEX[(byte >> 4) as usize]);
+        out.push(HEX[(byte & 15) as usize]);
+    }
+}
+
+/// Renders rows as CSV lines into a buffer; the caller decides where bytes go.
+pub struct CsvEncoder {
+    uuids: UuidGen,
+    line: Vec<u8>,
+}
+
+impl Default for CsvEncoder {
+    fn default() -> Self {
+        CsvEncoder {
+            uuids: UuidGen::new(),
+            line: Vec::with_capacity(1024),
+        }
+    }
+}
+
+fn sep(out: &mut Vec<u8>) {
+    out.push(b',');
+}
+
+fn null(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\\N");
+}
+
+fn text(out: &mut Vec<u8>, s: &[u8]) {
+    let plain = !s.is_empty()
+        && s != b"\\N"
+        && !s.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
+    if plain {
+        out.extend_from_slice(s);
+        return;
+    }
+    out.push(b'"');
+    for &c in s {
+        if c == b'"' {
+            out.push(b'"');
+        }
+        out.push(c);
+    }
+    out.push(b'"');
+}
+
+fn float(out: &mut Vec<u8>, v: Option<f64>) {
+    match v {
+        Some(v) if v.is_finite() => {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes())
+        }
+        Some(v) => out.extend_from_slice(if v.is_nan() {
+            b"NaN"
+        } else if v > 0.0 {
+            b"Infinity"
+        } else {
+            b"-Infinity"
+        }),
+        None => null(out),
+    }
+}
+
+fn int(out: &mut Vec<u8>, v: Option<i64>) {
+    match v {
+        Some(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        None => null(out),
+    }
+}
+
+impl CsvEncoder {
+    pub fn header(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(COLUMNS.join(",").as_bytes());
+        out.push(b'\n');
+    }
+
+    pub fn row(&mut self, r: &SummaryRow, ctx: &RenderContext<'_>) -> &[u8] {
+        let out = &mut self.line;
+        out.clear();
+        let string = |out: &mut Vec<u8>, id: u32| {
+            if id == NULL_ID {
+                null(out)
+            } else {
+                text(out, ctx.strings.get(id))
+            }
+        };
+        let labels = |out: &mut Vec<u8>, id: u32| {
+            if id == NULL_SET {
+                null(out)
+            } else {
+                text(out, &ctx.label_json[id as usize])
+            }
+        };
+        let plan = ctx.plan;
+        write_uuid(self.uuids.next_bytes(), out);
+        sep(out);
+        int(out, plan.report_period_id.map(i64::from));
+        sep(out);
+        text(out, plan.cluster_id.as_bytes());
+        sep(out);
+        text(out, plan.cluster_alias.as_bytes());
+        sep(out);
+        text(out, r.data_source.as_str().as_bytes());
+        for _ in 0..2 {
+            sep(out);
+            r.day.write_iso(out);
+        }
+        for id in [r.namespace, r.node, r.resource_id] {
+            sep(out);
+            string(out, id);
+        }
+        sep(out);
+        labels(out, r.pod_labels);
+        for v in r.pod {
+            sep(out);
+            float(out, v);
+        }
+        for v in [
+            r.node_capacity_cpu_cores,
+            r.node_capacity_cpu_core_hours,
+            r.node_capacity_memory_gigabytes,
+            r.node_capacity_memory_gigabyte_hours,
+            r.cluster_capacity_cpu_core_hours,
+            r.cluster_capacity_memory_gigabyte_hours,
+        ] {
+            sep(out);
+            float(out, v);
+        }
+        for id in [r.persistentvolumeclaim, r.persistentvolume, r.storageclass] {
+            sep(out);
+            string(out, id);
+        }
+        sep(out);
+        labels(out, r.volume_labels);
+        sep(out);
+        labels(out, r.all_labels());
+        for v in r.storage {
+            sep(out);
+            float(out, v);
+        }
+        sep(out);
+        text(out, plan.source.as_bytes());
+        sep(out);
+        if r.has_infrastructure_usage_cost {
+            text(out, INFRASTRUCTURE_USAGE_COST.as_bytes());
+        } else {
+            null(out);
+        }
+        sep(out);
+        int(out, r.cost_category_id.map(i64::from));
+        out.push(b'\n');
+        &self.line
+    }
+}
+
+/// Writes rows to a file (through a temporary name) or to stdout.
+pub struct CsvSink {
+    writer: Box<dyn Write>,
+    target: Option<(PathBuf, PathBuf)>,
+    encoder: CsvEncoder,
+    summary: SinkSummary,
+    buf: Vec<u8>,
+}
+
+impl CsvSink {
+    pub fn create(path: Option<&Path>) -> io::Result<CsvSink> {
+        let (writer, target): (Box<dyn Write>, _) = match path {
+            None => (Box::new(io::stdout().lock()), None),
+            Some(path) => {
+                let tmp = tmp_name(path);
+                let file = std::fs::File::create(&tmp)?;
+                (Box::new(file), Some((tmp, path.to_path_buf())))
+            }
+        };
+        let mut sink = CsvSink {
+            writer,
+            target,
+            encoder: CsvEncoder::default(),
+            summary: SinkSummary::default(),
+            buf: Vec::with_capacity(1 << 16),
+        };
+        sink.encoder.header(&mut sink.buf);
+        Ok(sink)
+    }
+
+    pub fn write(&mut self, row: &SummaryRow, ctx: &RenderContext<'_>) -> io::Result<()> {
+        let line = self.encoder.row(row, ctx);
+        self.buf.extend_from_slice(line);
+        self.summary.rows += 1;
+        if self.buf.len() >= 1 << 16 {
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        self.summary.bytes += self.buf.len() as u64;
+        self.writer.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn finish(mut self) -> io::Result<SinkSummary> {
+        self.flush_buf()?;
+        self.writer.flush()?;
+        self.writer = Box::new(io::sink());
+        if let Some((tmp, path)) = self.target.take() {
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+        }
+        Ok(self.summary)
+    }
+}
+
+impl Drop for CsvSink {
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = &self.target {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+fn tmp_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", std::process::id()));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_follows_postgres_csv() {
+        let mut out = Vec::new();
+        text(&mut out, b"a,b");
+        sep(&mut out);
+        text(&mut out, b"");
+        sep(&mut out);
+        text(&mut out, b"\\N");
+        sep(&mut out);
+        text(&mut out, br#"{"a":"b"}"#);
+        sep(&mut out);
+        null(&mut out);
+        assert_eq!(out, br#""a,b","","\N","{""a"":""b""}",\N"#);
+    }
+
+    #[test]
+    fn uuids_are_v4() {
+        let mut g = UuidGen::new();
+        let mut out = Vec::new();
+        write_uuid(g.next_bytes(), &mut out);
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s.len(), 36);
+        assert_eq!(&s[14..15], "4");
+        assert!(matches!(&s[19..20], "8" | "9" | "a" | "b"));
+    }
+
+    #[test]
+    fn floats_round_trip() {
+        for v in [0.1, 1e300, -2.5e-300, 123456.789] {
+            let mut out = Vec::new();
+            float(&mut out, Some(v));
+            assert_eq!(
+                std::str::from_utf8(&out).unwrap().parse::<f64>().unwrap(),
+                v
+            );
+        }
+    }
+}

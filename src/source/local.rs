@@ -1,0 +1,94 @@
+//! A local folder as an [`ObjectStore`].
+//!
+//! Ranges are read with positional reads (`pread`), so worker threads can share one store without
+//! seeking a shared cursor.
+
+use super::{ObjectMeta, ObjectStore, SourceError};
+use bytes::Bytes;
+use std::fs::File;
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Objects are the files below `root`; keys are their relative paths.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        LocalStore { root: root.into() }
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.root.join(key)
+    }
+
+    fn io_err(&self, key: &str, source: std::io::Error) -> SourceError {
+        SourceError::Io {
+            location: self.describe(key),
+            source,
+        }
+    }
+}
+
+impl ObjectStore for LocalStore {
+    fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError> {
+        let dir = self.path(prefix);
+        let mut out = Vec::new();
+        if dir.is_dir() {
+            walk(&self.root, &dir, &mut out).map_err(|e| self.io_err(prefix, e))?;
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError> {
+        Ok(self.path(prefix).exists())
+    }
+
+    fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError> {
+        let file = File::open(self.path(key)).map_err(|e| self.io_err(key, e))?;
+        let size = file.metadata().map_err(|e| self.io_err(key, e))?.len();
+        if range.start > range.end || range.end > size {
+            return Err(SourceError::OutOfRange {
+                location: self.describe(key),
+                start: range.start,
+                end: range.end,
+                size,
+            });
+        }
+        let mut buf = vec![0u8; (range.end - range.start) as usize];
+        file.read_exact_at(&mut buf, range.start)
+            .map_err(|e| self.io_err(key, e))?;
+        Ok(Bytes::from(buf))
+    }
+
+    fn describe(&self, key: &str) -> String {
+        self.path(key).display().to_string()
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<ObjectMeta>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let path = entry.path();
+        if kind.is_dir() {
+            walk(root, &path, out)?;
+        } else if kind.is_file() {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let key = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push(ObjectMeta {
+                key,
+                size: entry.metadata()?.len(),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! Where Parquet bytes come from.
+//!
+//! The pipeline never opens files itself: it asks an [`ObjectStore`] for a listing and for byte
+//! ranges. A local folder and an S3 bucket look the same from here on, so footers, column chunks
+//! and retries are handled once. [`layout`] knows Koku's partition paths, [`footer`] turns the
+//! tail of an object into Parquet metadata and [`chunk`] serves fetched column chunks to the
+//! parquet crate's page reader.
+
+pub mod chunk;
+pub mod footer;
+pub mod layout;
+pub mod local;
+
+use bytes::Bytes;
+use std::ops::Range;
+
+/// One object (file) found under a listing prefix.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectMeta {
+    /// Key relative to the store root, with `/` separators.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Errors from a store, already carrying the object name a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{location}: {source}")]
+    Io {
+        location: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{location}: asked for bytes {start}..{end} but the object has {size} bytes")]
+    OutOfRange {
+        location: String,
+        start: u64,
+        end: u64,
+        size: u64,
+    },
+}
+
+/// A read-only store of objects addressed by key.
+///
+/// Implementations must be cheap to share between worker threads.
+pub trait ObjectStore: Send + Sync {
+    /// All objects whose key starts with `prefix`, sorted by key. A missing prefix is an empty list.
+    fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError>;
+    /// Whether any object or folder exists at `prefix`.
+    fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError>;
+    /// Bytes `range` of object `key`; fewer bytes than asked for is an error.
+    fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError>;
+    /// A human-readable location for messages: a path or an `s3://` URL.
+    fn describe(&self, key: &str) -> String;
+}

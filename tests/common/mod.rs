@@ -1,0 +1,155 @@
+//! Helpers shared by the integration tests: run the binary, the oracle and the comparer.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const ORG: &str = "org1234567";
+pub const SOURCE: &str = "6f0b2c1e-8d3a-4c55-9a7e-0d2f4b6a8c10";
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ocp-summary"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python with duckdb that `scripts/setup-python.sh` made; the test fails loudly without it.
+pub fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("OCP_ORACLE_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = repo().join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the oracle needs Python with duckdb: run scripts/setup-python.sh or scripts/test.sh \
+         (or set OCP_ORACLE_PYTHON)"
+    );
+    venv
+}
+
+pub fn check(out: Output, what: &str) -> Output {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn generate(dir: &Path, extra: &[&str]) {
+    let out = bin()
+        .args(["generate", "--out"])
+        .arg(dir)
+        .args(["--org", ORG, "--source", SOURCE])
+        .args(extra)
+        .output()
+        .expect("spawn generate");
+    check(out, "generate");
+}
+
+/// Parameters shared by the engine and the oracle.
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub year: i32,
+    pub month: u32,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub enabled_keys: Option<String>,
+    pub cost_categories: Vec<String>,
+}
+
+impl Params {
+    pub fn month(year: i32, month: u32) -> Self {
+        Params {
+            year,
+            month,
+            start: None,
+            end: None,
+            enabled_keys: None,
+            cost_categories: Vec::new(),
+        }
+    }
+
+    fn args(&self, input: &Path) -> Vec<String> {
+        let mut a: Vec<String> = vec![
+            "--input".into(),
+            input.display().to_string(),
+            "--org".into(),
+            ORG.into(),
+            "--source".into(),
+            SOURCE.into(),
+            "--year".into(),
+            self.year.to_string(),
+            "--month".into(),
+            format!("{:02}", self.month),
+            "--cluster-id".into(),
+            "cluster-a".into(),
+            "--cluster-alias".into(),
+            "Cluster A".into(),
+            "--report-period-id".into(),
+            "7".into(),
+        ];
+        if let Some(s) = &self.start {
+            a.extend(["--start".into(), s.clone()]);
+        }
+        if let Some(e) = &self.end {
+            a.extend(["--end".into(), e.clone()]);
+        }
+        match &self.enabled_keys {
+            Some(k) => a.extend(["--enabled-keys".into(), k.clone()]),
+            None => a.push("--no-enabled-keys".into()),
+        }
+        for c in &self.cost_categories {
+            a.extend(["--cost-category".into(), c.clone()]);
+        }
+        a
+    }
+}
+
+pub fn run_engine(input: &Path, p: &Params, out_csv: &Path, threads: usize) -> Output {
+    let out = bin()
+        .arg("run")
+        .args(p.args(input))
+        .args(["--threads", &threads.to_string()])
+        .arg("--output")
+        .arg(format!("csv:{}", out_csv.display()))
+        .output()
+        .expect("spawn run");
+    check(out, "ocp-summary run")
+}
+
+pub fn run_oracle(input: &Path, p: &Params, out_csv: &Path, kinds: &str) {
+    let out = Command::new(python())
+        .arg(repo().join("tests/oracle/oracle.py"))
+        .args(p.args(input))
+        .args(["--kinds", kinds, "--out"])
+        .arg(out_csv)
+        .output()
+        .expect("spawn oracle");
+    check(out, "oracle.py");
+}
+
+pub fn compare(expected: &Path, actual: &Path) -> String {
+    let out = Command::new(python())
+        .arg(repo().join("tests/oracle/compare.py"))
+        .arg(expected)
+        .arg(actual)
+        .output()
+        .expect("spawn compare");
+    let out = check(out, "compare.py");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Data rows of a CSV file (header excluded).
+pub fn csv_rows(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .expect("read csv")
+        .lines()
+        .count()
+        .saturating_sub(1)
+}

@@ -1,0 +1,693 @@
+"""Self-tests for the oracle (run: python -m unittest discover -s tests/oracle -p 'test_*.py').
+
+Each test writes tiny hand-made Parquet files in Koku's layout with DuckDB and checks hand-computed values.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import duckdb
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
+import oracle  # noqa: E402
+
+SRC = "11111111-2222-3333-4444-555555555555"
+ORG = "org1234567"
+GIB = 2.0 ** 30
+
+POD_DAILY_COLS = [
+    ("interval_start", "TIMESTAMP"), ("report_period_start", "TIMESTAMP"), ("report_period_end", "TIMESTAMP"),
+    ("namespace", "VARCHAR"), ("node", "VARCHAR"), ("pod", "VARCHAR"), ("resource_id", "VARCHAR"),
+    ("pod_labels", "VARCHAR"),
+    ("pod_usage_cpu_core_seconds", "DOUBLE"), ("pod_request_cpu_core_seconds", "DOUBLE"),
+    ("pod_effective_usage_cpu_core_seconds", "DOUBLE"), ("pod_limit_cpu_core_seconds", "DOUBLE"),
+    ("pod_usage_memory_byte_seconds", "DOUBLE"), ("pod_request_memory_byte_seconds", "DOUBLE"),
+    ("pod_effective_usage_memory_byte_seconds", "DOUBLE"), ("pod_limit_memory_byte_seconds", "DOUBLE"),
+    ("node_capacity_cpu_cores", "DOUBLE"), ("node_capacity_cpu_core_seconds", "DOUBLE"),
+    ("node_capacity_memory_bytes", "DOUBLE"), ("node_capacity_memory_byte_seconds", "DOUBLE"),
+    ("node_role", "VARCHAR"),
+]
+POD_HOURLY_COLS = [
+    ("interval_start", "TIMESTAMP"), ("interval_end", "TIMESTAMP"), ("namespace", "VARCHAR"), ("node", "VARCHAR"),
+    ("pod", "VARCHAR"), ("resource_id", "VARCHAR"), ("pod_labels", "VARCHAR"),
+    ("pod_usage_cpu_core_seconds", "DOUBLE"), ("node_capacity_cpu_cores", "DOUBLE"),
+    ("node_capacity_cpu_core_seconds", "DOUBLE"), ("node_capacity_memory_bytes", "DOUBLE"),
+    ("node_capacity_memory_byte_seconds", "DOUBLE"),
+]
+STORAGE_COLS = [
+    ("interval_start", "TIMESTAMP"), ("namespace", "VARCHAR"), ("pod", "VARCHAR"), ("node", "VARCHAR"),
+    ("persistentvolumeclaim", "VARCHAR"), ("persistentvolume", "VARCHAR"), ("storageclass", "VARCHAR"),
+    ("csi_driver", "VARCHAR"), ("csi_volume_handle", "VARCHAR"), ("persistentvolume_labels", "VARCHAR"),
+    ("persistentvolumeclaim_labels", "VARCHAR"), ("persistentvolumeclaim_capacity_bytes", "DOUBLE"),
+    ("persistentvolumeclaim_capacity_byte_seconds", "DOUBLE"), ("volume_request_storage_byte_seconds", "DOUBLE"),
+    ("persistentvolumeclaim_usage_byte_seconds", "DOUBLE"),
+]
+NODE_LABEL_COLS = [("interval_start", "TIMESTAMP"), ("node", "VARCHAR"), ("node_labels", "VARCHAR")]
+NS_LABEL_COLS = [("interval_start", "TIMESTAMP"), ("namespace", "VARCHAR"), ("namespace_labels", "VARCHAR")]
+
+INFRA = '{"cpu": 0.000000000, "memory": 0.000000000, "storage": 0.000000000}'
+
+
+def write_parquet(path, columns, rows):
+    """rows: list of dicts; missing keys -> NULL. Columns with drop=True are omitted from the file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (" + ", ".join(f'"{c}" {t}' for c, t in columns) + ")")
+    if rows:
+        con.executemany("INSERT INTO t VALUES (" + ", ".join("?" for _ in columns) + ")",
+                        [[r.get(c) for c, _ in columns] for r in rows])
+    con.execute(f"COPY t TO '{path}' (FORMAT parquet)")
+    con.close()
+
+
+def ts(day, hour=0, month=10, year=2025):
+    return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:00:00"
+
+
+def _max(a, b):
+    return None if a is None or b is None else max(a, b)
+
+
+def pod_row(ns="ns1", node="n1", pod="p1", day=1, labels='{"app": "a"}', rid="i-1", u_cpu=0.0, r_cpu=0.0,
+            e_cpu="auto", l_cpu=0.0, u_mem=0.0, r_mem=0.0, e_mem="auto", l_mem=0.0, cores=4.0,
+            cap_mem=16 * GIB, month=10, **kw):
+    r = dict(interval_start=ts(day, month=month), namespace=ns, node=node, pod=pod, resource_id=rid,
+             pod_labels=labels, pod_usage_cpu_core_seconds=u_cpu, pod_request_cpu_core_seconds=r_cpu,
+             pod_effective_usage_cpu_core_seconds=_max(u_cpu, r_cpu) if e_cpu == "auto" else e_cpu,
+             pod_limit_cpu_core_seconds=l_cpu, pod_usage_memory_byte_seconds=u_mem,
+             pod_request_memory_byte_seconds=r_mem,
+             pod_effective_usage_memory_byte_seconds=_max(u_mem, r_mem) if e_mem == "auto" else e_mem,
+             pod_limit_memory_byte_seconds=l_mem, node_capacity_cpu_cores=cores,
+             node_capacity_cpu_core_seconds=cores * 86400, node_capacity_memory_bytes=cap_mem,
+             node_capacity_memory_byte_seconds=cap_mem * 86400)
+    r.update(kw)
+    return r
+
+
+def hourly_rows(node="n1", day=1, cores=4.0, mem=16 * GIB, hours=range(24), ns="ns1", pod="p1", month=10):
+    return [dict(interval_start=ts(day, h, month=month), node=node, namespace=ns, pod=pod,
+                 node_capacity_cpu_cores=cores, node_capacity_cpu_core_seconds=cores * 3600,
+                 node_capacity_memory_bytes=mem, node_capacity_memory_byte_seconds=mem * 3600) for h in hours]
+
+
+class Fixture:
+    def __init__(self, root):
+        self.root = root
+        self.n = 0
+
+    def _path(self, daily, rtype, source=SRC, year="2025", month="10"):
+        self.n += 1
+        parts = [self.root, "data", "parquet"] + (["daily"] if daily else []) + [
+            ORG, "OCP", rtype, f"source={source}", f"year={year}", f"month={month}", f"f{self.n}.parquet"]
+        return os.path.join(*parts)
+
+    def pod_daily(self, rows, columns=POD_DAILY_COLS, **p):
+        write_parquet(self._path(True, "pod_usage", **p), columns, rows)
+
+    def pod_hourly(self, rows, **p):
+        write_parquet(self._path(False, "pod_usage", **p), POD_HOURLY_COLS, rows)
+
+    def node_labels(self, rows, **p):
+        write_parquet(self._path(True, "node_labels", **p), NODE_LABEL_COLS, rows)
+
+    def ns_labels(self, rows, **p):
+        write_parquet(self._path(True, "namespace_labels", **p), NS_LABEL_COLS, rows)
+
+    def storage(self, rows, **p):
+        write_parquet(self._path(True, "storage_usage", **p), STORAGE_COLS, rows)
+
+
+def read_csv_rows(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        recs = compare.parse_csv(f.read())
+    header = [v for v, _ in recs[0]]
+    out = []
+    for rec in recs[1:]:
+        d = {}
+        for c, (v, q) in zip(header, rec):
+            if v == "\\N" and not q:
+                d[c] = None
+            elif c in compare.FLOAT_COLUMNS:
+                d[c] = float(v)
+            elif c in compare.INT_COLUMNS:
+                d[c] = int(v)
+            elif c in ("pod_labels", "volume_labels", "all_labels"):
+                d[c] = json.loads(v)
+            else:
+                d[c] = v
+        out.append(d)
+    return header, out
+
+
+class OracleTestCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="oracle-test-")
+        self.fx = Fixture(self.tmp)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_oracle(self, keys=("app",), cats=(), roles=(), kinds="pod", start=None, end=None, expect_rc=0,
+                   extra=()):
+        out = os.path.join(self.tmp, "out.csv")
+        argv = ["--input", self.tmp, "--org", ORG, "--source", SRC, "--year", "2025", "--month", "10",
+                "--cluster-id", "cid", "--cluster-alias", "alias", "--report-period-id", "42", "--kinds", kinds,
+                "--out", out]
+        argv += ["--enabled-keys", ",".join(keys)] if keys else ["--no-enabled-keys"]
+        for c in cats:
+            argv += ["--cost-category", c]
+        for r in roles:
+            argv += ["--node-role", r]
+        if start:
+            argv += ["--start", start]
+        if end:
+            argv += ["--end", end]
+        argv += list(extra)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = oracle.main(argv)
+        self.assertEqual(rc, expect_rc, err.getvalue())
+        if rc != 0:
+            return None
+        header, rows = read_csv_rows(out)
+        self.assertEqual(header, oracle.OUTPUT_COLUMNS)
+        return rows
+
+    def one(self, rows, **match):
+        got = [r for r in rows if all(r[k] == v for k, v in match.items())]
+        self.assertEqual(len(got), 1, f"expected exactly one row matching {match}, got {got}")
+        return got[0]
+
+
+class PodRowTests(OracleTestCase):
+    def test_basic_sums_units_and_capacity(self):
+        fx = self.fx
+        # hourly: node n1 4 cores / 16 GiB all day; a second row per hour with smaller capacity -> max per hour
+        fx.pod_hourly(hourly_rows("n1") + hourly_rows("n1", cores=1.0, mem=GIB, pod="p2")
+                      + hourly_rows("n2", cores=2.0, mem=8 * GIB, hours=range(12)))
+        fx.pod_daily([
+            pod_row(pod="p1", u_cpu=3600.0, r_cpu=7200.0, l_cpu=10800.0, u_mem=2 * 3600 * GIB, r_mem=3600 * GIB,
+                    l_mem=4 * 3600 * GIB),
+            # same ns/node/labels: collapses into the same row (pod name is not a key)
+            pod_row(pod="p2", u_cpu=1800.0, r_cpu=900.0, l_cpu=0.0, u_mem=0.0, r_mem=3600 * GIB, l_mem=0.0,
+                    cores=4.0),
+        ])
+        rows = self.run_oracle()
+        self.assertEqual(len(rows), 1)
+        r = rows[0]
+        self.assertEqual(r["data_source"], "Pod")
+        self.assertEqual((r["usage_start"], r["usage_end"]), ("2025-10-01", "2025-10-01"))
+        self.assertEqual((r["namespace"], r["node"], r["resource_id"]), ("ns1", "n1", "i-1"))
+        self.assertEqual((r["report_period_id"], r["cluster_id"], r["cluster_alias"]), (42, "cid", "alias"))
+        self.assertEqual(r["source_uuid"], SRC)
+        self.assertEqual(r["pod_labels"], {"app": "a"})
+        self.assertEqual(r["all_labels"], {"app": "a"})
+        self.assertEqual(r["infrastructure_usage_cost"], INFRA)
+        self.assertAlmostEqual(r["pod_usage_cpu_core_hours"], 1.5, places=12)
+        self.assertAlmostEqual(r["pod_request_cpu_core_hours"], 2.25, places=12)
+        self.assertAlmostEqual(r["pod_effective_usage_cpu_core_hours"], (7200 + 1800) / 3600, places=12)
+        self.assertAlmostEqual(r["pod_limit_cpu_core_hours"], 3.0, places=12)
+        self.assertAlmostEqual(r["pod_usage_memory_gigabyte_hours"], 2.0, places=12)
+        self.assertAlmostEqual(r["pod_request_memory_gigabyte_hours"], 2.0, places=12)
+        self.assertAlmostEqual(r["pod_effective_usage_memory_gigabyte_hours"], 3.0, places=12)
+        self.assertAlmostEqual(r["pod_limit_memory_gigabyte_hours"], 4.0, places=12)
+        self.assertEqual(r["node_capacity_cpu_cores"], 4.0)
+        self.assertEqual(r["node_capacity_memory_gigabytes"], 16.0)
+        self.assertEqual(r["node_capacity_cpu_core_hours"], 96.0)  # sum over 24 h of max per hour
+        self.assertEqual(r["node_capacity_memory_gigabyte_hours"], 384.0)
+        self.assertEqual(r["cluster_capacity_cpu_core_hours"], 96.0 + 24.0)  # + n2 (12 h x 2 cores)
+        self.assertEqual(r["cluster_capacity_memory_gigabyte_hours"], 384.0 + 96.0)
+        for c in ("persistentvolumeclaim", "persistentvolume", "storageclass", "volume_labels",
+                  "persistentvolumeclaim_capacity_gigabyte", "persistentvolumeclaim_capacity_gigabyte_months",
+                  "volume_request_storage_gigabyte_months", "persistentvolumeclaim_usage_gigabyte_months",
+                  "cost_category_id"):
+            self.assertIsNone(r[c], c)
+        # uuid is a v4 uuid
+        self.assertRegex(r["uuid"], r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+    def test_e1_empty_node_excluded_but_counts_for_cluster_capacity(self):
+        fx = self.fx
+        fx.pod_hourly(hourly_rows("n1") + hourly_rows("", cores=1.0, mem=GIB)
+                      + hourly_rows(None, cores=2.0, mem=GIB, hours=range(6)))
+        fx.pod_daily([pod_row(u_cpu=3600.0), pod_row(node="", pod="px", u_cpu=7200.0),
+                      pod_row(node=None, pod="py", u_cpu=7200.0)])
+        rows = self.run_oracle()
+        self.assertEqual(len(rows), 1)
+        r = rows[0]
+        self.assertEqual(r["node"], "n1")
+        self.assertEqual(r["pod_usage_cpu_core_hours"], 1.0)
+        self.assertEqual(r["node_capacity_cpu_core_hours"], 96.0)
+        self.assertEqual(r["cluster_capacity_cpu_core_hours"], 96.0 + 24.0 + 12.0)
+        self.assertEqual(r["cluster_capacity_memory_gigabyte_hours"], 384.0 + 24.0 + 6.0)
+
+    def test_no_hourly_match_gives_null_capacity(self):
+        self.fx.pod_hourly(hourly_rows("n1", day=2))
+        self.fx.pod_daily([pod_row(u_cpu=3600.0)])
+        r = self.run_oracle()[0]
+        self.assertIsNone(r["node_capacity_cpu_core_hours"])
+        self.assertIsNone(r["cluster_capacity_cpu_core_hours"])
+        self.assertEqual(r["node_capacity_cpu_cores"], 4.0)
+
+    def test_e2_node_with_two_label_sets_doubles_rows(self):
+        fx = self.fx
+        fx.pod_hourly(hourly_rows("n1"))
+        fx.node_labels([
+            dict(interval_start=ts(1), node="n1", node_labels='{"env": "a"}'),
+            dict(interval_start=ts(1), node="n1", node_labels='{"env": "b"}'),
+            # same filtered set as the first one ("other" is not enabled) -> collapses, no third row
+            dict(interval_start=ts(1), node="n1", node_labels='{"env": "a", "other": "z"}'),
+        ])
+        fx.pod_daily([pod_row(labels='{"app": "x"}', u_cpu=3600.0), pod_row(pod="p2", labels='{"app": "x"}',
+                                                                              u_cpu=3600.0)])
+        rows = self.run_oracle(keys=("app", "env"))
+        self.assertEqual(len(rows), 2)
+        for env in ("a", "b"):
+            r = self.one(rows, pod_labels={"app": "x", "env": env})
+            self.assertEqual(r["pod_usage_cpu_core_hours"], 2.0)  # full sums on each
+            self.assertEqual(r["node_capacity_cpu_core_hours"], 96.0)
+
+    def test_e2_null_and_empty_node_labels_are_distinct_lookup_rows(self):
+        # NULL and {} filtered node labels are two CTE rows; both merge to the same map -> one group, sums x2
+        fx = self.fx
+        fx.node_labels([dict(interval_start=ts(1), node="n1", node_labels=None),
+                        dict(interval_start=ts(1), node="n1", node_labels='{"zzz": "1"}')])
+        fx.pod_daily([pod_row(u_cpu=3600.0)])
+        rows = self.run_oracle()
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["pod_usage_cpu_core_hours"], 2.0)
+
+    def test_e3_namespace_matching_two_cost_category_patterns(self):
+        fx = self.fx
+        fx.pod_hourly(hourly_rows("n1"))
+        fx.pod_daily([pod_row(ns="openshift-etcd", u_cpu=3600.0, r_cpu=3600.0, l_cpu=3600.0),
+                      pod_row(ns="default", u_cpu=3600.0)])
+        rows = self.run_oracle(cats=["openshift-%=1", "open%=5", "kube-%=1"])
+        r = self.one(rows, namespace="openshift-etcd")
+        self.assertEqual(r["cost_category_id"], 5)
+        self.assertEqual(r["pod_usage_cpu_core_hours"], 2.0)
+        self.assertEqual(r["pod_request_cpu_core_hours"], 2.0)
+        self.assertEqual(r["pod_effective_usage_cpu_core_hours"], 2.0)
+        self.assertEqual(r["pod_limit_cpu_core_hours"], 2.0)
+        self.assertEqual(r["node_capacity_cpu_core_hours"], 96.0)  # max columns unaffected
+        self.assertEqual(r["node_capacity_cpu_cores"], 4.0)
+        r = self.one(rows, namespace="default")
+        self.assertIsNone(r["cost_category_id"])
+        self.assertEqual(r["pod_usage_cpu_core_hours"], 1.0)
+
+    def test_like_wildcards_case_and_no_escape(self):
+        fx = self.fx
+        names = ["kube-a", "kube-ab", "Kube-a", "my-ns", "myxns", "my_ns", "a\\b", "ab", "x%y", "xzzy", "é1"]
+        fx.pod_daily([pod_row(ns=n, pod=f"p{i}", u_cpu=3600.0) for i, n in enumerate(names)])
+        rows = self.run_oracle(cats=["kube-_=1", "my_ns=2", "a\\b=3", "x%y=4", "_1=5"])
+        got = {r["namespace"]: r["cost_category_id"] for r in rows}
+        self.assertEqual(got, {"kube-a": 1, "kube-ab": None, "Kube-a": None, "my-ns": 2, "myxns": 2,
+                               "my_ns": 2, "a\\b": 3, "ab": None, "x%y": 4, "xzzy": 4, "é1": 5})
+
+    def test_e4_no_enabled_keys_gives_empty_maps(self):
+        fx = self.fx
+        fx.node_labels([dict(interval_start=ts(1), node="n1", node_labels='{"app": "n"}')])
+        fx.ns_labels([dict(interval_start=ts(1), namespace="ns1", namespace_labels='{"app": "ns"}')])
+        fx.pod_daily([pod_row(labels='{"app": "a", "vm_kubevirt_io_name": "vm1"}', u_cpu=3600.0)])
+        r = self.run_oracle(keys=())[0]
+        self.assertEqual(r["pod_labels"], {})
+        self.assertEqual(r["all_labels"], {})
+
+    def test_vm_kubevirt_key_always_allowed_with_some_enabled_key(self):
+        self.fx.pod_daily([pod_row(labels='{"app": "a", "vm_kubevirt_io_name": "vm1", "x": "1"}')])
+        r = self.run_oracle(keys=("zzz",))[0]
+        self.assertEqual(r["pod_labels"], {"vm_kubevirt_io_name": "vm1"})
+
+    def test_e5_null_pod_labels(self):
+        fx = self.fx
+        fx.node_labels([dict(interval_start=ts(1), node="n1", node_labels='{"app": "n"}')])
+        fx.pod_daily([pod_row(pod="p1", labels=None, u_cpu=3600.0),
+                      pod_row(pod="p2", labels="null", u_cpu=3600.0),
+                      pod_row(pod="p3", labels="{}", u_cpu=7200.0)])
+        rows = self.run_oracle()
+        self.assertEqual(len(rows), 2)
+        r = self.one(rows, pod_labels=None)
+        self.assertEqual(r["pod_usage_cpu_core_hours"], 2.0)  # NULL and JSON null collapse into one group
+        self.assertEqual(r["all_labels"], {})
+        r = self.one(rows, pod_labels={"app": "n"})
+        self.assertEqual(r["pod_usage_cpu_core_hours"], 2.0)
+        self.assertEqual(r["all_labels"], {"app": "n"})
+
+    def test_label_precedence_pod_over_namespace_over_node(self):
+        fx = self.fx
+        fx.node_labels([dict(interval_start=ts(1), node="n1", node_labels='{"a": "node", "b": "node", "c": "node"}')])
+        fx.ns_labels([dict(interval_start=ts(1), namespace="ns1", namespace_labels='{"b": "ns", "c": "ns"}')])
+        fx.pod_daily([pod_row(labels='{"c": "pod"}')])
+        r = self.run_oracle(keys=("a", "b", "c"))[0]
+        self.assertEqual(r["pod_labels"], {"a": "node", "b": "ns", "c": "pod"})
+
+    def test_label_lookup_is_per_day(self):
+        fx = self.fx
+        fx.node_labels([dict(interval_start=ts(2), node="n1", node_labels='{"a": "day2"}')])
+        fx.pod_daily([pod_row(day=1, labels="{}"), pod_row(day=2, labels="{}")])
+        rows = self.run_oracle(keys=("a",))
+        self.assertEqual(self.one(rows, usage_start="2025-10-01")["pod_labels"], {})
+        self.assertEqual(self.one(rows, usage_start="2025-10-02")["pod_labels"], {"a": "day2"})
+
+    def test_enabled_key_filtering_is_exact_and_case_sensitive(self):
+        fx = self.fx
+        fx.node_labels([dict(interval_start=ts(1), node="n1", node_labels='{"env": "n", "secret": "s"}')])
+        fx.ns_labels([dict(interval_start=ts(1), namespace="ns1", namespace_labels='{"team": "t", "App": "X"}')])
+        fx.pod_daily([pod_row(labels='{"app": "a", "App": "b", "ap": "c", "app2": "d"}')])
+        r = self.run_oracle(keys=("app", "env", "team"))[0]
+        self.assertEqual(r["pod_labels"], {"app": "a", "env": "n", "team": "t"})
+
+    def test_distinct_label_maps_are_distinct_rows_and_key_order_irrelevant(self):
+        self.fx.pod_daily([pod_row(pod="p1", labels='{"app": "a", "env": "x"}', u_cpu=3600.0),
+                           pod_row(pod="p2", labels='{"env": "x", "app": "a"}', u_cpu=3600.0),
+                           pod_row(pod="p3", labels='{"app": "b"}', u_cpu=3600.0)])
+        rows = self.run_oracle(keys=("app", "env"))
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(self.one(rows, pod_labels={"app": "a", "env": "x"})["pod_usage_cpu_core_hours"], 2.0)
+
+    def test_resource_id_is_string_max(self):
+        self.fx.pod_daily([pod_row(pod="p1", rid="i-9"), pod_row(pod="p2", rid="i-10"),
+                           pod_row(pod="p3", rid=""),
+                           pod_row(node="n2", pod="p4", rid=""), pod_row(node="n2", pod="p5", rid="a"),
+                           pod_row(node="n3", pod="p6", rid=None)])
+        rows = self.run_oracle()
+        self.assertEqual(self.one(rows, node="n1")["resource_id"], "i-9")
+        self.assertEqual(self.one(rows, node="n2")["resource_id"], "a")
+        self.assertIsNone(self.one(rows, node="n3")["resource_id"])
+
+    def test_effective_usage_fallback_when_column_missing(self):
+        cols = [c for c in POD_DAILY_COLS if not c[0].startswith("pod_effective")]
+        self.fx.pod_daily([pod_row(pod="p1", u_cpu=10.0, r_cpu=20.0, u_mem=5 * GIB, r_mem=1 * GIB),
+                           pod_row(pod="p2", u_cpu=30.0, r_cpu=5.0, u_mem=1 * GIB, r_mem=2 * GIB),
+                           pod_row(pod="p3", u_cpu=1000.0, r_cpu=None)],  # greatest(x, NULL) is NULL
+                          columns=cols)
+        r = self.run_oracle()[0]
+        self.assertAlmostEqual(r["pod_effective_usage_cpu_core_hours"], 50.0 / 3600, places=15)
+        self.assertAlmostEqual(r["pod_effective_usage_memory_gigabyte_hours"], 7.0 / 3600, places=15)
+        self.assertAlmostEqual(r["pod_usage_cpu_core_hours"], 1040.0 / 3600, places=15)
+        self.assertAlmostEqual(r["pod_request_cpu_core_hours"], 25.0 / 3600, places=15)
+
+    def test_effective_usage_mixed_files_coalesce_per_row(self):
+        cols = [c for c in POD_DAILY_COLS if not c[0].startswith("pod_effective")]
+        self.fx.pod_daily([pod_row(pod="p1", u_cpu=10.0, r_cpu=20.0)], columns=cols)  # old file -> 20
+        self.fx.pod_daily([pod_row(pod="p2", u_cpu=10.0, r_cpu=20.0, e_cpu=100.0),  # stored value wins
+                           pod_row(pod="p3", u_cpu=10.0, r_cpu=20.0, e_cpu=None)])  # NULL -> greatest = 20
+        r = self.run_oracle()[0]
+        self.assertAlmostEqual(r["pod_effective_usage_cpu_core_hours"], 140.0 / 3600, places=15)
+
+    def test_repeated_daily_rows_are_summed(self):
+        # chunked daily rollup: the same pod/day may appear in several files
+        self.fx.pod_daily([pod_row(u_cpu=3600.0)])
+        self.fx.pod_daily([pod_row(u_cpu=3600.0)])
+        self.assertEqual(self.run_oracle()[0]["pod_usage_cpu_core_hours"], 2.0)
+
+    def test_date_range_and_partition_filters(self):
+        fx = self.fx
+        fx.pod_daily([pod_row(day=d, u_cpu=3600.0) for d in (1, 2, 3, 31)])
+        fx.pod_daily([pod_row(day=2, u_cpu=99.0)], source="99999999-0000-0000-0000-000000000000")
+        fx.pod_daily([pod_row(day=2, month=9, u_cpu=99.0)], month="09")
+        # wrong month partition for the data: filtered by partition even though interval_start is in range
+        fx.pod_daily([pod_row(day=2, u_cpu=99.0)], month="11")
+        rows = self.run_oracle()
+        self.assertEqual(sorted(r["usage_start"] for r in rows),
+                         ["2025-10-01", "2025-10-02", "2025-10-03", "2025-10-31"])
+        rows = self.run_oracle(start="2025-10-02", end="2025-10-03")
+        self.assertEqual(sorted(r["usage_start"] for r in rows), ["2025-10-02", "2025-10-03"])
+        self.assertTrue(all(r["pod_usage_cpu_core_hours"] == 1.0 for r in rows))
+
+    def test_adjust_start(self):
+        self.fx.storage([dict(interval_start=ts(1), namespace="ns1", pod="p1", persistentvolumeclaim="c",
+                              persistentvolume="v", persistentvolumeclaim_capacity_bytes=GIB)])
+        self.fx.pod_daily([pod_row(day=3)])
+        self.assertEqual(len(self.run_oracle(kinds="pod,storage")), 2)
+        self.assertEqual(len(self.run_oracle(kinds="pod,storage", extra=["--adjust-start"])), 1)
+
+    def test_no_input_files_gives_header_only(self):
+        self.assertEqual(self.run_oracle(kinds="pod,storage,unallocated"), [])
+
+    def test_csv_quoting(self):
+        self.fx.pod_daily([pod_row(ns='we,ird "ns"', labels='{"app": "x,\\"y\\"\\nz"}'),
+                           pod_row(ns="\\N", pod="p2")])
+        rows = self.run_oracle()
+        self.assertEqual(self.one(rows, namespace='we,ird "ns"')["pod_labels"], {"app": 'x,"y"\nz'})
+        self.one(rows, namespace="\\N")  # literal \N string is quoted, not NULL
+
+
+class StorageTests(OracleTestCase):
+    def test_storage_rows(self):
+        fx = self.fx
+        D = 31 * 86400
+        fx.pod_daily([pod_row(ns="ns1", node="n1", pod="p1", rid="i-1"),
+                      pod_row(ns="ns1", node="n2", pod="p2", rid="i-2"),
+                      pod_row(ns="ns1", node="n1", pod="p3", rid="i-1")])
+        fx.node_labels([dict(interval_start=ts(1), node="n1", node_labels='{"k": "node1", "n": "1"}')])
+        fx.ns_labels([dict(interval_start=ts(1), namespace="ns1", namespace_labels='{"k": "ns", "s": "1"}')])
+        fx.storage([
+            # pv-shared mounted by p1 (n1) and p2 (n2): node_count 2 -> one row per node, request/usage halved
+            dict(interval_start=ts(1), namespace="ns1", pod="p1", node="", persistentvolumeclaim="c1",
+                 persistentvolume="pv-shared", storageclass="gp2", csi_volume_handle="h1",
+                 persistentvolume_labels='{"k": "pv", "v": "1"}', persistentvolumeclaim_labels='{"k": "pvc"}',
+                 persistentvolumeclaim_capacity_bytes=10 * GIB, persistentvolumeclaim_capacity_byte_seconds=10.0 * D * GIB,
+                 volume_request_storage_byte_seconds=4.0 * D * GIB, persistentvolumeclaim_usage_byte_seconds=2.0 * D * GIB),
+            dict(interval_start=ts(1), namespace="ns1", pod="p2", node="", persistentvolumeclaim="c1",
+                 persistentvolume="pv-shared", storageclass="gp2", csi_volume_handle="h1",
+                 persistentvolume_labels='{"k": "pv", "v": "1"}', persistentvolumeclaim_labels='{"k": "pvc"}',
+                 persistentvolumeclaim_capacity_bytes=10 * GIB, persistentvolumeclaim_capacity_byte_seconds=10.0 * D * GIB,
+                 volume_request_storage_byte_seconds=4.0 * D * GIB, persistentvolumeclaim_usage_byte_seconds=2.0 * D * GIB),
+            # p3 on n1 shares the same pvc/pv: same group as p1 (pod is not a key) -> byte-seconds added
+            dict(interval_start=ts(1), namespace="ns1", pod="p3", node="", persistentvolumeclaim="c1",
+                 persistentvolume="pv-shared", storageclass="gp2", csi_volume_handle="h1",
+                 persistentvolume_labels='{"k": "pv", "v": "1"}', persistentvolumeclaim_labels='{"k": "pvc"}',
+                 persistentvolumeclaim_capacity_bytes=10 * GIB, persistentvolumeclaim_capacity_byte_seconds=10.0 * D * GIB,
+                 volume_request_storage_byte_seconds=4.0 * D * GIB, persistentvolumeclaim_usage_byte_seconds=2.0 * D * GIB),
+            # E6: pod without a pod-usage row that day
+            dict(interval_start=ts(1), namespace="ns1", pod="ghost", node="", persistentvolumeclaim="c9",
+                 persistentvolume="pv9", storageclass="gp3", csi_volume_handle=None,
+                 persistentvolume_labels=None, persistentvolumeclaim_labels="{}",
+                 persistentvolumeclaim_capacity_bytes=GIB, persistentvolumeclaim_capacity_byte_seconds=1.0 * D * GIB,
+                 volume_request_storage_byte_seconds=1.0 * D * GIB, persistentvolumeclaim_usage_byte_seconds=1.0 * D * GIB),
+        ])
+        rows = self.run_oracle(keys=("k", "n", "s", "v"), kinds="pod,storage", cats=["ns%=7"])
+        st = [r for r in rows if r["data_source"] == "Storage"]
+        self.assertEqual(len(st), 3)
+        r1 = self.one(st, node="n1")
+        self.assertEqual(r1["resource_id"], "i-1")
+        self.assertEqual(r1["volume_labels"], {"k": "pvc", "n": "1", "s": "1", "v": "1"})
+        self.assertEqual(r1["all_labels"], r1["volume_labels"])
+        self.assertIsNone(r1["pod_labels"])
+        self.assertEqual(r1["persistentvolumeclaim_capacity_gigabyte"], 10.0)
+        self.assertAlmostEqual(r1["persistentvolumeclaim_capacity_gigabyte_months"], 20.0, places=12)
+        self.assertAlmostEqual(r1["volume_request_storage_gigabyte_months"], 4.0, places=12)  # (4+4)/2
+        self.assertAlmostEqual(r1["persistentvolumeclaim_usage_gigabyte_months"], 2.0, places=12)
+        self.assertEqual(r1["cost_category_id"], 7)
+        self.assertEqual(r1["infrastructure_usage_cost"], INFRA)
+        self.assertIsNone(r1["pod_usage_cpu_core_hours"])
+        self.assertIsNone(r1["node_capacity_cpu_core_hours"])
+        r2 = self.one(st, node="n2")
+        self.assertEqual(r2["volume_labels"], {"k": "pvc", "s": "1", "v": "1"})
+        self.assertAlmostEqual(r2["persistentvolumeclaim_capacity_gigabyte_months"], 10.0, places=12)
+        self.assertAlmostEqual(r2["volume_request_storage_gigabyte_months"], 2.0, places=12)
+        r3 = self.one(st, persistentvolume="pv9")
+        self.assertIsNone(r3["node"])
+        self.assertIsNone(r3["resource_id"])
+        self.assertIsNone(r3["volume_labels"])  # NULL PV labels -> NULL map (E5)
+        self.assertEqual(r3["all_labels"], {})
+        self.assertAlmostEqual(r3["persistentvolumeclaim_capacity_gigabyte_months"], 1.0, places=12)
+        self.assertIsNone(r3["volume_request_storage_gigabyte_months"])  # E6
+        self.assertIsNone(r3["persistentvolumeclaim_usage_gigabyte_months"])
+
+    def test_storage_only_when_requested(self):
+        self.fx.pod_daily([pod_row()])
+        self.fx.storage([dict(interval_start=ts(1), namespace="ns1", pod="p1", persistentvolumeclaim="c",
+                              persistentvolume="v", persistentvolumeclaim_capacity_bytes=GIB)])
+        self.assertEqual({r["data_source"] for r in self.run_oracle(kinds="pod")}, {"Pod"})
+        self.assertEqual(len(self.run_oracle(kinds="pod,storage")), 2)
+
+    def test_e9_zero_node_count_fails(self):
+        self.fx.pod_daily([pod_row(node=None, pod="p1")])
+        self.fx.storage([dict(interval_start=ts(1), namespace="ns1", pod="p1", persistentvolumeclaim="c",
+                              persistentvolume="v", volume_request_storage_byte_seconds=1.0)])
+        self.run_oracle(kinds="storage", expect_rc=2)
+
+
+class UnallocatedTests(OracleTestCase):
+    def test_unallocated_rows(self):
+        fx = self.fx
+        fx.pod_hourly(hourly_rows("n1") + hourly_rows("n2", cores=2.0) + hourly_rows("n3", cores=1.0))
+        fx.pod_daily([
+            pod_row(ns="ns1", node="n1", pod="p1", rid="i-1", u_cpu=3600.0, r_cpu=7200.0, u_mem=3600 * GIB,
+                    l_cpu=1.0, labels='{"app": "a"}'),
+            pod_row(ns="ns2", node="n1", pod="p2", rid="i-1", u_cpu=3600.0, r_cpu=0.0, u_mem=0.0,
+                    labels='{"app": "b"}'),
+            pod_row(ns="ns1", node="n2", pod="p3", rid="i-2", u_cpu=200 * 3600.0, cores=2.0),
+            pod_row(ns="ns1", node="n3", pod="p4", rid="i-3", u_cpu=3600.0, cores=1.0),
+            pod_row(ns="Platform unallocated", node="n3", pod="p5", rid="i-3", u_cpu=3600.0, cores=1.0),
+        ])
+        rows = self.run_oracle(kinds="pod,unallocated", cats=["Platform unallocated=1"],
+                               roles=["n1@i-1=worker", "n2@i-2=master", "n3@other=infra"])
+        un = [r for r in rows if r["pod_labels"] is None and r["namespace"] not in ("ns1", "ns2")
+              and r["infrastructure_usage_cost"] is None]
+        self.assertEqual(len(un), 3)
+        r = self.one(un, node="n1")
+        self.assertEqual(r["namespace"], "Worker unallocated")
+        self.assertIsNone(r["cost_category_id"])
+        self.assertEqual(r["data_source"], "Pod")
+        self.assertEqual(r["resource_id"], "i-1")
+        self.assertAlmostEqual(r["pod_usage_cpu_core_hours"], 96.0 - 2.0, places=12)
+        self.assertAlmostEqual(r["pod_request_cpu_core_hours"], 96.0 - 2.0, places=12)
+        self.assertAlmostEqual(r["pod_effective_usage_cpu_core_hours"], 96.0 - 3.0, places=12)
+        self.assertAlmostEqual(r["pod_usage_memory_gigabyte_hours"], 384.0 - 1.0, places=12)
+        self.assertIsNone(r["pod_limit_cpu_core_hours"])
+        self.assertIsNone(r["pod_limit_memory_gigabyte_hours"])
+        self.assertEqual(r["node_capacity_cpu_core_hours"], 96.0)
+        self.assertEqual(r["cluster_capacity_cpu_core_hours"], 96.0 + 48.0 + 24.0)
+        self.assertEqual(r["all_labels"], {})
+        self.assertIsNone(r["volume_labels"])
+        r = self.one(un, node="n2")
+        self.assertEqual(r["namespace"], "Platform unallocated")
+        self.assertEqual(r["cost_category_id"], 1)
+        self.assertAlmostEqual(r["pod_usage_cpu_core_hours"], 48.0 - 200.0, places=12)  # negative allowed
+        r = self.one(un, node="n3")
+        self.assertIsNone(r["namespace"])  # resource_id mismatch with reporting_ocp_nodes (E10)
+        self.assertAlmostEqual(r["pod_usage_cpu_core_hours"], 24.0 - 1.0, places=12)  # 'Platform unallocated' excluded
+
+    def test_unallocated_role_max_and_duplicate_categories(self):
+        self.fx.pod_hourly(hourly_rows("n1"))
+        self.fx.pod_daily([pod_row(u_cpu=3600.0)])
+        rows = self.run_oracle(kinds="unallocated", roles=["n1@i-1=master", "n1@i-1=worker"],
+                               cats=["Worker%=1", "%unallocated=2"])
+        self.assertEqual(len(rows), 2)  # one per matching pattern (E3 for unallocated)
+        self.assertEqual({r["cost_category_id"] for r in rows}, {1, 2})
+        self.assertTrue(all(r["namespace"] == "Worker unallocated" for r in rows))
+        self.assertTrue(all(r["pod_usage_cpu_core_hours"] == 95.0 for r in rows))
+
+
+def csv_field(v):
+    """None -> unquoted \\N; strings quoted when needed (a literal '\\N' string is quoted)."""
+    if v is None:
+        return "\\N"
+    if v == "\\N" or any(ch in v for ch in ',"\n\r'):
+        return '"' + v.replace('"', '""') + '"'
+    return v
+
+
+class CompareTests(unittest.TestCase):
+    HEADER = oracle.OUTPUT_COLUMNS
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="compare-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def base_row(self, **kw):
+        r = {c: None for c in self.HEADER}
+        r.update(uuid="00000000-0000-4000-8000-000000000000", report_period_id="1", cluster_id="c",
+                 cluster_alias="a", data_source="Pod", usage_start="2025-10-01", usage_end="2025-10-01",
+                 namespace="ns", node="n", resource_id="i", pod_labels='{"a":"1","b":"2"}',
+                 pod_usage_cpu_core_hours="1.5", all_labels='{"a":"1","b":"2"}', source_uuid=SRC,
+                 infrastructure_usage_cost=INFRA)
+        r.update(kw)
+        return r
+
+    def write(self, name, rows, header=None):
+        header = header or self.HEADER
+        p = os.path.join(self.tmp, name)
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            f.write(",".join(header) + "\n")
+            for r in rows:
+                f.write(",".join(csv_field(r[c]) for c in header) + "\n")
+        return p
+
+    def cmp(self, e, a, **kw):
+        out = io.StringIO()
+        rc = compare.compare(self.write("e.csv", e), self.write("a.csv", a), out=out, **kw)
+        return rc, out.getvalue()
+
+    def test_identical_and_uuid_ignored(self):
+        rc, out = self.cmp([self.base_row()], [self.base_row(uuid="11111111-0000-4000-8000-000000000000")])
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.strip(), "1 rows match")
+
+    def test_tolerance(self):
+        self.assertEqual(self.cmp([self.base_row(pod_usage_cpu_core_hours="1000.0")],
+                                  [self.base_row(pod_usage_cpu_core_hours="1000.0000000005")])[0], 0)
+        rc, out = self.cmp([self.base_row(pod_usage_cpu_core_hours="1000.0")],
+                           [self.base_row(pod_usage_cpu_core_hours="1000.00001")])
+        self.assertEqual(rc, 1)
+        self.assertIn("pod_usage_cpu_core_hours: expected 1000.0, actual 1000.00001", out)
+        # near zero: absolute tolerance
+        self.assertEqual(self.cmp([self.base_row(pod_usage_cpu_core_hours="0.0")],
+                                  [self.base_row(pod_usage_cpu_core_hours="1e-12")])[0], 0)
+        self.assertEqual(self.cmp([self.base_row(pod_usage_cpu_core_hours="0.0")],
+                                  [self.base_row(pod_usage_cpu_core_hours="1e-6")])[0], 1)
+        self.assertEqual(self.cmp([self.base_row(pod_usage_cpu_core_hours="1000.0")],
+                                  [self.base_row(pod_usage_cpu_core_hours="1000.00001")], rel=1e-6)[0], 0)
+
+    def test_null_vs_zero(self):
+        self.assertEqual(self.cmp([self.base_row(pod_limit_cpu_core_hours=None)],
+                                  [self.base_row(pod_limit_cpu_core_hours="0.0")])[0], 1)
+        self.assertEqual(self.cmp([self.base_row(cost_category_id=None)],
+                                  [self.base_row(cost_category_id="0")])[0], 1)
+        self.assertEqual(self.cmp([self.base_row(namespace=None)], [self.base_row(namespace="\\N")])[0], 1)
+        self.assertEqual(self.cmp([self.base_row(namespace=None)], [self.base_row(namespace="")])[0], 1)
+        self.assertEqual(self.cmp([self.base_row(pod_labels=None)], [self.base_row(pod_labels="{}")])[0], 1)
+        self.assertEqual(self.cmp([self.base_row(namespace="\\N")], [self.base_row(namespace="\\N")])[0], 0)
+
+    def test_json_key_order_and_numbers(self):
+        rc, out = self.cmp([self.base_row()],
+                           [self.base_row(pod_labels='{"b": "2", "a": "1"}',
+                                          infrastructure_usage_cost='{"storage": 0.0, "cpu": 0, "memory": 0.0}')])
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.cmp([self.base_row()], [self.base_row(pod_labels='{"a": "1"}')])[0], 1)
+        self.assertEqual(self.cmp([self.base_row()], [self.base_row(pod_labels='{"a": "1", "b": 2}')])[0], 1)
+
+    def test_duplicates_are_a_multiset(self):
+        r1 = self.base_row(pod_usage_cpu_core_hours="1.0")
+        r2 = self.base_row(pod_usage_cpu_core_hours="2.0")
+        self.assertEqual(self.cmp([r1, r2], [r2, r1])[0], 0)
+        rc, out = self.cmp([r1, r1], [r1])
+        self.assertEqual(rc, 1)
+        self.assertIn("MISSING", out)
+        rc, out = self.cmp([r1], [r1, r1])
+        self.assertEqual(rc, 1)
+        self.assertIn("EXTRA", out)
+        self.assertEqual(self.cmp([r1, r1], [r1, r2])[0], 1)
+
+    def test_missing_and_extra_rows_by_key(self):
+        rc, out = self.cmp([self.base_row(namespace="x")], [self.base_row(namespace="y")])
+        self.assertEqual(rc, 1)
+        self.assertIn("MISSING", out)
+        self.assertIn("EXTRA", out)
+        self.assertIn("namespace='x'", out)
+
+    def test_column_order_irrelevant_but_set_must_match(self):
+        e = self.write("e.csv", [self.base_row()])
+        a = self.write("a.csv", [self.base_row()], header=list(reversed(self.HEADER)))
+        self.assertEqual(compare.compare(e, a, out=io.StringIO()), 0)
+        a2 = self.write("a2.csv", [self.base_row()], header=self.HEADER[:-1])
+        self.assertEqual(compare.compare(e, a2, out=io.StringIO()), 1)
+
+    def test_oracle_output_roundtrip(self):
+        # the oracle's own CSV compares equal to itself (quoting, \N, JSON)
+        tmp = tempfile.mkdtemp(prefix="compare-rt-", dir=self.tmp)
+        fx = Fixture(tmp)
+        fx.pod_daily([pod_row(ns='a,"b"', labels='{"k": "v,1"}'), pod_row(ns="c", labels=None)])
+        out = os.path.join(tmp, "o.csv")
+        with contextlib.redirect_stderr(io.StringIO()):
+            rc = oracle.main(["--input", tmp, "--org", ORG, "--source", SRC, "--year", "2025", "--month", "10",
+                              "--cluster-id", "c", "--cluster-alias", "a", "--report-period-id", "1",
+                              "--enabled-keys", "k", "--out", out])
+        self.assertEqual(rc, 0)
+        self.assertEqual(compare.compare(out, out, out=io.StringIO()), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
