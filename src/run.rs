@@ -7,6 +7,7 @@ use crate::cli::args::DemoArgs;
 use crate::cli::RunArgs;
 use crate::error::RunError;
 use crate::plan::inputs::{push_tasks, scan_table};
+use crate::plan::date::Day;
 use crate::plan::{OutputSpec, Plan};
 use crate::rows::category::CategoryMatcher;
 use crate::sink::csv::CsvSink;
@@ -205,6 +206,53 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
 
 /// `ocp-summary demo`: generate a small sample and summarise it into `DIR/summary.csv`.
 pub fn demo(args: &DemoArgs) -> Result<(), RunError> {
-    let _ = args;
-    Err(RunError::BadInput("demo: not wired yet".into()))
+    #[derive(clap::Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        generate: crate::generate::GenerateArgs,
+    }
+    let data = args.dir.join("input");
+    let gen_args = <Wrap as clap::Parser>::parse_from([
+        "generate".as_ref(),
+        "--out".as_ref(),
+        data.as_os_str(),
+        "--force".as_ref(),
+        "--days".as_ref(),
+        "3".as_ref(),
+    ])
+    .generate;
+    let summary = crate::generate::run(&gen_args).map_err(|e| RunError::Sink(format!("{e:#}")))?;
+    eprintln!("{summary}");
+    let csv = args.dir.join("summary.csv");
+    let start = Day::parse(&gen_args.start).ok_or_else(|| RunError::BadInput("demo start".into()))?;
+    let (year, month, _) = start.ymd();
+    let run_args = RunArgs {
+        input: Some(data.display().to_string()),
+        org: Some(gen_args.org.clone()),
+        source: Some(gen_args.source.clone()),
+        year: Some(year),
+        month: Some(month),
+        cluster_id: Some("demo-cluster".into()),
+        cluster_alias: Some("Demo cluster".into()),
+        report_period_id: Some(1),
+        enabled_keys: Some(vec!["app".into(), "environment".into(), "team".into()]),
+        cost_categories: KOKU_DEFAULT_COST_CATEGORIES.iter().map(|s| s.to_string()).collect(),
+        output: Some(format!("csv:{}", csv.display())),
+        ..Default::default()
+    };
+    run_command(&run_args)?;
+    let text = std::fs::read_to_string(&csv).map_err(|e| RunError::Sink(e.to_string()))?;
+    println!("{} rows in {}; the first five:", text.lines().count().saturating_sub(1), csv.display());
+    for line in text.lines().take(6) {
+        println!("{line}");
+    }
+    Ok(())
 }
+
+/// Koku's seeded `reporting_ocp_cost_category_namespace` rows (category "Platform", id 1).
+pub const KOKU_DEFAULT_COST_CATEGORIES: &[&str] = &[
+    "openshift-%=1",
+    "kube-%=1",
+    "Platform unallocated=1",
+    "openshift=1",
+];
