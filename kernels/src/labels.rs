@@ -150,7 +150,9 @@ impl LabelParser {
     /// # Errors
     ///
     /// [`KernelError::LabelJson`] if the text is empty, not valid JSON, has trailing bytes, is
-    /// neither `null` nor an object, or has a value that is not a string.
+    /// neither `null` nor an object, or has a value that is not a string. Every value is
+    /// checked, so a non-string value is an error even where a later duplicate key would hide it
+    /// from Python's `json.loads` (`json.dumps` never writes duplicate keys).
     pub fn parse_filtered(
         &mut self,
         json: &[u8],

@@ -159,6 +159,14 @@ fn errors_say_what_and_where() {
 }
 
 #[test]
+fn hidden_non_string_duplicate_is_an_error() {
+    // serde_json and json.loads keep only the last "app"; every value is still checked here.
+    let enabled = EnabledKeys::new(["app"]);
+    assert!(parse(br#"{"app": 0, "app": "b"}"#, &enabled).is_err());
+    assert!(reference(br#"{"app": 0, "app": "b"}"#, &enabled).is_some());
+}
+
+#[test]
 fn empty_enabled_keys_drop_everything() {
     let enabled = EnabledKeys::new(Vec::<&str>::new());
     assert!(enabled.is_empty());
@@ -383,7 +391,10 @@ proptest! {
 
     #[test]
     fn mangled_json_agrees_with_serde_json(
-        pairs in proptest::collection::vec((key_text(), value_text()), 0..6),
+        // Unique keys: with duplicates serde_json would not see a non-string value a mangle
+        // made and a later duplicate hid (see `hidden_non_string_duplicate_is_an_error`).
+        pairs in proptest::collection::btree_map(key_text(), value_text(), 0..6)
+            .prop_map(|m| m.into_iter().collect::<Vec<_>>()),
         cut in any::<prop::sample::Index>(),
         insert in proptest::option::of((any::<prop::sample::Index>(), proptest::sample::select(vec![b'{', b'}', b'"', b',', b':', b'\\', b'[', b'n', b'1', b' ', 0xff, 0xc3]))),
     ) {
