@@ -1,15 +1,16 @@
 //! One `run`: plan → scan → aggregate → rows → sink, timed stage by stage.
 
 use crate::aggregate::exec::{execute, Role, RoleInput};
-use crate::aggregate::{capacity, labels, pod};
+use crate::aggregate::{capacity, labels, pod, storage, volume_nodes};
 use crate::catalog::Catalog;
 use crate::cli::args::DemoArgs;
 use crate::cli::RunArgs;
 use crate::error::RunError;
-use crate::plan::inputs::{push_tasks, scan_table};
 use crate::plan::date::Day;
+use crate::plan::inputs::{push_tasks, scan_table};
 use crate::plan::{OutputSpec, Plan};
 use crate::rows::category::CategoryMatcher;
+use crate::rows::unallocated::{self, RoleLookup};
 use crate::sink::csv::CsvSink;
 use crate::sink::RenderContext;
 use crate::source::layout::Table;
@@ -93,13 +94,23 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
             labels::NAMESPACE_COLUMNS,
         ),
     ];
+    let scan = |&(role, table, cols): &(Role, Table, &[_])| {
+        scan_table(store.as_ref(), plan, table, cols).map(|input| RoleInput { role, input })
+    };
     let inputs = report.stage("plan", || {
-        specs
-            .iter()
-            .map(|&(role, table, cols)| {
-                scan_table(store.as_ref(), plan, table, cols).map(|input| RoleInput { role, input })
-            })
-            .collect::<Result<Vec<_>, _>>()
+        let mut inputs = specs.iter().map(scan).collect::<Result<Vec<_>, _>>()?;
+        // Storage rows only when storage files exist (Koku's `storage_exists`); the pod side of
+        // the volume→node join is read only then.
+        let storage = scan(&(Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS))?;
+        if !storage.input.files.is_empty() {
+            inputs.push(storage);
+            inputs.push(scan(&(
+                Role::VolumeNodes,
+                Table::POD_DAILY,
+                volume_nodes::COLUMNS,
+            ))?);
+        }
+        Ok::<_, RunError>(inputs)
     })?;
     if !inputs[0].input.partition_found && !inputs[1].input.partition_found {
         return Err(RunError::BadInput(format!(
@@ -129,20 +140,35 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     })?;
     progress.finish_and_clear();
 
-    let (strings, mut label_table, enabled) = catalog.finish();
-    let mut rows = report.stage("rows", || {
+    let (mut strings, mut label_table, enabled) = catalog.finish();
+    let (mut rows, storage_rows) = report.stage("rows", || {
         let daily = agg.capacity.daily();
         let mut categories = CategoryMatcher::new(&plan.cost_categories);
-        crate::rows::pod::build(&agg, &daily, &mut categories, &strings, &mut label_table)
+        let pods =
+            crate::rows::pod::build(&agg, &daily, &mut categories, &strings, &mut label_table);
+        let storage =
+            crate::rows::storage::build(&agg, &mut categories, &strings, &mut label_table);
+        (pods, storage)
     });
+    let special = unallocated::intern_namespaces(&mut strings);
     let ctx = RenderContext::new(&strings, &label_table, &enabled, plan);
+    report.stage("sort", || ctx.sort(&mut rows));
+    report.stage("rows", || {
+        let roles = RoleLookup::new(&plan.node_roles, &strings);
+        let extra = unallocated::build(&rows, &roles, &plan.cost_categories, &strings, special);
+        rows.extend(extra);
+        rows.extend(storage_rows);
+    });
     report.stage("sort", || ctx.sort(&mut rows));
     let sink_summary = report.stage("write", || write_csv(plan, &rows, &ctx))?;
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
         report.lines.push(format!(
             "{:<44} files {:>4}  row groups {:>5}/{:<5}  rows {:>11}  bytes {:>12}",
-            ri.input.table.to_string(),
+            match ri.role {
+                Role::VolumeNodes => format!("{} (pod places)", ri.input.table),
+                _ => ri.input.table.to_string(),
+            },
             ri.input.files.len(),
             stats.row_groups,
             ri.input.row_groups_total,
@@ -224,7 +250,8 @@ pub fn demo(args: &DemoArgs) -> Result<(), RunError> {
     let summary = crate::generate::run(&gen_args).map_err(|e| RunError::Sink(format!("{e:#}")))?;
     eprintln!("{summary}");
     let csv = args.dir.join("summary.csv");
-    let start = Day::parse(&gen_args.start).ok_or_else(|| RunError::BadInput("demo start".into()))?;
+    let start =
+        Day::parse(&gen_args.start).ok_or_else(|| RunError::BadInput("demo start".into()))?;
     let (year, month, _) = start.ymd();
     let run_args = RunArgs {
         input: Some(data.display().to_string()),
@@ -236,13 +263,20 @@ pub fn demo(args: &DemoArgs) -> Result<(), RunError> {
         cluster_alias: Some("Demo cluster".into()),
         report_period_id: Some(1),
         enabled_keys: Some(vec!["app".into(), "environment".into(), "team".into()]),
-        cost_categories: KOKU_DEFAULT_COST_CATEGORIES.iter().map(|s| s.to_string()).collect(),
+        cost_categories: KOKU_DEFAULT_COST_CATEGORIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         output: Some(format!("csv:{}", csv.display())),
         ..Default::default()
     };
     run_command(&run_args)?;
     let text = std::fs::read_to_string(&csv).map_err(|e| RunError::Sink(e.to_string()))?;
-    println!("{} rows in {}; the first five:", text.lines().count().saturating_sub(1), csv.display());
+    println!(
+        "{} rows in {}; the first five:",
+        text.lines().count().saturating_sub(1),
+        csv.display()
+    );
     for line in text.lines().take(6) {
         println!("{line}");
     }

@@ -27,7 +27,7 @@ fn assert_matches(dir: &TempDir, p: &Params, threads: usize) -> usize {
     let engine = dir.path().join("engine.csv");
     let oracle = dir.path().join("oracle.csv");
     run_engine(dir.path(), p, &engine, threads);
-    run_oracle(dir.path(), p, &oracle, "pod");
+    run_oracle(dir.path(), p, &oracle, "pod,storage,unallocated");
     let summary = compare(&oracle, &engine);
     assert!(summary.contains("rows match"), "{summary}");
     let rows = csv_rows(&engine);
@@ -56,10 +56,37 @@ fn no_enabled_keys_collapses_labels() {
 #[test]
 fn many_seeds_and_shapes() {
     let shapes: &[&[&str]] = &[
-        &["--nodes", "3", "--namespaces-per-node", "2", "--pods-per-namespace", "4"],
-        &["--nodes", "12", "--labels-per-pod", "20", "--label-key-cardinality", "40"],
-        &["--nodes", "6", "--rows-per-file", "5000", "--rows-per-row-group", "1000"],
-        &["--nodes", "4", "--label-value-cardinality", "2", "--no-edge-cases"],
+        &[
+            "--nodes",
+            "3",
+            "--namespaces-per-node",
+            "2",
+            "--pods-per-namespace",
+            "4",
+        ],
+        &[
+            "--nodes",
+            "12",
+            "--labels-per-pod",
+            "20",
+            "--label-key-cardinality",
+            "40",
+        ],
+        &[
+            "--nodes",
+            "6",
+            "--rows-per-file",
+            "5000",
+            "--rows-per-row-group",
+            "1000",
+        ],
+        &[
+            "--nodes",
+            "4",
+            "--label-value-cardinality",
+            "2",
+            "--no-edge-cases",
+        ],
     ];
     for (i, shape) in shapes.iter().enumerate() {
         let dir = TempDir::new().unwrap();
@@ -77,7 +104,10 @@ fn many_seeds_and_shapes() {
 #[test]
 fn month_boundary_and_day_subrange() {
     let dir = TempDir::new().unwrap();
-    generate(dir.path(), &["--start", "2026-01-30", "--days", "4", "--seed", "5"]);
+    generate(
+        dir.path(),
+        &["--start", "2026-01-30", "--days", "4", "--seed", "5"],
+    );
     let mut p = Params::month(2026, 1);
     p.enabled_keys = Some("app,environment".into());
     p.cost_categories = categories();
@@ -112,5 +142,9 @@ fn same_rows_with_one_and_many_threads() {
             .map(|l| l.split_once(',').map_or(l, |(_, rest)| rest).to_string())
             .collect()
     };
-    assert_eq!(strip(&a), strip(&b), "output differs between 1 and 4 threads");
+    assert_eq!(
+        strip(&a),
+        strip(&b),
+        "output differs between 1 and 4 threads"
+    );
 }

@@ -8,6 +8,8 @@
 use super::capacity::{CapacityPartial, CapacityTable, CapacityWorker};
 use super::labels::{LabelPartial, LabelTable, LabelWorker};
 use super::pod::{PodPartial, PodTable, PodWorker};
+use super::storage::{StoragePartial, StorageTable, StorageWorker};
+use super::volume_nodes::{VolumeNodePartial, VolumeNodeTable, VolumeNodeWorker};
 use crate::catalog::Catalog;
 use crate::decode::rowgroup::{read_row_group, ColumnPlan, ReadError, RowGroupData};
 use crate::decode::strings::StringMode;
@@ -27,12 +29,17 @@ pub enum Role {
     Pods,
     NodeLabels,
     NamespaceLabels,
+    /// Daily storage rows (spec §7.3).
+    Storage,
+    /// (day, namespace, pod) → node of the daily pod rows, for §7.1; read only with storage.
+    VolumeNodes,
 }
 
 impl Role {
     fn label_columns(self) -> &'static [usize] {
         match self {
-            Role::Capacity => &[],
+            Role::Capacity | Role::VolumeNodes => &[],
+            Role::Storage => super::storage::LABEL_COLUMNS,
             Role::Pods => super::pod::LABEL_COLUMNS,
             Role::NodeLabels | Role::NamespaceLabels => super::labels::LABEL_COLUMNS,
         }
@@ -60,6 +67,8 @@ pub struct Aggregates {
     pub pods: PodTable,
     pub node_labels: LabelTable,
     pub namespace_labels: LabelTable,
+    pub storage: StorageTable,
+    pub volume_nodes: VolumeNodeTable,
     pub table_stats: Vec<TableStats>,
     pub decode: DecodeStats,
 }
@@ -69,6 +78,8 @@ enum Partial {
     Pods(PodPartial),
     NodeLabels(LabelPartial),
     NamespaceLabels(LabelPartial),
+    Storage(StoragePartial),
+    VolumeNodes(VolumeNodePartial),
 }
 
 struct Done {
@@ -86,6 +97,8 @@ struct Worker {
     capacity: CapacityWorker,
     pods: PodWorker,
     labels: LabelWorker,
+    storage: StorageWorker,
+    volume_nodes: VolumeNodeWorker,
 }
 
 /// Runs every task and merges the partials; stops at the first error.
@@ -165,6 +178,8 @@ impl Aggregates {
             Partial::Pods(p) => self.pods.merge(p, catalog),
             Partial::NodeLabels(p) => self.node_labels.merge(p),
             Partial::NamespaceLabels(p) => self.namespace_labels.merge(p),
+            Partial::Storage(p) => self.storage.merge(p),
+            Partial::VolumeNodes(p) => self.volume_nodes.merge(p),
         }
     }
 }
@@ -225,6 +240,8 @@ impl Worker {
             Role::Pods => Partial::Pods(self.pods.run(&self.data, ms, catalog)),
             Role::NodeLabels => Partial::NodeLabels(self.labels.run(&self.data, ms)),
             Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(&self.data, ms)),
+            Role::Storage => Partial::Storage(self.storage.run(&self.data, ms)),
+            Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(&self.data, ms)),
         }
     }
 }

@@ -9,11 +9,15 @@
 //! | [`capacity`] | hourly pod usage | node and cluster capacity per day (spec §5) |
 //! | [`pod`] | daily pod usage | sums per (day, namespace, node, filtered pod labels) (spec §6) |
 //! | [`labels`] | daily node / namespace labels | distinct filtered label sets per day (spec §4) |
+//! | [`storage`] | daily storage usage | sums per distinct storage line (spec §7.3 pre-join) |
+//! | [`volume_nodes`] | daily pod usage | (node, resource_id) of each pod per day (spec §7.1) |
 
 pub mod capacity;
 pub mod exec;
 pub mod labels;
 pub mod pod;
+pub mod storage;
+pub mod volume_nodes;
 
 /// Nullable max, as SQL `max` ignoring NULLs.
 #[inline]

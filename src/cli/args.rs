@@ -72,6 +72,14 @@ pub struct RunArgs {
     /// Cost-category namespace pattern, `PATTERN=ID` (SQL LIKE); repeatable.
     #[arg(long = "cost-category", value_name = "PATTERN=ID")]
     pub cost_categories: Vec<String>,
+    /// Node role for unallocated rows, `NODE[@RESOURCE_ID]=ROLE` (a row of `reporting_ocp_nodes`);
+    /// without `@RESOURCE_ID` it applies to every resource id of the node; repeatable.
+    #[arg(long = "node-role", value_name = "NODE[@RESOURCE_ID]=ROLE")]
+    pub node_roles: Vec<String>,
+    /// Derive node roles from the input as Koku's `populate_node_table` does (spec §2.5);
+    /// `--node-role` flags win for the (node, resource id) pairs they name.
+    #[arg(long)]
+    pub derive_node_roles: bool,
     /// Where rows go: `csv:PATH` or `csv:-` (stdout).
     #[arg(long)]
     pub output: Option<String>,

@@ -19,6 +19,8 @@ pub struct ConfigFile {
     pub enabled_keys: Option<Vec<String>>,
     pub no_enabled_keys: Option<bool>,
     pub cost_categories: Option<Vec<String>>,
+    pub node_roles: Option<Vec<String>>,
+    pub derive_node_roles: Option<bool>,
     pub output: Option<String>,
     pub threads: Option<usize>,
 }

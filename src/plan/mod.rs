@@ -26,6 +26,25 @@ pub struct CostCategory {
     pub id: i32,
 }
 
+/// Which resource ids a node role applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleResource {
+    /// `NODE=ROLE`: every resource id of the node.
+    Any,
+    /// `NODE@\N=ROLE`: a NULL resource id, which never joins (as in Koku).
+    Null,
+    Id(String),
+}
+
+/// One `reporting_ocp_nodes` row: the role of a node (spec §2.5, §8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRole {
+    pub node: String,
+    pub resource_id: RoleResource,
+    /// `None` for `\N` (a NULL role).
+    pub role: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub input: String,
@@ -42,6 +61,10 @@ pub struct Plan {
     /// `None`: no enabled OCP keys (E4). `Some`: the keys, `vm_kubevirt_io_name` included.
     pub enabled_keys: Option<Vec<String>>,
     pub cost_categories: Vec<CostCategory>,
+    /// Node roles given by flags or config, for the unallocated rows.
+    pub node_roles: Vec<NodeRole>,
+    /// Also derive roles from the input as Koku's `populate_node_table` does (spec §2.5).
+    pub derive_node_roles: bool,
     pub output: OutputSpec,
     pub threads: usize,
 }
@@ -106,6 +129,16 @@ impl Plan {
             .iter()
             .map(|s| parse_cost_category(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let role_specs = if args.node_roles.is_empty() {
+            file.node_roles.unwrap_or_default()
+        } else {
+            args.node_roles.clone()
+        };
+        let node_roles = role_specs
+            .iter()
+            .map(|s| parse_node_role(s))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let derive_node_roles = args.derive_node_roles || file.derive_node_roles.unwrap_or(false);
         let output =
             parse_output(&pick(args.output.clone(), file.output).unwrap_or("csv:-".into()))?;
         let threads = pick(args.threads, file.threads)
@@ -124,6 +157,8 @@ impl Plan {
             report_period_id,
             enabled_keys,
             cost_categories,
+            node_roles,
+            derive_node_roles,
             output,
             threads,
         })
@@ -166,6 +201,26 @@ fn parse_cost_category(s: &str) -> anyhow::Result<CostCategory> {
     })
 }
 
+/// `NODE[@RESOURCE_ID]=ROLE`; `\N` stands for NULL (resource id or role), as in the oracle.
+fn parse_node_role(s: &str) -> anyhow::Result<NodeRole> {
+    let (target, role) = s
+        .rsplit_once('=')
+        .ok_or_else(|| anyhow!("--node-role {s:?}: expected NODE[@RESOURCE_ID]=ROLE"))?;
+    let (node, resource_id) = match target.split_once('@') {
+        None => (target, RoleResource::Any),
+        Some((node, "\\N")) => (node, RoleResource::Null),
+        Some((node, rid)) => (node, RoleResource::Id(rid.to_string())),
+    };
+    if node.is_empty() {
+        bail!("--node-role {s:?}: the node name is empty");
+    }
+    Ok(NodeRole {
+        node: node.to_string(),
+        resource_id,
+        role: (role != "\\N").then(|| role.to_string()),
+    })
+}
+
 fn parse_output(s: &str) -> anyhow::Result<OutputSpec> {
     match s.split_once(':') {
         Some(("csv", "-")) | None if s == "csv" || s == "csv:-" || s == "-" => {
@@ -201,5 +256,19 @@ mod tests {
             OutputSpec::CsvFile("/tmp/x.csv".into())
         );
         assert!(parse_output("parquet:x").is_err());
+    }
+
+    #[test]
+    fn node_role_parses() {
+        let r = parse_node_role("n1@i-1=master").unwrap();
+        assert_eq!(r.node, "n1");
+        assert_eq!(r.resource_id, RoleResource::Id("i-1".into()));
+        assert_eq!(r.role.as_deref(), Some("master"));
+        let r = parse_node_role("n2=worker").unwrap();
+        assert_eq!(r.resource_id, RoleResource::Any);
+        let r = parse_node_role("n3@\\N=\\N").unwrap();
+        assert_eq!((r.resource_id, r.role), (RoleResource::Null, None));
+        assert!(parse_node_role("n4").is_err());
+        assert!(parse_node_role("=worker").is_err());
     }
 }

@@ -5,6 +5,8 @@
 
 pub mod category;
 pub mod pod;
+pub mod storage;
+pub mod unallocated;
 
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::plan::date::Day;
