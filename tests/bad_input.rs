@@ -113,7 +113,7 @@ fn run_fails_month(root: &Path, month: &str, extra: &[&str]) -> String {
         .args(["run", "--input"])
         .arg(root)
         .args([
-            "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "3",
+            "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", month,
         ])
         .args(["--cluster-id", "c1", "--enabled-keys", "app"])
         .arg("--output")
