@@ -1,7 +1,7 @@
 //! One `run`: plan → scan → aggregate → rows → sink, timed stage by stage.
 
 use crate::aggregate::exec::{execute, Role, RoleInput};
-use crate::aggregate::{capacity, labels, pod, storage, volume_nodes};
+use crate::aggregate::{capacity, labels, node_roles, pod, storage, volume_nodes};
 use crate::catalog::Catalog;
 use crate::cli::args::DemoArgs;
 use crate::cli::RunArgs;
@@ -110,6 +110,18 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
                 volume_nodes::COLUMNS,
             ))?);
         }
+        if plan.derive_node_roles {
+            inputs.push(scan(&(
+                Role::NodeRolePods,
+                Table::POD_DAILY,
+                node_roles::POD_COLUMNS,
+            ))?);
+            inputs.push(scan(&(
+                Role::NodeLabelText,
+                Table::NODE_LABELS_DAILY,
+                node_roles::LABEL_COLUMNS,
+            ))?);
+        }
         Ok::<_, RunError>(inputs)
     })?;
     if !inputs[0].input.partition_found && !inputs[1].input.partition_found {
@@ -154,7 +166,8 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let ctx = RenderContext::new(&strings, &label_table, &enabled, plan);
     report.stage("sort", || ctx.sort(&mut rows));
     report.stage("rows", || {
-        let roles = RoleLookup::new(&plan.node_roles, &strings);
+        let derived = agg.node_roles.derive(&strings);
+        let roles = RoleLookup::new(&plan.node_roles, &derived, &strings);
         let extra = unallocated::build(&rows, &roles, &plan.cost_categories, &strings, special);
         rows.extend(extra);
         rows.extend(storage_rows);
@@ -164,9 +177,12 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
         report.lines.push(format!(
-            "{:<44} files {:>4}  row groups {:>5}/{:<5}  rows {:>11}  bytes {:>12}",
+            "{:<52} files {:>4}  row groups {:>5}/{:<5}  rows {:>11}  bytes {:>12}",
             match ri.role {
                 Role::VolumeNodes => format!("{} (pod places)", ri.input.table),
+                Role::NodeRolePods | Role::NodeLabelText => {
+                    format!("{} (node roles)", ri.input.table)
+                }
                 _ => ri.input.table.to_string(),
             },
             ri.input.files.len(),
@@ -178,7 +194,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     }
     let d = agg.decode;
     report.lines.push(format!(
-        "pages: {} dictionary, {} dictionary-id (kernel), {} plain, 0 fallback; {} values",
+        "pages: {} dictionary, {} dictionary-id (RLE kernel), {} plain; {} values (other encodings are rejected)",
         d.dictionary_pages, d.dict_id_pages, d.plain_pages, d.values
     ));
     report.lines.push(format!(

@@ -286,3 +286,77 @@ fn storage_file_missing_a_required_column_is_a_clear_error() {
     );
     assert!(!dir.path().join("x.csv").exists());
 }
+
+/// Koku's `get_nodes_query_sql` (spec §2.5) in DuckDB, independent of the engine: one
+/// `NODE@RESOURCE_ID=ROLE` line per (node, resource_id) for the whole month.
+const DERIVE_ROLES: &str = r#"
+import duckdb, sys
+root, org, src, y, m = sys.argv[1:6]
+p = f"{root}/data/parquet/daily/{org}/OCP/%s/source={src}/year={y}/month={m}/*.parquet"
+con = duckdb.connect()
+pods = f"read_parquet('{p % 'pod_usage'}', union_by_name=true)"
+cols = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {pods}").fetchall()]
+role = "ocp.node_role" if "node_role" in cols else "NULL::varchar"
+q = f"""
+SELECT ocp.node, ocp.resource_id,
+  coalesce(max({role}), CASE
+    WHEN list_contains(array_agg(DISTINCT ocp.namespace), 'openshift-kube-apiserver') THEN 'master'
+    WHEN bool_or(nl.node_labels LIKE '%"node_role_kubernetes_io": "infra"%') THEN 'infra'
+    ELSE 'worker' END)
+FROM {pods} AS ocp
+JOIN read_parquet('{p % 'node_labels'}', union_by_name=true) AS nl ON ocp.node = nl.node
+GROUP BY 1, 2
+"""
+for n, r, role in con.sql(q).fetchall():
+    print(f"{n}@{chr(92) + 'N' if r is None else r}={role}")
+"#;
+
+#[test]
+fn derived_node_roles_match_koku_node_query() {
+    let dir = TempDir::new().unwrap();
+    generate(
+        dir.path(),
+        &[
+            "--days",
+            "2",
+            "--seed",
+            "19",
+            "--nodes",
+            "12",
+            "--pods-per-namespace",
+            "4",
+        ],
+    );
+    let out = Command::new(python())
+        .args(["-c", DERIVE_ROLES])
+        .arg(dir.path())
+        .args([ORG, SOURCE, "2026", "03"])
+        .output()
+        .unwrap();
+    let out = check(out, "derive roles");
+    let oracle_roles: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        oracle_roles.iter().any(|r| r.ends_with("=master")),
+        "{oracle_roles:?}"
+    );
+    assert!(
+        oracle_roles.iter().any(|r| r.ends_with("=infra")),
+        "{oracle_roles:?}"
+    );
+    let run = Run::new(3);
+    let (e, o) = (dir.path().join("engine.csv"), dir.path().join("oracle.csv"));
+    let mut cmd = bin();
+    cmd.arg("run")
+        .args(run.args(dir.path()))
+        .arg("--derive-node-roles")
+        .arg("--output")
+        .arg(format!("csv:{}", e.display()));
+    check(cmd.output().unwrap(), "ocp-summary run --derive-node-roles");
+    oracle(dir.path(), &run, &oracle_roles, &o);
+    let summary = compare(&o, &e);
+    assert!(summary.contains("rows match"), "{summary}");
+    assert!(rows_of(&e, "Platform unallocated,") > 0 && rows_of(&e, "Worker unallocated,") > 0);
+}

@@ -7,6 +7,7 @@
 
 use super::capacity::{CapacityPartial, CapacityTable, CapacityWorker};
 use super::labels::{LabelPartial, LabelTable, LabelWorker};
+use super::node_roles::{LabelTextPartial, NodeRoleTable, NodeRoleWorker, RolePartial};
 use super::pod::{PodPartial, PodTable, PodWorker};
 use super::storage::{StoragePartial, StorageTable, StorageWorker};
 use super::volume_nodes::{VolumeNodePartial, VolumeNodeTable, VolumeNodeWorker};
@@ -33,12 +34,16 @@ pub enum Role {
     Storage,
     /// (day, namespace, pod) → node of the daily pod rows, for §7.1; read only with storage.
     VolumeNodes,
+    /// Daily pod rows as evidence for `--derive-node-roles` (spec §2.5).
+    NodeRolePods,
+    /// Raw node-label text for `--derive-node-roles`.
+    NodeLabelText,
 }
 
 impl Role {
     fn label_columns(self) -> &'static [usize] {
         match self {
-            Role::Capacity | Role::VolumeNodes => &[],
+            Role::Capacity | Role::VolumeNodes | Role::NodeRolePods | Role::NodeLabelText => &[],
             Role::Storage => super::storage::LABEL_COLUMNS,
             Role::Pods => super::pod::LABEL_COLUMNS,
             Role::NodeLabels | Role::NamespaceLabels => super::labels::LABEL_COLUMNS,
@@ -69,6 +74,7 @@ pub struct Aggregates {
     pub namespace_labels: LabelTable,
     pub storage: StorageTable,
     pub volume_nodes: VolumeNodeTable,
+    pub node_roles: NodeRoleTable,
     pub table_stats: Vec<TableStats>,
     pub decode: DecodeStats,
 }
@@ -80,6 +86,8 @@ enum Partial {
     NamespaceLabels(LabelPartial),
     Storage(StoragePartial),
     VolumeNodes(VolumeNodePartial),
+    NodeRolePods(RolePartial),
+    NodeLabelText(LabelTextPartial),
 }
 
 struct Done {
@@ -99,6 +107,7 @@ struct Worker {
     labels: LabelWorker,
     storage: StorageWorker,
     volume_nodes: VolumeNodeWorker,
+    node_roles: NodeRoleWorker,
 }
 
 /// Runs every task and merges the partials; stops at the first error.
@@ -180,6 +189,8 @@ impl Aggregates {
             Partial::NamespaceLabels(p) => self.namespace_labels.merge(p),
             Partial::Storage(p) => self.storage.merge(p),
             Partial::VolumeNodes(p) => self.volume_nodes.merge(p),
+            Partial::NodeRolePods(p) => self.node_roles.merge_pods(p, catalog),
+            Partial::NodeLabelText(p) => self.node_roles.merge_labels(p),
         }
     }
 }
@@ -242,6 +253,12 @@ impl Worker {
             Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(&self.data, ms)),
             Role::Storage => Partial::Storage(self.storage.run(&self.data, ms)),
             Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(&self.data, ms)),
+            Role::NodeRolePods => {
+                Partial::NodeRolePods(self.node_roles.run_pods(&self.data, ms, catalog))
+            }
+            Role::NodeLabelText => {
+                Partial::NodeLabelText(self.node_roles.run_labels(&self.data, ms))
+            }
         }
     }
 }

@@ -10,11 +10,13 @@
 //! | [`pod`] | daily pod usage | sums per (day, namespace, node, filtered pod labels) (spec §6) |
 //! | [`labels`] | daily node / namespace labels | distinct filtered label sets per day (spec §4) |
 //! | [`storage`] | daily storage usage | sums per distinct storage line (spec §7.3 pre-join) |
+//! | [`node_roles`] | daily pod usage, node labels | roles as Koku derives them (spec §2.5; opt-in) |
 //! | [`volume_nodes`] | daily pod usage | (node, resource_id) of each pod per day (spec §7.1) |
 
 pub mod capacity;
 pub mod exec;
 pub mod labels;
+pub mod node_roles;
 pub mod pod;
 pub mod storage;
 pub mod volume_nodes;

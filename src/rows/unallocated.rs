@@ -13,7 +13,7 @@ use crate::aggregate::{add_opt, max_opt};
 use crate::catalog::NULL_ID;
 use crate::plan::date::Day;
 use crate::plan::{CostCategory, NodeRole, RoleResource};
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 use ocp_summary_kernels::intern::Interner;
 
 const SPECIAL: [&str; 4] = [
@@ -33,8 +33,10 @@ pub struct RoleLookup {
 
 impl RoleLookup {
     /// Resolves node and resource id strings to ids; names no Pod row uses are dropped.
-    pub fn new(roles: &[NodeRole], strings: &Interner) -> Self {
+    /// `derived` (node id, resource id, role) rows count only for pairs no flag names.
+    pub fn new(roles: &[NodeRole], derived: &[(u32, u32, String)], strings: &Interner) -> Self {
         let mut names: Vec<String> = roles.iter().filter_map(|r| r.role.clone()).collect();
+        names.extend(derived.iter().map(|(_, _, role)| role.clone()));
         names.sort();
         names.dedup();
         let mut out = RoleLookup {
@@ -46,18 +48,36 @@ impl RoleLookup {
             let (Some(role), Some(node)) = (&r.role, strings.lookup(r.node.as_bytes())) else {
                 continue;
             };
-            let idx = out.names.binary_search(role).expect("role listed");
-            let slot = match &r.resource_id {
+            let rid = match &r.resource_id {
                 RoleResource::Null => continue,
-                RoleResource::Any => out.any.entry(node).or_insert(idx),
+                RoleResource::Any => None,
                 RoleResource::Id(rid) => match strings.lookup(rid.as_bytes()) {
-                    Some(rid) => out.exact.entry((node, rid)).or_insert(idx),
+                    Some(rid) => Some(rid),
                     None => continue,
                 },
             };
-            *slot = (*slot).max(idx);
+            out.insert(node, rid, role);
+        }
+        let flagged: HashSet<(u32, u32)> = out.exact.keys().copied().collect();
+        for (node, rid, role) in derived {
+            let named = flagged.contains(&(*node, *rid)) || out.any.contains_key(node);
+            if !named && *rid != NULL_ID {
+                out.insert(*node, Some(*rid), role);
+            }
         }
         out
+    }
+
+    fn insert(&mut self, node: u32, rid: Option<u32>, role: &str) {
+        let idx = self
+            .names
+            .binary_search_by(|n| n.as_str().cmp(role))
+            .expect("role listed");
+        let slot = match rid {
+            None => self.any.entry(node).or_insert(idx),
+            Some(rid) => self.exact.entry((node, rid)).or_insert(idx),
+        };
+        *slot = (*slot).max(idx);
     }
 
     /// The role index of a Pod row; a NULL resource id never matches.
