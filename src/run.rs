@@ -165,14 +165,14 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let special = unallocated::intern_namespaces(&mut strings);
     let ctx = RenderContext::new(&strings, &label_table, &enabled, plan);
     report.stage("sort", || ctx.sort(&mut rows));
-    report.stage("rows", || {
+    report.stage("unalloc", || {
         let derived = agg.node_roles.derive(&strings);
         let roles = RoleLookup::new(&plan.node_roles, &derived, &strings);
         let extra = unallocated::build(&rows, &roles, &plan.cost_categories, &strings, special);
         rows.extend(extra);
         rows.extend(storage_rows);
     });
-    report.stage("sort", || ctx.sort(&mut rows));
+    report.stage("sort-all", || ctx.sort(&mut rows));
     let sink_summary = report.stage("write", || write_csv(plan, &rows, &ctx))?;
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
