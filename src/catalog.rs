@@ -57,10 +57,6 @@ impl Catalog {
         }
     }
 
-    pub fn enabled(&self) -> &EnabledKeys {
-        &self.enabled
-    }
-
     /// Interns each string yielded by `each` (called with a sink), appending global ids to `out`.
     pub fn intern_many<E>(
         &self,
@@ -104,14 +100,6 @@ impl Catalog {
             .lock()
             .expect("string table poisoned")
             .lookup(s)
-    }
-
-    /// Interns one string outside the page path (parameters, constants).
-    pub fn intern(&self, s: &[u8]) -> u32 {
-        self.strings
-            .lock()
-            .expect("string table poisoned")
-            .intern(s)
     }
 
     /// Ends the run: hands out the tables for output.

@@ -28,20 +28,3 @@ impl RunError {
         }
     }
 }
-
-/// Where in the input something went wrong.
-#[derive(Debug, Clone, Default)]
-pub struct Location {
-    pub object: String,
-    pub row_group: Option<usize>,
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.object)?;
-        if let Some(rg) = self.row_group {
-            write!(f, ": row group {rg}")?;
-        }
-        Ok(())
-    }
-}

@@ -42,8 +42,12 @@ impl<'c> StringDecoder<'c> {
         out: &mut Vec<u32>,
     ) -> Result<(), DecodeError> {
         let start = out.len();
-        self.catalog
-            .intern_many(out, |push| plain_byte_arrays(buf, n, |v| Ok(push(v))))?;
+        self.catalog.intern_many(out, |push| {
+            plain_byte_arrays(buf, n, |v| {
+                push(v);
+                Ok(())
+            })
+        })?;
         if self.mode == StringMode::Labels {
             self.catalog
                 .resolve_labels(&mut out[start..])
