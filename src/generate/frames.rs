@@ -1,12 +1,13 @@
 //! Report schemas, hourly/daily frames and the per-chunk task (one hourly file + its daily rollup).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use parquet::file::properties::WriterProperties;
 
 use super::pq::{all_defined, push_opt_str, write_file, Buf, Frame, Kind, Schema};
 use super::time::{Segment, MS_PER_DAY, MS_PER_HOUR};
-use super::topology::{LabelEntities, Topology};
+use super::topology::{LabelEntities, Stream, Topology};
 
 /// Report types, in the order of [`Topology::streams`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,6 +37,17 @@ impl Report {
 }
 
 use Kind::{Str, Ts, F64};
+
+/// Hourly columns whose value is a fresh random draw on every row (dictionary disabled; see
+/// [`super::pq::writer_props`]). Column paths are per name, so this also affects the daily files'
+/// sums of the same names, which are just as distinct.
+pub const PLAIN_COLUMNS: &[&str] = &[
+    "pod_usage_cpu_core_seconds",
+    "pod_usage_memory_byte_seconds",
+    "pod_effective_usage_cpu_core_seconds",
+    "pod_effective_usage_memory_byte_seconds",
+    "persistentvolumeclaim_usage_byte_seconds",
+];
 
 pub const POD_HOURLY: &[(&str, Kind)] = &[
     ("report_period_start", Ts),
@@ -298,6 +310,14 @@ fn push_strs<'a>(buf: &mut Buf, it: impl Iterator<Item = &'a parquet::data_type:
 }
 
 #[inline]
+fn push_i64s(buf: &mut Buf, it: impl Iterator<Item = i64>) {
+    let before = buf.i64s.len();
+    buf.i64s.extend(it);
+    let n = buf.i64s.len() - before;
+    all_defined(buf, n);
+}
+
+#[inline]
 fn push_f64s(buf: &mut Buf, it: impl Iterator<Item = f64>) {
     let before = buf.f64s.len();
     buf.f64s.extend(it);
@@ -305,23 +325,126 @@ fn push_f64s(buf: &mut Buf, it: impl Iterator<Item = f64>) {
     all_defined(buf, n);
 }
 
+/// Rows `(hour, entity)` of the current row group of an hourly file, collected from the stream.
+struct RowWindow<'a> {
+    stream: &'a Stream,
+    first_row: u64,
+    rows: Vec<(u32, u32)>,
+}
+
+impl<'a> RowWindow<'a> {
+    fn new(stream: &'a Stream, first_row: u64) -> Self {
+        RowWindow {
+            stream,
+            first_row,
+            rows: Vec::new(),
+        }
+    }
+
+    fn load(&mut self, start: usize, len: usize) {
+        self.rows.clear();
+        self.stream
+            .collect(self.first_row + start as u64, len, &mut self.rows);
+    }
+}
+
+/// Daily rollup state of one chunk: accumulators in first-seen order, sorted at the end.
+struct Rollup<T> {
+    grouper: Grouper,
+    days: Vec<T>,
+}
+
+impl<T> Rollup<T> {
+    fn new(groups: usize) -> Self {
+        Rollup {
+            grouper: Grouper::new(groups),
+            days: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn slot(&mut self, group: u32, day: u32, fresh: impl FnOnce() -> T) -> &mut T {
+        let n = self.days.len();
+        let days = &mut self.days;
+        let i = self.grouper.get(group, day, n, || days.push(fresh()));
+        &mut self.days[i]
+    }
+}
+
+/// A daily frame over sorted accumulators: `off..off + len` is the current row group.
+struct DailyWindow<'a, T> {
+    all: &'a [T],
+    off: usize,
+    len: usize,
+}
+
+impl<'a, T> DailyWindow<'a, T> {
+    fn new(all: &'a [T]) -> Self {
+        DailyWindow {
+            all,
+            off: 0,
+            len: 0,
+        }
+    }
+
+    fn load(&mut self, start: usize, len: usize) {
+        self.off = start;
+        self.len = len;
+    }
+
+    fn rows(&self, lo: usize, hi: usize) -> &'a [T] {
+        &self.all[self.off..self.off + self.len][lo..hi]
+    }
+}
+
 // ------------------------------------------------------------------------------------------------ pod
 
-/// Per-row draws cached for one row group: (pod seconds, cpu cores used, memory bytes used).
+/// Hourly pod frame. Per-row draws are cached per row group as (pod seconds, cpu cores used,
+/// memory bytes used); loading a row group also feeds the chunk's daily rollup.
 struct PodHourly<'a> {
     topo: &'a Topology,
     clock: Clock,
-    rows: Vec<(u32, u32)>,
+    win: RowWindow<'a>,
     vals: Vec<[f64; 3]>,
+    rollup: Rollup<PodDay>,
 }
 
 impl Frame for PodHourly<'_> {
-    fn len(&self) -> usize {
-        self.rows.len()
+    fn load(&mut self, start: usize, len: usize) {
+        self.win.load(start, len);
+        self.vals.clear();
+        let topo = self.topo;
+        for &(h, p) in &self.win.rows {
+            let secs = topo.pod_secs(p as usize, h);
+            let (c, m) = topo.pod_usage(p as usize, h);
+            self.vals.push([secs, c, m]);
+            let pod = &topo.pods[p as usize];
+            let day = h / 24;
+            let s = &mut self
+                .rollup
+                .slot(p, day, || PodDay {
+                    pod: p,
+                    day,
+                    sums: [Kahan::default(); 10],
+                })
+                .sums;
+            let (u_c, r_c, l_c) = (c * secs, pod.req_cpu * secs, pod.lim_cpu * secs);
+            let (u_m, r_m, l_m) = (m * secs, pod.req_mem * secs, pod.lim_mem * secs);
+            s[0].add(u_c);
+            s[1].add(r_c);
+            s[2].add(u_c.max(r_c));
+            s[3].add(l_c);
+            s[4].add(u_m);
+            s[5].add(r_m);
+            s[6].add(u_m.max(r_m));
+            s[7].add(l_m);
+            s[8].add(pod.cores * 3600.0);
+            s[9].add(pod.mem * 3600.0);
+        }
     }
 
     fn fill(&self, col: usize, lo: usize, hi: usize, buf: &mut Buf) {
-        let rows = &self.rows[lo..hi];
+        let rows = &self.win.rows[lo..hi];
         let vals = &self.vals[lo..hi];
         let pods = &self.topo.pods;
         let pod = |r: &(u32, u32)| &pods[r.1 as usize];
@@ -365,16 +488,16 @@ struct PodDay {
 struct PodDaily<'a> {
     topo: &'a Topology,
     clock: Clock,
-    rows: &'a [PodDay],
+    win: DailyWindow<'a, PodDay>,
 }
 
 impl Frame for PodDaily<'_> {
-    fn len(&self) -> usize {
-        self.rows.len()
+    fn load(&mut self, start: usize, len: usize) {
+        self.win.load(start, len);
     }
 
     fn fill(&self, col: usize, lo: usize, hi: usize, buf: &mut Buf) {
-        let rows = &self.rows[lo..hi];
+        let rows = self.win.rows(lo, hi);
         let pods = &self.topo.pods;
         let pod = |r: &PodDay| &pods[r.pod as usize];
         match col {
@@ -386,18 +509,9 @@ impl Frame for PodDaily<'_> {
                     push_opt_str(buf, pod(r).labels.as_ref());
                 }
             }
-            4 => {
-                buf.i64s.extend(rows.iter().map(|r| self.clock.day(r.day)));
-                all_defined(buf, rows.len());
-            }
-            5 => {
-                buf.i64s.resize(rows.len(), self.clock.rp_start);
-                all_defined(buf, rows.len());
-            }
-            6 => {
-                buf.i64s.resize(rows.len(), self.clock.rp_end);
-                all_defined(buf, rows.len());
-            }
+            4 => push_i64s(buf, rows.iter().map(|r| self.clock.day(r.day))),
+            5 => push_i64s(buf, rows.iter().map(|_| self.clock.rp_start)),
+            6 => push_i64s(buf, rows.iter().map(|_| self.clock.rp_end)),
             7 => push_strs(buf, rows.iter().map(|r| &pod(r).resource_id)),
             8..=15 => push_f64s(buf, rows.iter().map(|r| r.sums[col - 8].get())),
             16 => push_f64s(buf, rows.iter().map(|r| pod(r).cores)),
@@ -415,17 +529,37 @@ impl Frame for PodDaily<'_> {
 struct StorageHourly<'a> {
     topo: &'a Topology,
     clock: Clock,
-    rows: Vec<(u32, u32)>,
+    win: RowWindow<'a>,
     usage: Vec<f64>,
+    rollup: Rollup<VolDay>,
 }
 
 impl Frame for StorageHourly<'_> {
-    fn len(&self) -> usize {
-        self.rows.len()
+    fn load(&mut self, start: usize, len: usize) {
+        self.win.load(start, len);
+        self.usage.clear();
+        let topo = self.topo;
+        for &(h, v) in &self.win.rows {
+            let u = topo.volume_usage(v as usize, h);
+            self.usage.push(u);
+            let vol = &topo.volumes[v as usize];
+            let day = h / 24;
+            let s = &mut self
+                .rollup
+                .slot(v, day, || VolDay {
+                    vol: v,
+                    day,
+                    sums: [Kahan::default(); 3],
+                })
+                .sums;
+            s[0].add(vol.cap * 3600.0);
+            s[1].add(vol.req * 3600.0);
+            s[2].add(u * 3600.0);
+        }
     }
 
     fn fill(&self, col: usize, lo: usize, hi: usize, buf: &mut Buf) {
-        let rows = &self.rows[lo..hi];
+        let rows = &self.win.rows[lo..hi];
         let vols = &self.topo.volumes;
         let v = |r: &(u32, u32)| &vols[r.1 as usize];
         match col {
@@ -458,16 +592,16 @@ struct VolDay {
 struct StorageDaily<'a> {
     topo: &'a Topology,
     clock: Clock,
-    rows: &'a [VolDay],
+    win: DailyWindow<'a, VolDay>,
 }
 
 impl Frame for StorageDaily<'_> {
-    fn len(&self) -> usize {
-        self.rows.len()
+    fn load(&mut self, start: usize, len: usize) {
+        self.win.load(start, len);
     }
 
     fn fill(&self, col: usize, lo: usize, hi: usize, buf: &mut Buf) {
-        let rows = &self.rows[lo..hi];
+        let rows = self.win.rows(lo, hi);
         let vols = &self.topo.volumes;
         let v = |r: &VolDay| &vols[r.vol as usize];
         match col {
@@ -481,18 +615,9 @@ impl Frame for StorageDaily<'_> {
             7 => push_strs(buf, rows.iter().map(|r| &v(r).csi_volume_handle)),
             8 => push_strs(buf, rows.iter().map(|r| &v(r).pv_labels)),
             9 => push_strs(buf, rows.iter().map(|r| &v(r).pvc_labels)),
-            10 => {
-                buf.i64s.extend(rows.iter().map(|r| self.clock.day(r.day)));
-                all_defined(buf, rows.len());
-            }
-            11 => {
-                buf.i64s.resize(rows.len(), self.clock.rp_start);
-                all_defined(buf, rows.len());
-            }
-            12 => {
-                buf.i64s.resize(rows.len(), self.clock.rp_end);
-                all_defined(buf, rows.len());
-            }
+            10 => push_i64s(buf, rows.iter().map(|r| self.clock.day(r.day))),
+            11 => push_i64s(buf, rows.iter().map(|_| self.clock.rp_start)),
+            12 => push_i64s(buf, rows.iter().map(|_| self.clock.rp_end)),
             13 => push_f64s(buf, rows.iter().map(|r| v(r).cap)),
             14..=16 => push_f64s(buf, rows.iter().map(|r| r.sums[col - 14].get())),
             _ => unreachable!(),
@@ -505,16 +630,22 @@ impl Frame for StorageDaily<'_> {
 struct LabelHourly<'a> {
     ents: &'a LabelEntities,
     clock: Clock,
-    rows: Vec<(u32, u32)>,
+    win: RowWindow<'a>,
+    rollup: Rollup<LabelDay>,
 }
 
 impl Frame for LabelHourly<'_> {
-    fn len(&self) -> usize {
-        self.rows.len()
+    fn load(&mut self, start: usize, len: usize) {
+        self.win.load(start, len);
+        for &(h, e) in &self.win.rows {
+            let group = e * 2 + self.ents.variant(e as usize, h) as u32;
+            let day = h / 24;
+            self.rollup.slot(group, day, || LabelDay { group, day });
+        }
     }
 
     fn fill(&self, col: usize, lo: usize, hi: usize, buf: &mut Buf) {
-        let rows = &self.rows[lo..hi];
+        let rows = &self.win.rows[lo..hi];
         let e = self.ents;
         match col {
             0..=3 => self.clock.fill_ts(col, rows, buf),
@@ -538,16 +669,16 @@ struct LabelDay {
 struct LabelDaily<'a> {
     ents: &'a LabelEntities,
     clock: Clock,
-    rows: &'a [LabelDay],
+    win: DailyWindow<'a, LabelDay>,
 }
 
 impl Frame for LabelDaily<'_> {
-    fn len(&self) -> usize {
-        self.rows.len()
+    fn load(&mut self, start: usize, len: usize) {
+        self.win.load(start, len);
     }
 
     fn fill(&self, col: usize, lo: usize, hi: usize, buf: &mut Buf) {
-        let rows = &self.rows[lo..hi];
+        let rows = self.win.rows(lo, hi);
         let e = self.ents;
         match col {
             0 => push_strs(buf, rows.iter().map(|r| &e.names[r.group as usize / 2])),
@@ -556,18 +687,9 @@ impl Frame for LabelDaily<'_> {
                 rows.iter()
                     .map(|r| &e.labels[r.group as usize / 2][r.group as usize % 2]),
             ),
-            2 => {
-                buf.i64s.extend(rows.iter().map(|r| self.clock.day(r.day)));
-                all_defined(buf, rows.len());
-            }
-            3 => {
-                buf.i64s.resize(rows.len(), self.clock.rp_start);
-                all_defined(buf, rows.len());
-            }
-            4 => {
-                buf.i64s.resize(rows.len(), self.clock.rp_end);
-                all_defined(buf, rows.len());
-            }
+            2 => push_i64s(buf, rows.iter().map(|r| self.clock.day(r.day))),
+            3 => push_i64s(buf, rows.iter().map(|_| self.clock.rp_start)),
+            4 => push_i64s(buf, rows.iter().map(|_| self.clock.rp_end)),
             _ => unreachable!(),
         }
     }
@@ -584,8 +706,8 @@ pub struct Task {
     /// Row offset of the chunk inside its stream (global row index).
     pub first_row: u64,
     pub rows: usize,
-    pub hourly_path: std::path::PathBuf,
-    pub daily_path: std::path::PathBuf,
+    pub hourly_path: PathBuf,
+    pub daily_path: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -595,6 +717,7 @@ pub struct TaskResult {
     pub bytes: u64,
 }
 
+/// Writes the hourly file of `task` and then the daily file rolled up from exactly those rows.
 pub fn run_task(
     topo: &Topology,
     schemas: &Schemas,
@@ -607,126 +730,44 @@ pub fn run_task(
     let stream = &topo.streams[task.report as usize];
     let hs = &schemas.hourly[task.report as usize];
     let ds = &schemas.daily[task.report as usize];
-    let collect = |start: usize, len: usize| {
-        let mut rows = Vec::with_capacity(len);
-        stream.collect(task.first_row + start as u64, len, &mut rows);
-        rows
-    };
-    let (hourly_bytes, daily_bytes, daily_rows) = match task.report {
+    let win = RowWindow::new(stream, task.first_row);
+    let (hb, db, daily_rows) = match task.report {
         Report::Pod => {
-            let mut grouper = Grouper::new(topo.pods.len());
-            let mut days: Vec<PodDay> = Vec::new();
-            let hb = write_file(
-                &task.hourly_path,
-                hs,
-                props,
-                task.rows,
-                rows_per_rg,
-                |start, len| {
-                    let rows = collect(start, len);
-                    let mut vals = Vec::with_capacity(len);
-                    for &(h, p) in &rows {
-                        let secs = topo.pod_secs(p as usize, h);
-                        let (c, m) = topo.pod_usage(p as usize, h);
-                        vals.push([secs, c, m]);
-                        let pod = &topo.pods[p as usize];
-                        let day = h / 24;
-                        let n = days.len();
-                        let slot = grouper.get(p, day, n, || {
-                            days.push(PodDay {
-                                pod: p,
-                                day,
-                                sums: [Kahan::default(); 10],
-                            })
-                        });
-                        let s = &mut days[slot].sums;
-                        let (u_c, r_c, l_c) = (c * secs, pod.req_cpu * secs, pod.lim_cpu * secs);
-                        let (u_m, r_m, l_m) = (m * secs, pod.req_mem * secs, pod.lim_mem * secs);
-                        s[0].add(u_c);
-                        s[1].add(r_c);
-                        s[2].add(u_c.max(r_c));
-                        s[3].add(l_c);
-                        s[4].add(u_m);
-                        s[5].add(r_m);
-                        s[6].add(u_m.max(r_m));
-                        s[7].add(l_m);
-                        s[8].add(pod.cores * 3600.0);
-                        s[9].add(pod.mem * 3600.0);
-                    }
-                    PodHourly {
-                        topo,
-                        clock,
-                        rows,
-                        vals,
-                    }
-                },
-            )?;
+            let mut f = PodHourly {
+                topo,
+                clock,
+                win,
+                vals: Vec::new(),
+                rollup: Rollup::new(topo.pods.len()),
+            };
+            let hb = write_file(&task.hourly_path, hs, props, task.rows, rows_per_rg, &mut f)?;
+            let mut days = f.rollup.days;
             days.sort_by_key(|d| (topo.pod_rank[d.pod as usize], d.day));
-            let db = write_file(
-                &task.daily_path,
-                ds,
-                props,
-                days.len(),
-                rows_per_rg,
-                |start, len| PodDaily {
-                    topo,
-                    clock,
-                    rows: &days[start..start + len],
-                },
-            )?;
+            let mut d = PodDaily {
+                topo,
+                clock,
+                win: DailyWindow::new(&days),
+            };
+            let db = write_file(&task.daily_path, ds, props, days.len(), rows_per_rg, &mut d)?;
             (hb, db, days.len())
         }
         Report::Storage => {
-            let mut grouper = Grouper::new(topo.volumes.len());
-            let mut days: Vec<VolDay> = Vec::new();
-            let hb = write_file(
-                &task.hourly_path,
-                hs,
-                props,
-                task.rows,
-                rows_per_rg,
-                |start, len| {
-                    let rows = collect(start, len);
-                    let mut usage = Vec::with_capacity(len);
-                    for &(h, v) in &rows {
-                        let u = topo.volume_usage(v as usize, h);
-                        usage.push(u);
-                        let vol = &topo.volumes[v as usize];
-                        let day = h / 24;
-                        let n = days.len();
-                        let slot = grouper.get(v, day, n, || {
-                            days.push(VolDay {
-                                vol: v,
-                                day,
-                                sums: [Kahan::default(); 3],
-                            })
-                        });
-                        let s = &mut days[slot].sums;
-                        s[0].add(vol.cap * 3600.0);
-                        s[1].add(vol.req * 3600.0);
-                        s[2].add(u * 3600.0);
-                    }
-                    StorageHourly {
-                        topo,
-                        clock,
-                        rows,
-                        usage,
-                    }
-                },
-            )?;
+            let mut f = StorageHourly {
+                topo,
+                clock,
+                win,
+                usage: Vec::new(),
+                rollup: Rollup::new(topo.volumes.len()),
+            };
+            let hb = write_file(&task.hourly_path, hs, props, task.rows, rows_per_rg, &mut f)?;
+            let mut days = f.rollup.days;
             days.sort_by_key(|d| (topo.volume_rank[d.vol as usize], d.day));
-            let db = write_file(
-                &task.daily_path,
-                ds,
-                props,
-                days.len(),
-                rows_per_rg,
-                |start, len| StorageDaily {
-                    topo,
-                    clock,
-                    rows: &days[start..start + len],
-                },
-            )?;
+            let mut d = StorageDaily {
+                topo,
+                clock,
+                win: DailyWindow::new(&days),
+            };
+            let db = write_file(&task.daily_path, ds, props, days.len(), rows_per_rg, &mut d)?;
             (hb, db, days.len())
         }
         Report::NodeLabels | Report::NamespaceLabels => {
@@ -735,45 +776,28 @@ pub fn run_task(
             } else {
                 (&topo.ns_labels, &topo.ns_label_rank)
             };
-            let mut grouper = Grouper::new(ents.names.len() * 2);
-            let mut days: Vec<LabelDay> = Vec::new();
-            let hb = write_file(
-                &task.hourly_path,
-                hs,
-                props,
-                task.rows,
-                rows_per_rg,
-                |start, len| {
-                    let rows = collect(start, len);
-                    for &(h, e) in &rows {
-                        let group = e * 2 + ents.variant(e as usize, h) as u32;
-                        let day = h / 24;
-                        let n = days.len();
-                        grouper.get(group, day, n, || days.push(LabelDay { group, day }));
-                    }
-                    LabelHourly { ents, clock, rows }
-                },
-            )?;
+            let mut f = LabelHourly {
+                ents,
+                clock,
+                win,
+                rollup: Rollup::new(ents.names.len() * 2),
+            };
+            let hb = write_file(&task.hourly_path, hs, props, task.rows, rows_per_rg, &mut f)?;
+            let mut days = f.rollup.days;
             days.sort_by_key(|d| (rank[d.group as usize], d.day));
-            let db = write_file(
-                &task.daily_path,
-                ds,
-                props,
-                days.len(),
-                rows_per_rg,
-                |start, len| LabelDaily {
-                    ents,
-                    clock,
-                    rows: &days[start..start + len],
-                },
-            )?;
+            let mut d = LabelDaily {
+                ents,
+                clock,
+                win: DailyWindow::new(&days),
+            };
+            let db = write_file(&task.daily_path, ds, props, days.len(), rows_per_rg, &mut d)?;
             (hb, db, days.len())
         }
     };
     Ok(TaskResult {
         hourly_rows: task.rows as u64,
         daily_rows: daily_rows as u64,
-        bytes: hourly_bytes + daily_bytes,
+        bytes: hb + db,
     })
 }
 
@@ -783,7 +807,7 @@ pub fn run_task(
 pub fn plan(
     topo: &Topology,
     rows_per_file: usize,
-    dirs: &dyn Fn(Report, &Segment, bool) -> std::path::PathBuf,
+    dirs: &dyn Fn(Report, &Segment, bool) -> PathBuf,
 ) -> Vec<Task> {
     let mut tasks = Vec::new();
     let rpf = rows_per_file.max(1) as u64;

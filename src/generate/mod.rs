@@ -318,7 +318,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<GenerateSummary> {
     );
 
     let schemas = Schemas::new();
-    let props = pq::writer_props(args.rows_per_row_group);
+    let props = pq::writer_props(args.rows_per_row_group, frames::PLAIN_COLUMNS);
     // Schedule big chunks first; results do not depend on the order.
     let mut order: Vec<usize> = (0..tasks.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(tasks[i].rows), i));
