@@ -139,7 +139,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         push_tasks(&ri.input, i, &ms, &mut tasks);
     }
     let progress = progress_bar(tasks.len() as u64);
-    let agg = report.stage("aggregate", || {
+    let mut agg = report.stage("aggregate", || {
         execute(
             store.as_ref(),
             &inputs,
@@ -162,6 +162,8 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
             crate::rows::storage::build(&agg, &mut categories, &strings, &mut label_table);
         (pods, storage)
     });
+    // The pre-join tables are the largest structures of a run; free them before rendering.
+    agg.release_inputs();
     let special = unallocated::intern_namespaces(&mut strings);
     let ctx = RenderContext::new(&strings, &label_table, &enabled, plan);
     report.stage("sort", || ctx.sort(&mut rows));
@@ -169,6 +171,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         let derived = agg.node_roles.derive(&strings);
         let roles = RoleLookup::new(&plan.node_roles, &derived, &strings);
         let extra = unallocated::build(&rows, &roles, &plan.cost_categories, &strings, special);
+        rows.reserve_exact(extra.len() + storage_rows.len());
         rows.extend(extra);
         rows.extend(storage_rows);
     });

@@ -79,6 +79,18 @@ pub struct Aggregates {
     pub decode: DecodeStats,
 }
 
+impl Aggregates {
+    /// Drops the per-group tables once rows are built; statistics and node roles stay.
+    pub fn release_inputs(&mut self) {
+        self.capacity = CapacityTable::default();
+        self.pods = PodTable::default();
+        self.node_labels = LabelTable::default();
+        self.namespace_labels = LabelTable::default();
+        self.storage = StorageTable::default();
+        self.volume_nodes = VolumeNodeTable::default();
+    }
+}
+
 enum Partial {
     Capacity(CapacityPartial),
     Pods(PodPartial),

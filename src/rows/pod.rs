@@ -130,17 +130,17 @@ fn to_row(k: FinalKey, f: &FinalAcc, capacity: &DailyCapacity) -> SummaryRow {
     row.pod_labels = k.labels;
     for i in 0..METRICS {
         let memory = i >= 4;
-        row.pod[i] = f.acc.sums[i].map(|s| hours(s, memory));
+        row.pod[i] = f.acc.sums[i].map(|s| hours(s, memory)).into();
     }
-    row.node_capacity_cpu_cores = f.acc.cap_cpu_cores;
-    row.node_capacity_memory_gigabytes = f.acc.cap_mem_bytes.map(|b| b * GIB);
+    row.node_capacity_cpu_cores = f.acc.cap_cpu_cores.into();
+    row.node_capacity_memory_gigabytes = f.acc.cap_mem_bytes.map(|b| b * GIB).into();
     if let Some(nc) = capacity.node.get(&(k.day, k.node)) {
-        row.node_capacity_cpu_core_hours = nc.cpu.map(|s| hours(s, false));
-        row.node_capacity_memory_gigabyte_hours = nc.mem.map(|s| hours(s, true));
+        row.node_capacity_cpu_core_hours = nc.cpu.map(|s| hours(s, false)).into();
+        row.node_capacity_memory_gigabyte_hours = nc.mem.map(|s| hours(s, true)).into();
     }
     if let Some(cc) = capacity.cluster.get(&k.day) {
-        row.cluster_capacity_cpu_core_hours = cc.cpu.map(|s| hours(s, false));
-        row.cluster_capacity_memory_gigabyte_hours = cc.mem.map(|s| hours(s, true));
+        row.cluster_capacity_cpu_core_hours = cc.cpu.map(|s| hours(s, false)).into();
+        row.cluster_capacity_memory_gigabyte_hours = cc.mem.map(|s| hours(s, true)).into();
     }
     row.has_infrastructure_usage_cost = true;
     row.cost_category_id = f.cost_category_id;

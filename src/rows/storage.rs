@@ -241,10 +241,10 @@ fn to_row(k: FinalKey, f: &FinalAcc, node_count: Option<u32>) -> SummaryRow {
     // `sum / max(node_count)`: NULL without a count (E6); 0 gives ±Inf/NaN as in Trino (E9).
     let shared = |s: Option<f64>| Some(s? / f64::from(node_count?));
     row.storage = [
-        f.acc.cap_bytes.map(|b| b * GIB),
-        capacity.map(months),
-        shared(request).map(months),
-        shared(usage).map(months),
+        f.acc.cap_bytes.map(|b| b * GIB).into(),
+        capacity.map(months).into(),
+        shared(request).map(months).into(),
+        shared(usage).map(months).into(),
     ];
     row.has_infrastructure_usage_cost = true;
     row.cost_category_id = f.cost_category_id;

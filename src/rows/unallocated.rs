@@ -116,12 +116,12 @@ const SUBTRACTED: [usize; 6] = [0, 1, 2, 4, 5, 6];
 
 fn capacities(r: &SummaryRow) -> [Option<f64>; 6] {
     [
-        r.node_capacity_cpu_cores,
-        r.node_capacity_cpu_core_hours,
-        r.node_capacity_memory_gigabytes,
-        r.node_capacity_memory_gigabyte_hours,
-        r.cluster_capacity_cpu_core_hours,
-        r.cluster_capacity_memory_gigabyte_hours,
+        r.node_capacity_cpu_cores.get(),
+        r.node_capacity_cpu_core_hours.get(),
+        r.node_capacity_memory_gigabytes.get(),
+        r.node_capacity_memory_gigabyte_hours.get(),
+        r.cluster_capacity_cpu_core_hours.get(),
+        r.cluster_capacity_memory_gigabyte_hours.get(),
     ]
 }
 
@@ -157,7 +157,7 @@ pub fn build(
         max_string(&mut g.resource_id, r.resource_id, &cmp);
         g.role = g.role.max(roles.get(r.node, r.resource_id));
         for (acc, &i) in g.sums.iter_mut().zip(&SUBTRACTED) {
-            add_opt(acc, r.pod[i]);
+            add_opt(acc, r.pod[i].get());
         }
         for (acc, v) in g.maxes.iter_mut().zip(capacities(r)) {
             max_opt(acc, v);
@@ -199,13 +199,13 @@ fn to_row((day, node): (Day, u32), g: &NodeDay, namespace: u32) -> SummaryRow {
     let minus = |cap: Option<f64>, sum: Option<f64>| Some(cap? - sum?);
     for (k, &i) in SUBTRACTED.iter().enumerate() {
         let cap = if i < 4 { cpu_hours } else { gib_hours };
-        row.pod[i] = minus(cap, g.sums[k]);
+        row.pod[i] = minus(cap, g.sums[k]).into();
     }
-    row.node_capacity_cpu_cores = cores;
-    row.node_capacity_cpu_core_hours = cpu_hours;
-    row.node_capacity_memory_gigabytes = gib;
-    row.node_capacity_memory_gigabyte_hours = gib_hours;
-    row.cluster_capacity_cpu_core_hours = cluster_cpu;
-    row.cluster_capacity_memory_gigabyte_hours = cluster_mem;
+    row.node_capacity_cpu_cores = cores.into();
+    row.node_capacity_cpu_core_hours = cpu_hours.into();
+    row.node_capacity_memory_gigabytes = gib.into();
+    row.node_capacity_memory_gigabyte_hours = gib_hours.into();
+    row.cluster_capacity_cpu_core_hours = cluster_cpu.into();
+    row.cluster_capacity_memory_gigabyte_hours = cluster_mem.into();
     row
 }

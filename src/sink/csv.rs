@@ -161,7 +161,7 @@ impl CsvEncoder {
         labels(out, r.pod_labels);
         for v in r.pod {
             sep(out);
-            float(out, v);
+            float(out, v.get());
         }
         for v in [
             r.node_capacity_cpu_cores,
@@ -172,7 +172,7 @@ impl CsvEncoder {
             r.cluster_capacity_memory_gigabyte_hours,
         ] {
             sep(out);
-            float(out, v);
+            float(out, v.get());
         }
         for id in [r.persistentvolumeclaim, r.persistentvolume, r.storageclass] {
             sep(out);
@@ -184,7 +184,7 @@ impl CsvEncoder {
         labels(out, r.all_labels());
         for v in r.storage {
             sep(out);
-            float(out, v);
+            float(out, v.get());
         }
         sep(out);
         text(out, plan.source.as_bytes());
