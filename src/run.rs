@@ -176,6 +176,16 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         rows.extend(storage_rows);
     });
     report.stage("sort-all", || ctx.sort(&mut rows));
+    if let Some(bad) = rows.iter().find(|r| r.unrepresentable().is_some()) {
+        return Err(RunError::BadInput(format!(
+            "a {} row of {} (node {:?}) has the value {} that numeric(33,15) cannot hold \
+             (spec §11, E9); nothing was written",
+            bad.data_source.as_str(),
+            bad.day,
+            String::from_utf8_lossy(strings_get(&strings, bad.node)),
+            bad.unrepresentable().unwrap_or(f64::NAN)
+        )));
+    }
     let sink_summary = report.stage("write", || write_csv(plan, &rows, &ctx))?;
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
@@ -309,3 +319,11 @@ pub const KOKU_DEFAULT_COST_CATEGORIES: &[&str] = &[
     "Platform unallocated=1",
     "openshift=1",
 ];
+
+fn strings_get(strings: &ocp_summary_kernels::intern::Interner, id: u32) -> &[u8] {
+    if id == crate::catalog::NULL_ID {
+        b"NULL"
+    } else {
+        strings.get(id)
+    }
+}

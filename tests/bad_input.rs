@@ -17,6 +17,8 @@ enum Col<'a> {
     Ts(&'a str),
     Str(&'a str, &'a str),
     F64(&'a str),
+    /// A DOUBLE column holding `value`.
+    F64v(&'a str, f64),
     /// A string column under a name the engine expects to be DOUBLE.
     StrAsF64(&'a str),
 }
@@ -30,7 +32,7 @@ fn write_file(path: &Path, cols: &[Col]) {
         .map(|c| match c {
             Col::Ts(n) => format!("OPTIONAL INT64 {n} (TIMESTAMP(MILLIS,false));"),
             Col::Str(n, _) | Col::StrAsF64(n) => format!("OPTIONAL BYTE_ARRAY {n} (STRING);"),
-            Col::F64(n) => format!("OPTIONAL DOUBLE {n};"),
+            Col::F64(n) | Col::F64v(n, _) => format!("OPTIONAL DOUBLE {n};"),
         })
         .collect();
     let schema = parse_message_type(&format!("message schema {{ {} }}", fields.join(" "))).unwrap();
@@ -61,6 +63,11 @@ fn write_file(path: &Path, cols: &[Col]) {
             Col::F64(_) => {
                 cw.typed::<DoubleType>()
                     .write_batch(&[3600.0], Some(&def), None)
+                    .unwrap();
+            }
+            Col::F64v(_, v) => {
+                cw.typed::<DoubleType>()
+                    .write_batch(&[*v], Some(&def), None)
                     .unwrap();
             }
         }
@@ -304,4 +311,23 @@ fn empty_partition_is_an_empty_result() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(csv_rows(&csv), 0);
+}
+
+#[test]
+fn values_numeric_cannot_hold_fail_before_writing() {
+    for v in [1e308, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let dir = TempDir::new().unwrap();
+        let cols: Vec<Col> = daily_pod_cols("{}")
+            .into_iter()
+            .map(|c| match c {
+                Col::F64("pod_usage_cpu_core_seconds") => {
+                    Col::F64v("pod_usage_cpu_core_seconds", v)
+                }
+                c => c,
+            })
+            .collect();
+        write_file(&daily_pod_path(dir.path()), &cols);
+        let err = run_fails(dir.path(), &[]);
+        assert_has(&err, &["numeric(33,15)", "nothing was written"]);
+    }
 }

@@ -111,6 +111,24 @@ impl SummaryRow {
         }
     }
 
+    /// The first value numeric(33,15) cannot hold (NaN, ±Inf or |v| >= 1e18; spec §11, E9), if any.
+    pub fn unrepresentable(&self) -> Option<f64> {
+        let caps = [
+            self.node_capacity_cpu_cores,
+            self.node_capacity_cpu_core_hours,
+            self.node_capacity_memory_gigabytes,
+            self.node_capacity_memory_gigabyte_hours,
+            self.cluster_capacity_cpu_core_hours,
+            self.cluster_capacity_memory_gigabyte_hours,
+        ];
+        self.pod
+            .iter()
+            .chain(&caps)
+            .chain(&self.storage)
+            .filter_map(|v| v.get())
+            .find(|v| !v.is_finite() || v.abs() >= 1e18)
+    }
+
     /// `all_labels` (spec §9.3): pod labels then volume labels, volume winning; `{}` when both NULL.
     /// A row carries at most one of the two, so no merge is needed.
     pub fn all_labels(&self) -> u32 {
