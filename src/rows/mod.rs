@@ -4,6 +4,7 @@
 //! catalog's tables, so each distinct label set is printed once per run, not once per row.
 
 pub mod category;
+pub mod labels;
 pub mod pod;
 pub mod storage;
 pub mod unallocated;

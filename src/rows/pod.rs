@@ -6,6 +6,7 @@
 //! joined copies with equal maps add up, exactly like Trino's GROUP BY over the joined rows.
 
 use super::category::CategoryMatcher;
+use super::labels::LabelMerger;
 use super::{DataSource, SummaryRow, GIB};
 use crate::aggregate::capacity::DailyCapacity;
 use crate::aggregate::exec::Aggregates;
@@ -14,8 +15,6 @@ use crate::catalog::{LabelTable, NULL_SET};
 use crate::plan::date::Day;
 use hashbrown::HashMap;
 use ocp_summary_kernels::intern::Interner;
-use ocp_summary_kernels::labels::{Label, SetId};
-use ocp_summary_kernels::merge::merge3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct FinalKey {
@@ -31,39 +30,6 @@ struct FinalAcc {
     cost_category_id: Option<i32>,
 }
 
-/// Merges label sets, remembering each (node, namespace, pod) triple.
-struct LabelMerger<'a> {
-    table: &'a mut LabelTable,
-    memo: HashMap<(u32, u32, u32), u32>,
-    scratch: Vec<Label>,
-    out: Vec<Label>,
-}
-
-impl LabelMerger<'_> {
-    /// `map_concat(node or {}, namespace or {}, pod)`: NULL when the pod map is NULL (E5).
-    fn merge(&mut self, node: u32, namespace: u32, pod: u32) -> u32 {
-        if pod == NULL_SET {
-            return NULL_SET;
-        }
-        let or_empty = |s: u32| if s == NULL_SET { 0 } else { s };
-        let key = (or_empty(node), or_empty(namespace), pod);
-        if let Some(&m) = self.memo.get(&key) {
-            return m;
-        }
-        let sets = &self.table.sets;
-        merge3(
-            sets.get(SetId(key.0)),
-            sets.get(SetId(key.1)),
-            sets.get(SetId(key.2)),
-            &mut self.scratch,
-            &mut self.out,
-        );
-        let merged = self.table.sets.intern(&self.out).0;
-        self.memo.insert(key, merged);
-        merged
-    }
-}
-
 /// Builds every Pod row of the run.
 pub fn build(
     agg: &Aggregates,
@@ -73,12 +39,7 @@ pub fn build(
     labels: &mut LabelTable,
 ) -> Vec<SummaryRow> {
     let cmp = |a: u32, b: u32| strings.get(a).cmp(strings.get(b));
-    let mut merger = LabelMerger {
-        table: labels,
-        memo: HashMap::new(),
-        scratch: Vec::new(),
-        out: Vec::new(),
-    };
+    let mut merger = LabelMerger::new(labels);
     let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::new();
     const NO_LABELS: &[u32] = &[NULL_SET];
     for (key, acc) in &agg.pods.groups {
@@ -95,7 +56,7 @@ pub fn build(
                     day: key.day,
                     namespace: key.namespace,
                     node: key.node,
-                    labels: merger.merge(node_set, ns_set, key.labels),
+                    labels: merger.concat3(node_set, ns_set, key.labels),
                 };
                 let f = groups.entry(fk).or_default();
                 f.acc.merge(&scaled, &cmp);

@@ -16,6 +16,7 @@
 //! pv gets no node count; `''` is an ordinary value.
 
 use super::category::CategoryMatcher;
+use super::labels::LabelMerger;
 use super::{DataSource, SummaryRow, GIB};
 use crate::aggregate::exec::Aggregates;
 use crate::aggregate::storage::{StorageAcc, StorageKey};
@@ -23,8 +24,6 @@ use crate::catalog::{LabelTable, NULL_ID, NULL_SET};
 use crate::plan::date::{days_in_month, Day};
 use hashbrown::HashMap;
 use ocp_summary_kernels::intern::Interner;
-use ocp_summary_kernels::labels::{Label, SetId};
-use ocp_summary_kernels::merge::{merge3, merge_into};
 
 /// The group key of Koku's Storage SELECT (the source is constant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,50 +104,6 @@ impl VolumeNodes {
     }
 }
 
-/// Merges `node ∪ namespace ∪ pv ∪ pvc` (later wins), remembering each combination.
-struct VolumeLabelMerger<'a> {
-    table: &'a mut LabelTable,
-    volume: HashMap<(u32, u32), u32>,
-    full: HashMap<(u32, u32, u32), u32>,
-    scratch: Vec<Label>,
-    out: Vec<Label>,
-}
-
-impl VolumeLabelMerger<'_> {
-    /// `map_concat(node or {}, namespace or {}, pv, pvc)`: NULL if pv or pvc is NULL (E5).
-    fn merge(&mut self, node: u32, namespace: u32, pv: u32, pvc: u32) -> u32 {
-        if pv == NULL_SET || pvc == NULL_SET {
-            return NULL_SET;
-        }
-        let volume = match self.volume.get(&(pv, pvc)) {
-            Some(&v) => v,
-            None => {
-                let sets = &self.table.sets;
-                merge_into(sets.get(SetId(pv)), sets.get(SetId(pvc)), &mut self.out);
-                let v = self.table.sets.intern(&self.out).0;
-                self.volume.insert((pv, pvc), v);
-                v
-            }
-        };
-        let or_empty = |s: u32| if s == NULL_SET { 0 } else { s };
-        let key = (or_empty(node), or_empty(namespace), volume);
-        if let Some(&m) = self.full.get(&key) {
-            return m;
-        }
-        let sets = &self.table.sets;
-        merge3(
-            sets.get(SetId(key.0)),
-            sets.get(SetId(key.1)),
-            sets.get(SetId(key.2)),
-            &mut self.scratch,
-            &mut self.out,
-        );
-        let merged = self.table.sets.intern(&self.out).0;
-        self.full.insert(key, merged);
-        merged
-    }
-}
-
 /// Builds every Storage row of the run (none when no storage file was read).
 pub fn build(
     agg: &Aggregates,
@@ -160,13 +115,7 @@ pub fn build(
     let mut lines: Vec<(&StorageKey, &StorageAcc)> = agg.storage.groups.iter().collect();
     lines.sort_unstable_by_key(|(k, _)| **k);
     let vn = VolumeNodes::build(agg, &lines);
-    let mut merger = VolumeLabelMerger {
-        table: labels,
-        volume: HashMap::new(),
-        full: HashMap::new(),
-        scratch: Vec::new(),
-        out: Vec::new(),
-    };
+    let mut merger = LabelMerger::new(labels);
     const NO_LABELS: &[u32] = &[NULL_SET];
     const NO_NODE: &[(u32, u32)] = &[(NULL_ID, NULL_ID)];
     let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::new();
@@ -197,7 +146,10 @@ pub fn build(
                         pv: key.pv,
                         storageclass: key.storageclass,
                         csi_volume_handle: key.csi_volume_handle,
-                        labels: merger.merge(node_set, ns_set, key.pv_labels, key.pvc_labels),
+                        labels: {
+                            let volume = merger.concat2(key.pv_labels, key.pvc_labels);
+                            merger.concat3(node_set, ns_set, volume)
+                        },
                     };
                     let f = groups.entry(fk).or_default();
                     f.acc.merge(&scaled);
