@@ -8,14 +8,11 @@ use crate::cli::RunArgs;
 use crate::error::RunError;
 use crate::plan::date::Day;
 use crate::plan::inputs::{push_tasks, scan_table};
-use crate::plan::{OutputSpec, Plan};
+use crate::plan::Plan;
 use crate::rows::category::CategoryMatcher;
 use crate::rows::unallocated::{self, RoleLookup};
-use crate::sink::csv::CsvSink;
 use crate::sink::RenderContext;
 use crate::source::layout::Table;
-use crate::source::local::LocalStore;
-use crate::source::ObjectStore;
 use ocp_summary_kernels::labels::EnabledKeys;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -57,22 +54,9 @@ pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
     run_plan(&plan)
 }
 
-fn open_store(input: &str) -> Result<Box<dyn ObjectStore>, RunError> {
-    if input.starts_with("s3://") {
-        return Err(RunError::BadInput(format!(
-            "--input {input}: the S3 source is not available in this build yet"
-        )));
-    }
-    let path = std::path::Path::new(input);
-    if !path.is_dir() {
-        return Err(RunError::BadInput(format!("--input {input}: not a folder")));
-    }
-    Ok(Box::new(LocalStore::new(path)))
-}
-
 pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let mut report = Report::default();
-    let store = open_store(&plan.input)?;
+    let store = crate::source::open(&plan.input)?;
     let enabled = match &plan.enabled_keys {
         Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
         None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
@@ -186,7 +170,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
             bad.unrepresentable().unwrap_or(f64::NAN)
         )));
     }
-    let sink_summary = report.stage("write", || write_csv(plan, &rows, &ctx))?;
+    let sink_summary = report.stage("write", || crate::sink::write_rows(plan, &rows, &ctx))?;
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
         report.lines.push(format!(
@@ -219,30 +203,6 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     ));
     report.print();
     Ok(())
-}
-
-fn write_csv(
-    plan: &Plan,
-    rows: &[crate::rows::SummaryRow],
-    ctx: &RenderContext<'_>,
-) -> Result<crate::sink::SinkSummary, RunError> {
-    let path = match &plan.output {
-        OutputSpec::CsvStdout => None,
-        OutputSpec::CsvFile(p) => Some(p.as_path()),
-    };
-    let where_ = || path.map_or("stdout".to_string(), |p| p.display().to_string());
-    let fail = |e: std::io::Error| RunError::Sink(format!("{}: {e}", where_()));
-    let mut sink = CsvSink::create(path).map_err(fail)?;
-    for row in rows {
-        match sink.write(row, ctx) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
-            r => r.map_err(fail)?,
-        }
-    }
-    match sink.finish() {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Default::default()),
-        r => r.map_err(fail),
-    }
 }
 
 fn progress_bar(len: u64) -> indicatif::ProgressBar {

@@ -111,3 +111,28 @@ pub struct SinkSummary {
     pub rows: u64,
     pub bytes: u64,
 }
+
+/// Writes sorted rows to the plan's output.
+pub fn write_rows(
+    plan: &Plan,
+    rows: &[SummaryRow],
+    ctx: &RenderContext<'_>,
+) -> Result<SinkSummary, crate::error::RunError> {
+    let path = match &plan.output {
+        crate::plan::OutputSpec::CsvStdout => None,
+        crate::plan::OutputSpec::CsvFile(p) => Some(p.as_path()),
+    };
+    let where_ = || path.map_or("stdout".to_string(), |p| p.display().to_string());
+    let fail = |e: std::io::Error| crate::error::RunError::Sink(format!("{}: {e}", where_()));
+    let mut sink = csv::CsvSink::create(path).map_err(fail)?;
+    for row in rows {
+        match sink.write(row, ctx) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            r => r.map_err(fail)?,
+        }
+    }
+    match sink.finish() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Default::default()),
+        r => r.map_err(fail),
+    }
+}

@@ -54,3 +54,19 @@ pub trait ObjectStore: Send + Sync {
     /// A human-readable location for messages: a path or an `s3://` URL.
     fn describe(&self, key: &str) -> String;
 }
+
+/// Opens the store an `--input` names: a local folder (S3 URLs are not supported yet).
+pub fn open(input: &str) -> Result<Box<dyn ObjectStore>, crate::error::RunError> {
+    use crate::error::RunError;
+
+    if input.starts_with("s3://") {
+        return Err(RunError::BadInput(format!(
+            "--input {input}: the S3 source is not available in this build yet"
+        )));
+    }
+    let path = std::path::Path::new(input);
+    if !path.is_dir() {
+        return Err(RunError::BadInput(format!("--input {input}: not a folder")));
+    }
+    Ok(Box::new(local::LocalStore::new(path)))
+}
