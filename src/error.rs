@@ -19,12 +19,16 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// Documented in the README: 2 bad input, 3 source, 4 sink, 1 anything else.
+    /// Documented in the README: 2 bad input, 3 source, 4 sink; a panic exits 1 (see main).
     pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
+    }
+
+    pub fn code(&self) -> u8 {
         match self {
-            RunError::BadInput(_) => ExitCode::from(2),
-            RunError::Source(_) => ExitCode::from(3),
-            RunError::Sink(_) => ExitCode::from(4),
+            RunError::BadInput(_) => 2,
+            RunError::Source(_) => 3,
+            RunError::Sink(_) => 4,
         }
     }
 }

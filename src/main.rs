@@ -12,6 +12,7 @@ mod decode;
 mod error;
 mod generate;
 mod plan;
+mod report;
 mod rows;
 mod run;
 mod sink;
@@ -27,19 +28,29 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    let result = match cli.command {
+    // A panic is a bug: report it as an internal error (exit 1), never as a success.
+    let outcome = std::panic::catch_unwind(move || dispatch(cli.command));
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("ocp-summary: {e}");
+            e.exit_code()
+        }
+        Err(_) => {
+            eprintln!("ocp-summary: internal error (a bug): see the panic message above");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), error::RunError> {
+    match command {
         Command::Run(args) => run::run_command(&args),
         Command::Generate(args) => generate::run(&args)
             .map(|summary| eprintln!("{summary}"))
             .map_err(|e| error::RunError::BadInput(format!("{e:#}"))),
+        Command::Plan(args) => run::plan_command(&args),
         Command::Demo(args) => run::demo(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ocp-summary: {e}");
-            e.exit_code()
-        }
     }
 }
 

@@ -7,55 +7,31 @@ use crate::cli::args::DemoArgs;
 use crate::cli::RunArgs;
 use crate::error::RunError;
 use crate::plan::date::Day;
-use crate::plan::inputs::{push_tasks, scan_table};
+use crate::plan::inputs::{push_tasks, scan_table, selected_row_groups};
 use crate::plan::Plan;
+use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::category::CategoryMatcher;
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::sink::RenderContext;
 use crate::source::layout::Table;
+use crate::source::ObjectStore;
 use ocp_summary_kernels::labels::EnabledKeys;
 use std::io::IsTerminal;
-use std::time::{Duration, Instant};
-
-/// Stage timings and counts, printed to stderr at the end of a run.
-#[derive(Default)]
-struct Report {
-    stages: Vec<(&'static str, Duration)>,
-    lines: Vec<String>,
-}
-
-impl Report {
-    fn stage<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
-        let t = Instant::now();
-        let out = f();
-        self.stages.push((name, t.elapsed()));
-        out
-    }
-
-    fn print(&self) {
-        let mut err = String::from("ocp-summary run summary\n");
-        for l in &self.lines {
-            err.push_str(&format!("  {l}\n"));
-        }
-        let total: Duration = self.stages.iter().map(|(_, d)| *d).sum();
-        for (name, d) in &self.stages {
-            err.push_str(&format!("  stage {name:<10} {:>9.3} s\n", d.as_secs_f64()));
-        }
-        err.push_str(&format!(
-            "  total            {:>9.3} s\n",
-            total.as_secs_f64()
-        ));
-        eprint!("{err}");
-    }
-}
 
 pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
     let plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
-    run_plan(&plan)
+    let result = run_plan(&plan);
+    if let (Err(e), Some(path)) = (&result, &plan.metrics) {
+        let code = e.code();
+        if let Err(w) = write_atomic(path, &crate::report::failure_prometheus(code)) {
+            tracing::warn!("could not write metrics to {}: {w}", path.display());
+        }
+    }
+    result
 }
 
 pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
-    let mut report = Report::default();
+    let mut report = RunReport::default();
     let store = crate::source::open(&plan.input)?;
     let enabled = match &plan.enabled_keys {
         Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
@@ -64,60 +40,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let catalog = Catalog::new(enabled);
     let ms = plan.millis_range();
 
-    let specs: [(Role, Table, &[_]); 4] = [
-        (Role::Capacity, Table::POD_HOURLY, capacity::COLUMNS),
-        (Role::Pods, Table::POD_DAILY, pod::COLUMNS),
-        (
-            Role::NodeLabels,
-            Table::NODE_LABELS_DAILY,
-            labels::NODE_COLUMNS,
-        ),
-        (
-            Role::NamespaceLabels,
-            Table::NAMESPACE_LABELS_DAILY,
-            labels::NAMESPACE_COLUMNS,
-        ),
-    ];
-    let scan = |&(role, table, cols): &(Role, Table, &[_])| {
-        scan_table(store.as_ref(), plan, table, cols).map(|input| RoleInput { role, input })
-    };
-    let inputs = report.stage("plan", || {
-        let mut inputs = specs.iter().map(scan).collect::<Result<Vec<_>, _>>()?;
-        // Storage rows only when storage files exist (Koku's `storage_exists`); the pod side of
-        // the volume→node join is read only then.
-        let storage = scan(&(Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS))?;
-        if !storage.input.files.is_empty() {
-            inputs.push(storage);
-            inputs.push(scan(&(
-                Role::VolumeNodes,
-                Table::POD_DAILY,
-                volume_nodes::COLUMNS,
-            ))?);
-        }
-        if plan.derive_node_roles {
-            inputs.push(scan(&(
-                Role::NodeRolePods,
-                Table::POD_DAILY,
-                node_roles::POD_COLUMNS,
-            ))?);
-            inputs.push(scan(&(
-                Role::NodeLabelText,
-                Table::NODE_LABELS_DAILY,
-                node_roles::LABEL_COLUMNS,
-            ))?);
-        }
-        Ok::<_, RunError>(inputs)
-    })?;
-    if !inputs[0].input.partition_found && !inputs[1].input.partition_found {
-        return Err(RunError::BadInput(format!(
-            "no pod_usage partition for source={} year={} month={:02} under {} (looked for {})",
-            plan.source,
-            plan.year,
-            plan.month,
-            plan.input,
-            Table::POD_DAILY.partition_prefix(&plan.org, &plan.source, plan.year, plan.month)
-        )));
-    }
+    let inputs = report.stage("plan", || scan_inputs(store.as_ref(), plan))?;
     let mut tasks = Vec::new();
     for (i, ri) in inputs.iter().enumerate() {
         push_tasks(&ri.input, i, &ms, &mut tasks);
@@ -173,35 +96,144 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let sink_summary = report.stage("write", || crate::sink::write_rows(plan, &rows, &ctx))?;
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
-        report.lines.push(format!(
-            "{:<52} files {:>4}  row groups {:>5}/{:<5}  rows {:>11}  bytes {:>12}",
-            match ri.role {
+        report.inputs.push(InputReport {
+            table: match ri.role {
                 Role::VolumeNodes => format!("{} (pod places)", ri.input.table),
                 Role::NodeRolePods | Role::NodeLabelText => {
                     format!("{} (node roles)", ri.input.table)
                 }
                 _ => ri.input.table.to_string(),
             },
-            ri.input.files.len(),
-            stats.row_groups,
-            ri.input.row_groups_total,
-            stats.rows,
-            stats.bytes
-        ));
+            files: ri.input.files.len(),
+            row_groups_read: stats.row_groups,
+            row_groups_total: ri.input.row_groups_total,
+            rows: stats.rows,
+            bytes: stats.bytes,
+        });
     }
-    let d = agg.decode;
-    report.lines.push(format!(
-        "pages: {} dictionary, {} dictionary-id (RLE kernel), {} plain; {} values (other encodings are rejected)",
-        d.dictionary_pages, d.dict_id_pages, d.plain_pages, d.values
-    ));
-    report.lines.push(format!(
-        "rows out {} ({} bytes); {} distinct strings, {} label sets",
-        sink_summary.rows,
-        sink_summary.bytes,
-        strings.len(),
-        label_table.sets.len()
-    ));
-    report.print();
+    report.pages = agg.decode;
+    report.rows_out = sink_summary.rows;
+    report.bytes_out = sink_summary.bytes;
+    report.distinct_strings = strings.len();
+    report.label_sets = label_table.sets.len();
+    eprint!("{}", report.text());
+    write_reports(plan, &report)
+}
+
+/// `--report-json` and `--metrics`, each written atomically.
+fn write_reports(plan: &Plan, report: &RunReport) -> Result<(), RunError> {
+    let fail =
+        |p: &std::path::Path, e: std::io::Error| RunError::Sink(format!("{}: {e}", p.display()));
+    if let Some(p) = &plan.report_json {
+        write_atomic(p, &report.json()).map_err(|e| fail(p, e))?;
+    }
+    if let Some(p) = &plan.metrics {
+        write_atomic(p, &report.prometheus()).map_err(|e| fail(p, e))?;
+    }
+    Ok(())
+}
+
+/// Lists and opens every input table a run reads (the `plan` stage).
+fn scan_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<RoleInput>, RunError> {
+    let specs: [(Role, Table, &[_]); 4] = [
+        (Role::Capacity, Table::POD_HOURLY, capacity::COLUMNS),
+        (Role::Pods, Table::POD_DAILY, pod::COLUMNS),
+        (
+            Role::NodeLabels,
+            Table::NODE_LABELS_DAILY,
+            labels::NODE_COLUMNS,
+        ),
+        (
+            Role::NamespaceLabels,
+            Table::NAMESPACE_LABELS_DAILY,
+            labels::NAMESPACE_COLUMNS,
+        ),
+    ];
+    let scan = |&(role, table, cols): &(Role, Table, &[_])| {
+        scan_table(store, plan, table, cols).map(|input| RoleInput { role, input })
+    };
+    let inputs = {
+        let mut inputs = specs.iter().map(scan).collect::<Result<Vec<_>, _>>()?;
+        // Storage rows only when storage files exist (Koku's `storage_exists`); the pod side of
+        // the volume→node join is read only then.
+        let storage = scan(&(Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS))?;
+        if !storage.input.files.is_empty() {
+            inputs.push(storage);
+            inputs.push(scan(&(
+                Role::VolumeNodes,
+                Table::POD_DAILY,
+                volume_nodes::COLUMNS,
+            ))?);
+        }
+        if plan.derive_node_roles {
+            inputs.push(scan(&(
+                Role::NodeRolePods,
+                Table::POD_DAILY,
+                node_roles::POD_COLUMNS,
+            ))?);
+            inputs.push(scan(&(
+                Role::NodeLabelText,
+                Table::NODE_LABELS_DAILY,
+                node_roles::LABEL_COLUMNS,
+            ))?);
+        }
+        inputs
+    };
+    if !inputs[0].input.partition_found && !inputs[1].input.partition_found {
+        return Err(RunError::BadInput(format!(
+            "no pod_usage partition for source={} year={} month={:02} under {} (looked for {})",
+            plan.source,
+            plan.year,
+            plan.month,
+            plan.input,
+            Table::POD_DAILY.partition_prefix(&plan.org, &plan.source, plan.year, plan.month)
+        )));
+    }
+    Ok(inputs)
+}
+
+/// `ocp-summary plan`: which files, row groups, columns and bytes a run would read.
+pub fn plan_command(args: &RunArgs) -> Result<(), RunError> {
+    let plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
+    let store = crate::source::open(&plan.input)?;
+    let inputs = scan_inputs(store.as_ref(), &plan)?;
+    let ms = plan.millis_range();
+    let mut out = String::new();
+    let mut total = 0u64;
+    for ri in &inputs {
+        let i = &ri.input;
+        total += i.bytes_selected;
+        out += &format!(
+            "{} ({:?}): {} files, {}/{} row groups, {} bytes of column chunks\n",
+            i.table,
+            ri.role,
+            i.files.len(),
+            i.row_groups_selected,
+            i.row_groups_total,
+            i.bytes_selected
+        );
+        for f in &i.files {
+            let cols: Vec<&str> = f
+                .columns
+                .iter()
+                .map(|c| {
+                    if c.leaf.is_some() {
+                        c.request.name
+                    } else {
+                        "(absent)"
+                    }
+                })
+                .collect();
+            out += &format!(
+                "  {}  row groups {:?}  columns [{}]\n",
+                f.location,
+                selected_row_groups(f, &ms),
+                cols.join(", ")
+            );
+        }
+    }
+    out += &format!("total: {total} bytes of column chunks\n");
+    print!("{out}");
     Ok(())
 }
 

@@ -26,6 +26,8 @@ pub enum Command {
     Run(RunArgs),
     /// Write a synthetic dataset in Koku's Parquet layout.
     Generate(crate::generate::GenerateArgs),
+    /// Show which files, row groups, columns and bytes `run` would read, without computing.
+    Plan(RunArgs),
     /// Generate a sample and run the summary on it: the built-in demo.
     Demo(DemoArgs),
 }
@@ -86,6 +88,12 @@ pub struct RunArgs {
     /// Worker threads; default: the number of cores.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Also write the run summary as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Also write the run summary in Prometheus text format (node_exporter textfile collector).
+    #[arg(long, value_name = "PATH")]
+    pub metrics: Option<PathBuf>,
 }
 
 /// `ocp-summary demo`.

@@ -23,6 +23,8 @@ pub struct ConfigFile {
     pub derive_node_roles: Option<bool>,
     pub output: Option<String>,
     pub threads: Option<usize>,
+    pub report_json: Option<std::path::PathBuf>,
+    pub metrics: Option<std::path::PathBuf>,
 }
 
 impl ConfigFile {

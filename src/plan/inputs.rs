@@ -111,6 +111,13 @@ pub fn push_tasks(input: &TableInput, table: usize, ms: &Range<i64>, tasks: &mut
     }
 }
 
+/// The row groups of `file` a run reads.
+pub fn selected_row_groups(file: &InputFile, ms: &Range<i64>) -> Vec<usize> {
+    (0..file.metadata.num_row_groups())
+        .filter(|&rg| row_group_overlaps(&file.metadata, rg, &file.columns, ms))
+        .collect()
+}
+
 /// False only when statistics prove no `interval_start` of the row group lies in `ms`.
 fn row_group_overlaps(
     metadata: &ParquetMetaData,

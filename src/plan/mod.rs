@@ -67,6 +67,8 @@ pub struct Plan {
     pub derive_node_roles: bool,
     pub output: OutputSpec,
     pub threads: usize,
+    pub report_json: Option<PathBuf>,
+    pub metrics: Option<PathBuf>,
 }
 
 fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
@@ -161,6 +163,8 @@ impl Plan {
             derive_node_roles,
             output,
             threads,
+            report_json: pick(args.report_json.clone(), file.report_json),
+            metrics: pick(args.metrics.clone(), file.metrics),
         })
     }
 

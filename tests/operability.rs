@@ -1,0 +1,140 @@
+//! Operator-facing outputs: `plan`, `--report-json`, `--metrics`, and exit codes.
+
+mod common;
+
+use common::*;
+use tempfile::TempDir;
+
+fn run_args(dir: &std::path::Path) -> Vec<String> {
+    [
+        "--input",
+        &dir.display().to_string(),
+        "--org",
+        ORG,
+        "--source",
+        SOURCE,
+        "--year",
+        "2026",
+        "--month",
+        "3",
+        "--cluster-id",
+        "c1",
+        "--enabled-keys",
+        "app",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[test]
+fn report_json_and_metrics_describe_the_run() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), &["--days", "2", "--nodes", "3"]);
+    let csv = dir.path().join("out.csv");
+    let json = dir.path().join("report.json");
+    let prom = dir.path().join("metrics.prom");
+    let out = bin()
+        .arg("run")
+        .args(run_args(dir.path()))
+        .arg("--output")
+        .arg(format!("csv:{}", csv.display()))
+        .arg("--report-json")
+        .arg(&json)
+        .arg("--metrics")
+        .arg(&prom)
+        .output()
+        .unwrap();
+    check(out, "run");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        report["rows_out"].as_u64().unwrap() as usize,
+        csv_rows(&csv)
+    );
+    assert_eq!(report["success"], true);
+    assert!(report["peak_rss_bytes"].as_u64().unwrap() > 1 << 20);
+    for stage in ["plan", "aggregate", "write"] {
+        assert!(
+            report["stages_seconds"][stage].is_number(),
+            "stage {stage} missing"
+        );
+    }
+    let pod_daily = report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["table"] == "openshift_pod_usage_line_items_daily")
+        .unwrap();
+    assert!(pod_daily["rows"].as_u64().unwrap() > 0);
+    assert!(pod_daily["bytes"].as_u64().unwrap() > 0);
+
+    let metrics = std::fs::read_to_string(&prom).unwrap();
+    assert!(metrics.contains("ocp_summary_success 1"));
+    assert!(metrics.contains(&format!("ocp_summary_rows_out {}", csv_rows(&csv))));
+    for line in metrics.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "not a sample line: {line}");
+    }
+}
+
+#[test]
+fn failed_run_writes_failure_metrics_and_exit_code() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), &["--days", "1", "--nodes", "2"]);
+    let prom = dir.path().join("metrics.prom");
+    let mut args = run_args(dir.path());
+    args[9] = "4".into(); // a month with no partition
+    let out = bin()
+        .arg("run")
+        .args(&args)
+        .arg("--metrics")
+        .arg(&prom)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let metrics = std::fs::read_to_string(&prom).unwrap();
+    assert!(metrics.contains("ocp_summary_success 0"), "{metrics}");
+    assert!(metrics.contains("ocp_summary_exit_code 2"), "{metrics}");
+}
+
+#[test]
+fn plan_lists_files_row_groups_and_columns_without_output() {
+    let dir = TempDir::new().unwrap();
+    generate(
+        dir.path(),
+        &["--days", "2", "--nodes", "3", "--rows-per-row-group", "500"],
+    );
+    let mut args = run_args(dir.path());
+    args.extend([
+        "--start".into(),
+        "2026-03-02".into(),
+        "--end".into(),
+        "2026-03-02".into(),
+    ]);
+    let out = check(bin().arg("plan").args(&args).output().unwrap(), "plan");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("openshift_pod_usage_line_items_daily"),
+        "{text}"
+    );
+    assert!(text.contains("pod_labels"), "{text}");
+    assert!(text.contains("total:"), "{text}");
+    // Day 2 only: the statistics prune the hourly row groups of day 1.
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("openshift_pod_usage_line_items (Capacity)"))
+        .unwrap();
+    let counts = line.split("row groups").next().unwrap();
+    let (sel, total) = line
+        .split(", ")
+        .find(|p| p.ends_with("row groups"))
+        .unwrap()
+        .trim_end_matches(" row groups")
+        .split_once('/')
+        .unwrap();
+    assert!(
+        sel.parse::<u32>().unwrap() < total.parse::<u32>().unwrap(),
+        "no pruning: {counts} {line}"
+    );
+}
