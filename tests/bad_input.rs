@@ -331,3 +331,111 @@ fn values_numeric_cannot_hold_fail_before_writing() {
         assert_has(&err, &["numeric(33,15)", "nothing was written"]);
     }
 }
+
+/// Runs the engine expecting success; returns the CSV text.
+fn run_ok(root: &Path, keys: &str) -> String {
+    let csv = root.join("ok.csv");
+    let out = bin()
+        .args(["run", "--input"])
+        .arg(root)
+        .args([
+            "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "3",
+        ])
+        .args(["--cluster-id", "c1", "--enabled-keys", keys])
+        .arg("--output")
+        .arg(format!("csv:{}", csv.display()))
+        .output()
+        .unwrap();
+    check(out, "run");
+    std::fs::read_to_string(csv).unwrap()
+}
+
+#[test]
+fn deeply_nested_label_json_is_an_error_not_a_crash() {
+    let dir = TempDir::new().unwrap();
+    let depth = 100_000;
+    let nested = format!("{}{}", r#"{"a": "#.repeat(depth), "}".repeat(depth));
+    write_file(&daily_pod_path(dir.path()), &daily_pod_cols(&nested));
+    let err = run_fails(dir.path(), &[]);
+    assert_has(&err, &["bad_daily_0.parquet", "pod_labels"]);
+}
+
+#[test]
+fn huge_label_values_and_every_unicode_plane_round_trip() {
+    let dir = TempDir::new().unwrap();
+    let huge = "x".repeat(4 << 20);
+    // One character from each plane that has assigned characters, plus escapes.
+    let planes = "A\u{e9}\u{4e2d}\u{1f600}\u{20000}\u{30000}\u{e0041}\u{f0000}\u{10fffd}";
+    let labels =
+        format!(r#"{{"app": "{huge}", "team": "{planes} \"q\" \\ \u0001", "k\u00e9y": "v"}}"#);
+    write_file(&daily_pod_path(dir.path()), &daily_pod_cols(&labels));
+    let csv = run_ok(dir.path(), "app,team,kéy");
+    assert!(csv.contains(&huge), "the 4 MiB value is lost");
+    assert!(
+        csv.contains(planes),
+        "non-BMP characters are lost: {}",
+        &csv[..200]
+    );
+    assert!(csv.contains(r#"""kéy"":""v"""#), "escaped key not decoded");
+}
+
+#[test]
+fn duplicate_label_keys_keep_the_last_value() {
+    let dir = TempDir::new().unwrap();
+    write_file(
+        &daily_pod_path(dir.path()),
+        &daily_pod_cols(r#"{"app": "first", "app": "last"}"#),
+    );
+    let csv = run_ok(dir.path(), "app");
+    assert!(csv.contains(r#"{""app"":""last""}"#), "{csv}");
+    assert!(!csv.contains("first"));
+}
+
+#[test]
+fn empty_file_is_an_error_and_zero_row_groups_are_empty() {
+    let dir = TempDir::new().unwrap();
+    let path = daily_pod_path(dir.path());
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"").unwrap();
+    let err = run_fails(dir.path(), &[]);
+    assert_has(&err, &["bad_daily_0.parquet", "too short"]);
+
+    // A valid file with a schema and no row groups.
+    let schema = parse_message_type(
+        "message schema { OPTIONAL INT64 interval_start (TIMESTAMP(MILLIS,false)); }",
+    )
+    .unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let w = SerializedFileWriter::new(
+        file,
+        Arc::new(schema),
+        Arc::new(WriterProperties::builder().build()),
+    )
+    .unwrap();
+    w.close().unwrap();
+    // Zero row groups, but the schema still lacks the pod columns: the error names one.
+    let err = run_fails(dir.path(), &[]);
+    assert_has(&err, &["bad_daily_0.parquet", "missing"]);
+    // With the full schema and no row groups the month is simply empty.
+    let cols = daily_pod_cols("{}");
+    let fields: Vec<String> = cols
+        .iter()
+        .map(|c| match c {
+            Col::Ts(n) => format!("OPTIONAL INT64 {n} (TIMESTAMP(MILLIS,false));"),
+            Col::Str(n, _) | Col::StrAsF64(n) => format!("OPTIONAL BYTE_ARRAY {n} (STRING);"),
+            Col::F64(n) | Col::F64v(n, _) => format!("OPTIONAL DOUBLE {n};"),
+        })
+        .collect();
+    let schema = parse_message_type(&format!("message schema {{ {} }}", fields.join(" "))).unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    SerializedFileWriter::new(
+        file,
+        Arc::new(schema),
+        Arc::new(WriterProperties::builder().build()),
+    )
+    .unwrap()
+    .close()
+    .unwrap();
+    let csv = run_ok(dir.path(), "app");
+    assert_eq!(csv.lines().count(), 1, "only the header: {csv}");
+}
