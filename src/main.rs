@@ -1,25 +1,8 @@
-//! `ocp-summary`: Koku's OpenShift daily summary from Parquet, without Trino.
-//!
-//! The binary only wires stages together; each folder is one stage of the pipeline:
-//! `source` (objects and byte ranges) → `decode` (pages → ids and numbers, via the `kernels`
-//! crate) → `aggregate` (per-row-group partials, merged) → `rows` (Koku's joins and formulas) →
-//! `sink` (CSV). `plan` validates a run before any of that starts.
-
-mod aggregate;
-mod catalog;
-mod cli;
-mod decode;
-mod error;
-mod generate;
-mod plan;
-mod report;
-mod rows;
-mod run;
-mod sink;
-mod source;
+//! The `ocp-summary` binary: flags in, exit code out. The pipeline lives in the library (`lib.rs`).
 
 use clap::Parser;
-use cli::{Cli, Command};
+use ocp_summary::cli::{self, Cli, Command};
+use ocp_summary::{error, generate, run};
 use std::process::ExitCode;
 
 #[global_allocator]
@@ -50,6 +33,7 @@ fn dispatch(command: Command) -> Result<(), error::RunError> {
             .map(|summary| eprintln!("{summary}"))
             .map_err(|e| error::RunError::BadInput(format!("{e:#}"))),
         Command::Plan(args) => run::plan_command(&args),
+        Command::Check(args) => ocp_summary::check::check_command(&args),
         Command::Demo(args) => run::demo(&args),
     }
 }

@@ -28,6 +28,8 @@ pub enum Command {
     Generate(crate::generate::GenerateArgs),
     /// Show which files, row groups, columns and bytes `run` would read, without computing.
     Plan(RunArgs),
+    /// Decode every column of Parquet files (or folders of them) and report any that fail.
+    Check(CheckArgs),
     /// Generate a sample and run the summary on it: the built-in demo.
     Demo(DemoArgs),
 }
@@ -94,6 +96,14 @@ pub struct RunArgs {
     /// Also write the run summary in Prometheus text format (node_exporter textfile collector).
     #[arg(long, value_name = "PATH")]
     pub metrics: Option<PathBuf>,
+}
+
+/// `ocp-summary check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Parquet files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 /// `ocp-summary demo`.

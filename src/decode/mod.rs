@@ -7,6 +7,7 @@
 //! pandas/pyarrow writes; anything else is reported as unsupported with the file and column named.
 
 pub mod chunk;
+pub mod probe;
 pub mod rowgroup;
 pub mod schema;
 pub mod strings;

@@ -10,6 +10,7 @@ pub mod chunk;
 pub mod footer;
 pub mod layout;
 pub mod local;
+pub mod memory;
 
 use bytes::Bytes;
 use std::ops::Range;
