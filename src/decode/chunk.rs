@@ -39,6 +39,22 @@ pub struct Scratch {
 pub struct ColumnOut<'a, T> {
     pub values: &'a mut Vec<T>,
     pub valid: Option<&'a mut Vec<bool>>,
+    /// Rows the row group still has: a page claiming more is corrupt, and checking before
+    /// decoding keeps a forged count from allocating unbounded memory.
+    pub rows_left: usize,
+}
+
+impl<T> ColumnOut<'_, T> {
+    fn take_rows(&mut self, n: usize) -> Result<(), DecodeError> {
+        if n > self.rows_left {
+            return Err(DecodeError::Corrupt(format!(
+                "a page holds {n} values but only {} rows remain in the row group",
+                self.rows_left
+            )));
+        }
+        self.rows_left -= n;
+        Ok(())
+    }
 }
 
 /// Decodes every page of one column chunk into `out`.
@@ -69,6 +85,7 @@ where
                 ..
             } => {
                 let n = num_values as usize;
+                out.take_rows(n)?;
                 let consumed = if max_def > 0 {
                     rle::decode_levels_v1(
                         &buf,
@@ -93,6 +110,7 @@ where
                 ..
             } => {
                 let n = num_values as usize;
+                out.take_rows(n)?;
                 let rep = rep_levels_byte_len as usize;
                 let def_end = rep + def_levels_byte_len as usize;
                 if def_end > buf.len() {

@@ -32,9 +32,15 @@ pub struct RowGroupData {
     scratch: Scratch,
 }
 
+/// Rows decoded at once per row group. Koku's writer makes at most 200,000 per file; a row group
+/// past this bound is refused rather than allowed to claim unbounded memory.
+pub const MAX_ROW_GROUP_ROWS: usize = 1 << 24;
+
 /// Why a row group could not be read; the caller adds file and row group.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    #[error("{0} rows in one row group exceed the supported {MAX_ROW_GROUP_ROWS}")]
+    TooManyRows(usize),
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error("column {column:?}: {source}")]
@@ -65,6 +71,9 @@ pub fn read_row_group(
     stats: &mut DecodeStats,
 ) -> Result<u64, ReadError> {
     let num_rows = usize::try_from(meta.num_rows()).unwrap_or(0);
+    if num_rows > MAX_ROW_GROUP_ROWS {
+        return Err(ReadError::TooManyRows(num_rows));
+    }
     out.num_rows = num_rows;
     out.columns.resize_with(columns.len(), ColumnData::default);
     let mut bytes_read = 0u64;
@@ -86,7 +95,16 @@ pub fn read_row_group(
         let reader = Arc::new(ChunkBytes::new(start, bytes, object_len));
         let pages = SerializedPageReader::new(reader, chunk_meta, num_rows, None)
             .map_err(|e| wrap(e.into()))?;
-        decode_column(pages, plan, catalog, data, &mut out.scratch, stats).map_err(wrap)?;
+        decode_column(
+            pages,
+            num_rows,
+            plan,
+            catalog,
+            data,
+            &mut out.scratch,
+            stats,
+        )
+        .map_err(wrap)?;
         let got = match plan.resolved.request.kind {
             ColumnKind::String => data.ids.len(),
             ColumnKind::Double => data.f64s.len(),
@@ -129,6 +147,7 @@ fn fill_null(kind: ColumnKind, rows: usize, data: &mut ColumnData) {
 
 fn decode_column(
     pages: SerializedPageReader<ChunkBytes>,
+    rows: usize,
     plan: &ColumnPlan,
     catalog: &Catalog,
     data: &mut ColumnData,
@@ -136,12 +155,14 @@ fn decode_column(
     stats: &mut DecodeStats,
 ) -> Result<(), DecodeError> {
     let max_def = plan.resolved.max_def;
+    let rows_left = rows;
     match plan.resolved.request.kind {
         ColumnKind::String => {
             let mut decoder = StringDecoder::new(catalog, plan.string_mode);
             let out = ColumnOut {
                 values: &mut data.ids,
                 valid: None,
+                rows_left,
             };
             decode_chunk(pages, max_def, &mut decoder, out, scratch, stats)
         }
@@ -149,6 +170,7 @@ fn decode_column(
             let out = ColumnOut {
                 values: &mut data.f64s,
                 valid: Some(&mut data.valid),
+                rows_left,
             };
             decode_chunk(
                 pages,
@@ -164,6 +186,7 @@ fn decode_column(
             let out = ColumnOut {
                 values: &mut data.i64s,
                 valid: Some(&mut data.valid),
+                rows_left,
             };
             decode_chunk(pages, max_def, &mut decoder, out, scratch, stats)
         }
