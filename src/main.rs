@@ -3,11 +3,12 @@
 //! The binary only wires stages together; each folder is one stage of the pipeline:
 //! `source` (objects and byte ranges) → `decode` (pages → ids and numbers, via the `kernels`
 //! crate) → `aggregate` (per-row-group partials, merged) → `rows` (Koku's joins and formulas) →
-//! `sink` (CSV). `plan` validates a run before any of that starts.
+//! `sink` (CSV, binary COPY; `db` loads it into PostgreSQL). `plan` validates a run before any of that starts.
 
 mod aggregate;
 mod catalog;
 mod cli;
+mod db;
 mod decode;
 mod error;
 mod generate;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
             .map(|summary| eprintln!("{summary}"))
             .map_err(|e| error::RunError::BadInput(format!("{e:#}"))),
         Command::Demo(args) => run::demo(&args),
+        Command::InitDb(args) => run::init_db(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -50,7 +50,8 @@ impl Report {
 }
 
 pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
-    let plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
+    let mut plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
+    crate::db::apply_lookups(&mut plan)?;
     run_plan(&plan)
 }
 
@@ -270,6 +271,15 @@ pub fn demo(args: &DemoArgs) -> Result<(), RunError> {
         println!("{line}");
     }
     Ok(())
+}
+
+/// `ocp-summary init-db`: Koku's tables in a schema, those missing only.
+pub fn init_db(args: &crate::cli::args::InitDbArgs) -> Result<(), RunError> {
+    let empty = crate::cli::args::DbArgs::default();
+    let spec = crate::plan::DbSpec::from_args(&args.db, &empty, None)
+        .map_err(|e| RunError::BadInput(format!("{e:#}")))?
+        .ok_or_else(|| RunError::BadInput("missing --database-url (or DATABASE_URL)".into()))?;
+    crate::db::ddl::init_db(&crate::db::Target::new(&spec)?)
 }
 
 /// Koku's seeded `reporting_ocp_cost_category_namespace` rows (category "Platform", id 1).

@@ -23,6 +23,10 @@ pub struct ConfigFile {
     pub derive_node_roles: Option<bool>,
     pub output: Option<String>,
     pub threads: Option<usize>,
+    pub database_url: Option<String>,
+    pub schema: Option<String>,
+    pub db_connect_attempts: Option<u32>,
+    pub db_retries: Option<u32>,
 }
 
 impl ConfigFile {
