@@ -27,6 +27,8 @@ struct Server {
     /// `postgres://user@host:port` without a database; `None` path means our own server.
     base: String,
     own: bool,
+    /// The server's self-signed certificate when it runs with TLS.
+    cert: Option<PathBuf>,
 }
 
 fn pg_tool(name: &str) -> PathBuf {
@@ -73,7 +75,11 @@ fn server() -> &'static Server {
                 Some(i) if i > "postgres://".len() => base[..i].to_string(),
                 _ => base,
             };
-            return Server { base, own: false };
+            return Server {
+                base,
+                own: false,
+                cert: None,
+            };
         }
         let dir = std::env::temp_dir().join(format!("ocp-summary-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -104,6 +110,37 @@ fn server() -> &'static Server {
             "local all all trust\nhost all pwuser 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n",
         )
         .unwrap();
+        // A self-signed certificate for localhost, so the sslmode tests have TLS to talk to.
+        let tls = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+            .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
+            .arg("-keyout")
+            .arg(dir.join("server.key"))
+            .arg("-out")
+            .arg(dir.join("server.crt"))
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if tls && is_root() {
+            for f in ["server.key", "server.crt"] {
+                check(
+                    Command::new("chown")
+                        .arg("postgres")
+                        .arg(dir.join(f))
+                        .output()
+                        .unwrap(),
+                    "chown",
+                );
+            }
+        }
+        let ssl = if tls {
+            format!(
+                " -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key",
+                d = dir.display()
+            )
+        } else {
+            String::new()
+        };
         let port = free_port();
         check(
             as_postgres(&pg_tool("pg_ctl"))
@@ -111,7 +148,7 @@ fn server() -> &'static Server {
                 .arg(&data)
                 .arg("-o")
                 .arg(format!(
-                    "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100",
+                    "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100{ssl}",
                     dir.display()
                 ))
                 .arg("-l")
@@ -144,7 +181,12 @@ fn server() -> &'static Server {
             .spawn()
             .expect("watchdog");
         let base = format!("postgres://postgres@127.0.0.1:{port}");
-        let s = Server { base, own: true };
+        let cert = tls.then(|| dir.join("server.crt"));
+        let s = Server {
+            base,
+            own: true,
+            cert,
+        };
         psql(
             &s.url("postgres"),
             "CREATE ROLE pwuser LOGIN SUPERUSER PASSWORD 'right-pw'",
@@ -885,25 +927,6 @@ fn clear_errors() {
                 .unwrap(),
             "init-db with a password",
         );
-        // sslmode=require against a server without TLS: a clear error, not a silent plain connection.
-        let req = format!("postgres://pwuser:right-pw@127.0.0.1:{port}/postgres?sslmode=require");
-        fails(
-            bin()
-                .args([
-                    "init-db",
-                    "--database-url",
-                    &req,
-                    "--schema",
-                    "pw",
-                    "--db-connect-attempts",
-                    "1",
-                ])
-                .output()
-                .unwrap(),
-            4,
-            &["cannot connect"],
-            Some("right-pw"),
-        );
     }
 }
 
@@ -928,4 +951,60 @@ fn pgcopy_file_without_a_server() {
     let bytes = std::fs::read(&file).unwrap();
     assert!(bytes.starts_with(b"PGCOPY\n\xff\r\n\0"));
     assert!(bytes.ends_with(&[0xff, 0xff]));
+}
+
+#[test]
+fn tls_modes_behave_as_in_libpq() {
+    let Some(cert) = &server().cert else {
+        eprintln!("no TLS server (own server with openssl needed); skipped");
+        return;
+    };
+    let port = server().base.rsplit(':').next().unwrap().to_string();
+    let init = |host: &str, opts: &str| {
+        bin()
+            .args(["init-db", "--schema", "tls", "--db-connect-attempts", "1"])
+            .arg("--database-url")
+            .arg(format!(
+                "postgres://pwuser:right-pw@{host}:{port}/postgres?{opts}"
+            ))
+            .output()
+            .unwrap()
+    };
+    for (host, opts) in [
+        ("127.0.0.1", "sslmode=disable".to_string()),
+        ("127.0.0.1", "sslmode=prefer".to_string()),
+        ("127.0.0.1", "sslmode=require".to_string()),
+        (
+            "127.0.0.1",
+            format!("sslmode=verify-ca&sslrootcert={}", cert.display()),
+        ),
+        (
+            "localhost",
+            format!("sslmode=verify-full&sslrootcert={}", cert.display()),
+        ),
+    ] {
+        check(init(host, &opts), &format!("init-db with {opts} on {host}"));
+    }
+    // Verification fails without the root certificate, or for a name the certificate does not carry.
+    fails(
+        init("localhost", "sslmode=verify-full"),
+        4,
+        &["cannot connect"],
+        Some("right-pw"),
+    );
+    fails(
+        init(
+            "127.0.0.1",
+            &format!("sslmode=verify-full&sslrootcert={}", cert.display()),
+        ),
+        4,
+        &["cannot connect"],
+        Some("right-pw"),
+    );
+    fails(
+        init("127.0.0.1", "sslmode=bogus"),
+        2,
+        &["sslmode"],
+        Some("right-pw"),
+    );
 }
