@@ -1008,3 +1008,93 @@ fn tls_modes_behave_as_in_libpq() {
         Some("right-pw"),
     );
 }
+
+/// Waits until no ocp-summary session is left (the server rolled back what a dead client left).
+fn wait_sessions_gone(url: &str) {
+    let t0 = Instant::now();
+    while psql(
+        url,
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ocp-summary'",
+    ) != "0"
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "session still there"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn signals_constraint_errors_and_bad_values_leave_old_rows() {
+    let data = generated(&["--days", "1"]);
+    let url = fresh_db("signals");
+    init_db(&url, SCHEMA);
+    let t = summary(SCHEMA);
+    check(run_db(data.path(), &url, SCHEMA, &[]), "first run");
+    let snapshot = || {
+        psql(
+            &url,
+            &format!("SELECT count(*), md5(string_agg(uuid::text, '' ORDER BY uuid)) FROM {t}"),
+        )
+    };
+    let before = snapshot();
+
+    // A constraint error: cluster_id is varchar(50).
+    let long = "c".repeat(51);
+    let out = bin()
+        .args(["run", "--input"])
+        .arg(data.path())
+        .args([
+            "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "3",
+        ])
+        .args(["--cluster-id", &long, "--report-period-id", "7"])
+        .args(["--database-url", &url, "--schema", SCHEMA])
+        .output()
+        .unwrap();
+    fails(out, 4, &["value too long"], None);
+    assert_eq!(snapshot(), before);
+
+    // SIGTERM and SIGINT during the COPY: the process dies, the server rolls back.
+    slow_inserts(&url, SCHEMA, 2);
+    for sig in ["-TERM", "-INT"] {
+        let child = run_args(data.path(), &["--database-url", &url, "--schema", SCHEMA])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while psql(
+            &url,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ocp-summary'
+             AND state = 'active' AND query LIKE 'COPY%'",
+        ) == "0"
+        {
+            assert!(t0.elapsed() < Duration::from_secs(60), "never saw the COPY");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        check(
+            Command::new("kill")
+                .arg(sig)
+                .arg(child.id().to_string())
+                .output()
+                .unwrap(),
+            "kill",
+        );
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success());
+        wait_sessions_gone(&url);
+        assert_eq!(snapshot(), before, "after kill {sig}");
+    }
+    psql(&url, &format!("DROP TRIGGER slow ON {t}"));
+
+    // A value numeric(33,15) cannot hold: refused before the database is touched.
+    let bad = TempDir::new().unwrap();
+    write_pods(bad.path(), &[("ns", "p", "{}", Some(1e300))]);
+    fails(
+        run_db(bad.path(), &url, SCHEMA, &[]),
+        2,
+        &["numeric(33,15)", "nothing was written"],
+        None,
+    );
+    assert_eq!(snapshot(), before);
+}
