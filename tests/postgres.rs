@@ -1098,3 +1098,59 @@ fn signals_constraint_errors_and_bad_values_leave_old_rows() {
     );
     assert_eq!(snapshot(), before);
 }
+
+#[test]
+fn partitions_are_created_only_when_possible() {
+    let data = generated(&["--days", "1"]);
+    // The default partition already holds a row of the month: no month partition, rows go there.
+    let url = fresh_db("partdefault");
+    init_db(&url, SCHEMA);
+    let t = summary(SCHEMA);
+    psql(
+        &url,
+        &format!(
+            "INSERT INTO {t} (uuid, report_period_id, usage_start, usage_end) \
+             VALUES (gen_random_uuid(), 8, '2026-03-20', '2026-03-20')"
+        ),
+    );
+    check(run_db(data.path(), &url, SCHEMA, &[]), "run");
+    let month = format!(
+        "{}.reporting_ocpusagelineitem_daily_summary_2026_03",
+        q(SCHEMA)
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!("SELECT to_regclass('{}')", month.replace('\'', "''"))
+        ),
+        ""
+    );
+    let rows = count(&url, &t, "WHERE report_period_id = 7");
+    assert!(rows > 0);
+    assert_eq!(
+        count(
+            &url,
+            &format!(
+                "{}.reporting_ocpusagelineitem_daily_summary_default",
+                q(SCHEMA)
+            ),
+            ""
+        ),
+        rows + 1
+    );
+
+    // Another partition (other name) already covers the month: it is used as it is.
+    let url = fresh_db("partother");
+    init_db(&url, SCHEMA);
+    psql(
+        &url,
+        &format!(
+            "CREATE TABLE {s}.march PARTITION OF {t} FOR VALUES FROM ('2026-03-01') TO ('2026-04-01')",
+            s = q(SCHEMA)
+        ),
+    );
+    check(run_db(data.path(), &url, SCHEMA, &[]), "run");
+    let rows = count(&url, &t, "");
+    assert!(rows > 0);
+    assert_eq!(count(&url, &format!("{}.march", q(SCHEMA)), ""), rows);
+}
