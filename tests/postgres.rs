@@ -688,7 +688,7 @@ fn kill_copy(url: &str, timeout: Duration) -> bool {
     while t0.elapsed() < timeout {
         let pid = psql(
             url,
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'ocp-summary'
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ocp-summary'
              AND state = 'active' AND query LIKE 'COPY%' LIMIT 1",
         );
         if !pid.is_empty() {
@@ -725,12 +725,10 @@ fn terminated_backend_mid_copy_leaves_old_rows() {
     .stderr(std::process::Stdio::piped())
     .spawn()
     .unwrap();
-    assert!(
-        kill_copy(&url, Duration::from_secs(60)),
-        "never saw the COPY"
-    );
+    let saw = kill_copy(&url, Duration::from_secs(60));
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(saw, "never saw the COPY; the run said: {err}");
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(err.contains("sink failure"), "{err}");
     let after = psql(
@@ -754,12 +752,10 @@ fn terminated_backend_mid_copy_leaves_old_rows() {
     .stderr(std::process::Stdio::piped())
     .spawn()
     .unwrap();
-    assert!(
-        kill_copy(&url, Duration::from_secs(60)),
-        "never saw the COPY"
-    );
+    let saw = kill_copy(&url, Duration::from_secs(60));
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(saw, "never saw the COPY; the run said: {err}");
     assert!(out.status.success(), "{err}");
     assert!(err.contains("retrying the transaction"), "{err}");
     let n: u64 = before.split('|').next().unwrap().parse().unwrap();
@@ -805,6 +801,8 @@ fn fails(out: Output, code: i32, parts: &[&str], secret: Option<&str>) {
     if let Some(s) = secret {
         assert!(!err.contains(s), "the password leaked: {err}");
     }
+    // Data, shape and authentication errors are final: no transaction retry.
+    assert!(!err.contains("retrying the transaction"), "{err}");
 }
 
 #[test]
@@ -1014,7 +1012,7 @@ fn wait_sessions_gone(url: &str) {
     let t0 = Instant::now();
     while psql(
         url,
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ocp-summary'",
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ocp-summary'",
     ) != "0"
     {
         assert!(
@@ -1065,7 +1063,7 @@ fn signals_constraint_errors_and_bad_values_leave_old_rows() {
         let t0 = Instant::now();
         while psql(
             &url,
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ocp-summary'
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ocp-summary'
              AND state = 'active' AND query LIKE 'COPY%'",
         ) == "0"
         {

@@ -470,7 +470,17 @@ fn load_once(
     let mut buf = Vec::with_capacity(1 << 17);
     buf.extend_from_slice(HEADER);
     let mut bytes = 0u64;
-    let io_fail = |e: std::io::Error| Failure::Retry(format!("copy: {e}"));
+    // A server error during COPY (a value too long, say) reaches us through the writer: classify it
+    // like any other, so data errors are not retried.
+    let io_fail = |e: std::io::Error| {
+        let inner = e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<postgres::Error>());
+        match inner {
+            Some(pg) if !transient(pg) => Failure::Final(target.error("copy", pg)),
+            _ => Failure::Retry(format!("copy: {e}")),
+        }
+    };
     for row in rows {
         encoder
             .row(row, ctx, &mut buf)
