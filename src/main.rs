@@ -35,6 +35,7 @@ fn dispatch(command: Command) -> Result<(), error::RunError> {
         Command::Plan(args) => run::plan_command(&args),
         Command::Check(args) => ocp_summary::check::check_command(&args),
         Command::Demo(args) => run::demo(&args),
+        Command::InitDb(args) => run::init_db(&args),
     }
 }
 

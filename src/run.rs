@@ -19,8 +19,8 @@ use ocp_summary_kernels::labels::EnabledKeys;
 use std::io::IsTerminal;
 
 pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
-    let plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
-    let result = run_plan(&plan);
+    let mut plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
+    let result = crate::db::apply_lookups(&mut plan).and_then(|()| run_plan(&plan));
     if let (Err(e), Some(path)) = (&result, &plan.metrics) {
         let code = e.code();
         if let Err(w) = write_atomic(path, &crate::report::failure_prometheus(code)) {
@@ -302,6 +302,15 @@ pub fn demo(args: &DemoArgs) -> Result<(), RunError> {
         println!("{line}");
     }
     Ok(())
+}
+
+/// `ocp-summary init-db`: Koku's tables in a schema, those missing only.
+pub fn init_db(args: &crate::cli::args::InitDbArgs) -> Result<(), RunError> {
+    let empty = crate::cli::args::DbArgs::default();
+    let spec = crate::plan::DbSpec::from_args(&args.db, &empty, None)
+        .map_err(|e| RunError::BadInput(format!("{e:#}")))?
+        .ok_or_else(|| RunError::BadInput("missing --database-url (or DATABASE_URL)".into()))?;
+    crate::db::ddl::init_db(&crate::db::Target::new(&spec)?)
 }
 
 /// Koku's seeded `reporting_ocp_cost_category_namespace` rows (category "Platform", id 1).

@@ -32,6 +32,33 @@ pub enum Command {
     Check(CheckArgs),
     /// Generate a sample and run the summary on it: the built-in demo.
     Demo(DemoArgs),
+    /// Create Koku's tables (those missing) in a PostgreSQL schema.
+    InitDb(InitDbArgs),
+}
+
+/// Where the database is: shared by `run` and `init-db`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DbArgs {
+    /// PostgreSQL URL or libpq key=value string (sslmode=disable|prefer|require|verify-ca|verify-full,
+    /// sslrootcert=FILE). With it, `run` reads the lookups from the database and writes rows to it.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Tenant schema holding Koku's tables; default for `run`: the org.
+    #[arg(long)]
+    pub schema: Option<String>,
+    /// Connection attempts, with exponential backoff from 0.5 s (default 5).
+    #[arg(long)]
+    pub db_connect_attempts: Option<u32>,
+    /// Retries of the whole transaction after a connection-class failure (default 3).
+    #[arg(long)]
+    pub db_retries: Option<u32>,
+}
+
+/// `ocp-summary init-db`.
+#[derive(Debug, Clone, Args)]
+pub struct InitDbArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// `ocp-summary run`. Every option may also come from `--config FILE` (TOML, same names with `_`);
@@ -84,7 +111,10 @@ pub struct RunArgs {
     /// `--node-role` flags win for the (node, resource id) pairs they name.
     #[arg(long)]
     pub derive_node_roles: bool,
-    /// Where rows go: `csv:PATH` or `csv:-` (stdout).
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Where rows go: `csv:PATH`, `csv:-` (stdout), `pgcopy:PATH` (binary COPY file) or `postgres`;
+    /// default: `postgres` with `--database-url`, else stdout.
     #[arg(long)]
     pub output: Option<String>,
     /// Worker threads; default: the number of cores.

@@ -25,6 +25,10 @@ pub struct ConfigFile {
     pub threads: Option<usize>,
     pub report_json: Option<std::path::PathBuf>,
     pub metrics: Option<std::path::PathBuf>,
+    pub database_url: Option<String>,
+    pub schema: Option<String>,
+    pub db_connect_attempts: Option<u32>,
+    pub db_retries: Option<u32>,
 }
 
 impl ConfigFile {

@@ -17,6 +17,61 @@ use std::path::PathBuf;
 pub enum OutputSpec {
     CsvStdout,
     CsvFile(PathBuf),
+    /// A binary COPY stream in a file, loadable with `\copy ... from PATH with (format binary)`.
+    PgCopyFile(PathBuf),
+    /// The database of [`Plan::db`]: one transaction per run (crate::db::load).
+    Postgres,
+}
+
+/// A PostgreSQL database and tenant schema.
+#[derive(Clone)]
+pub struct DbSpec {
+    /// Never printed: it may hold a password ([`crate::db`] describes targets without it).
+    pub url: String,
+    pub schema: String,
+    pub connect_attempts: u32,
+    pub retries: u32,
+}
+
+impl std::fmt::Debug for DbSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSpec")
+            .field("url", &"<redacted>")
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+impl DbSpec {
+    pub fn from_args(
+        args: &crate::cli::args::DbArgs,
+        file: &crate::cli::args::DbArgs,
+        default_schema: Option<&str>,
+    ) -> anyhow::Result<Option<DbSpec>> {
+        let Some(url) = pick(args.database_url.clone(), file.database_url.clone()) else {
+            return Ok(None);
+        };
+        let schema = pick(args.schema.clone(), file.schema.clone())
+            .or(default_schema.map(str::to_string))
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| anyhow!("missing --schema"))?;
+        Ok(Some(DbSpec {
+            url,
+            schema,
+            connect_attempts: pick(args.db_connect_attempts, file.db_connect_attempts)
+                .unwrap_or(5)
+                .max(1),
+            retries: pick(args.db_retries, file.db_retries).unwrap_or(3),
+        }))
+    }
+}
+
+/// Which lookups the flags or config gave; the others come from the database, if any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Given {
+    pub enabled_keys: bool,
+    pub cost_categories: bool,
+    pub node_roles: bool,
 }
 
 /// One `reporting_ocp_cost_category_namespace` row.
@@ -69,6 +124,8 @@ pub struct Plan {
     pub threads: usize,
     pub report_json: Option<PathBuf>,
     pub metrics: Option<PathBuf>,
+    pub db: Option<DbSpec>,
+    pub given: Given,
 }
 
 fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
@@ -77,9 +134,15 @@ fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
 
 impl Plan {
     pub fn from_args(args: &RunArgs) -> anyhow::Result<Plan> {
-        let file = match &args.config {
+        let mut file = match &args.config {
             Some(path) => ConfigFile::load(path)?,
             None => ConfigFile::default(),
+        };
+        let file_db = crate::cli::args::DbArgs {
+            database_url: file.database_url.take(),
+            schema: file.schema.take(),
+            db_connect_attempts: file.db_connect_attempts,
+            db_retries: file.db_retries,
         };
         let need = |v: Option<String>, name: &str| {
             v.filter(|s| !s.is_empty())
@@ -115,6 +178,10 @@ impl Plan {
         let cluster_alias = pick(args.cluster_alias.clone(), file.cluster_alias)
             .unwrap_or_else(|| cluster_id.clone());
         let report_period_id = pick(args.report_period_id, file.report_period_id);
+        let keys_given = args.no_enabled_keys
+            || args.enabled_keys.is_some()
+            || file.no_enabled_keys.is_some()
+            || file.enabled_keys.is_some();
         let no_keys = args.no_enabled_keys || file.no_enabled_keys.unwrap_or(false);
         let keys = if no_keys && args.enabled_keys.is_none() {
             None
@@ -141,8 +208,22 @@ impl Plan {
             .map(|s| parse_node_role(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let derive_node_roles = args.derive_node_roles || file.derive_node_roles.unwrap_or(false);
-        let output =
-            parse_output(&pick(args.output.clone(), file.output).unwrap_or("csv:-".into()))?;
+        let db = DbSpec::from_args(&args.db, &file_db, Some(&org))?;
+        let default_output = if db.is_some() { "postgres" } else { "csv:-" };
+        let output = parse_output(
+            &pick(args.output.clone(), file.output.clone()).unwrap_or(default_output.into()),
+        )?;
+        if output == OutputSpec::Postgres && db.is_none() {
+            bail!("--output postgres needs --database-url (or DATABASE_URL)");
+        }
+        if db.is_some() && report_period_id.is_none() {
+            bail!("--report-period-id is required with a database (the rows and the pre-delete are scoped by it, spec §9.1)");
+        }
+        let given = Given {
+            enabled_keys: keys_given,
+            cost_categories: !cost_categories.is_empty(),
+            node_roles: !node_roles.is_empty(),
+        };
         let threads = pick(args.threads, file.threads)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
             .max(1);
@@ -165,6 +246,8 @@ impl Plan {
             threads,
             report_json: pick(args.report_json.clone(), file.report_json),
             metrics: pick(args.metrics.clone(), file.metrics),
+            db,
+            given,
         })
     }
 
@@ -176,7 +259,7 @@ impl Plan {
 
 /// Trino's rule (spec §3, E4): no enabled key → nothing survives; otherwise the keys plus
 /// `vm_kubevirt_io_name`.
-fn enabled_key_list(keys: Option<Vec<String>>) -> Option<Vec<String>> {
+pub fn enabled_key_list(keys: Option<Vec<String>>) -> Option<Vec<String>> {
     let mut keys: Vec<String> = keys?
         .into_iter()
         .map(|k| k.trim().to_string())
@@ -231,7 +314,11 @@ fn parse_output(s: &str) -> anyhow::Result<OutputSpec> {
             Ok(OutputSpec::CsvStdout)
         }
         Some(("csv", path)) if !path.is_empty() => Ok(OutputSpec::CsvFile(path.into())),
-        _ => bail!("--output {s:?}: expected csv:PATH or csv:-"),
+        Some(("pgcopy", path)) if !path.is_empty() && path != "-" => {
+            Ok(OutputSpec::PgCopyFile(path.into()))
+        }
+        None if s == "postgres" => Ok(OutputSpec::Postgres),
+        _ => bail!("--output {s:?}: expected csv:PATH, csv:-, pgcopy:PATH or postgres"),
     }
 }
 
@@ -260,6 +347,12 @@ mod tests {
             OutputSpec::CsvFile("/tmp/x.csv".into())
         );
         assert!(parse_output("parquet:x").is_err());
+        assert_eq!(
+            parse_output("pgcopy:/tmp/x.bin").unwrap(),
+            OutputSpec::PgCopyFile("/tmp/x.bin".into())
+        );
+        assert_eq!(parse_output("postgres").unwrap(), OutputSpec::Postgres);
+        assert!(parse_output("pgcopy:").is_err());
     }
 
     #[test]

@@ -5,41 +5,12 @@
 //! no precision is lost before PostgreSQL rounds to numeric(33,15). A file is written to a
 //! temporary name and renamed at the end, so a failed run leaves no partial output.
 
+use super::uuid::UuidGen;
 use super::{RenderContext, SinkSummary, COLUMNS, INFRASTRUCTURE_USAGE_COST};
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::rows::SummaryRow;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
-/// Random v4 uuids from a splitmix64 stream seeded by the OS clock and pid (Trino's `uuid()`).
-struct UuidGen(u64);
-
-impl UuidGen {
-    fn new() -> Self {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        UuidGen(t ^ ((std::process::id() as u64) << 32) ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// 16 random bytes with the version (4) and variant (10xx) bits set.
-    pub fn next_bytes(&mut self) -> [u8; 16] {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&self.next_u64().to_le_bytes());
-        b[8..].copy_from_slice(&self.next_u64().to_le_bytes());
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        b
-    }
-}
 
 fn write_uuid(b: [u8; 16], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -269,7 +240,7 @@ impl Drop for CsvSink {
     }
 }
 
-fn tmp_name(path: &Path) -> PathBuf {
+pub(super) fn tmp_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.tmp", std::process::id()));
     path.with_file_name(name)

@@ -1,6 +1,8 @@
 //! Where output rows go. Each sink renders [`SummaryRow`]s through a shared [`RenderContext`].
 
 pub mod csv;
+pub mod pgcopy;
+pub mod uuid;
 
 use crate::catalog::LabelTable;
 use crate::plan::Plan;
@@ -121,6 +123,8 @@ pub fn write_rows(
     let path = match &plan.output {
         crate::plan::OutputSpec::CsvStdout => None,
         crate::plan::OutputSpec::CsvFile(p) => Some(p.as_path()),
+        crate::plan::OutputSpec::PgCopyFile(p) => return write_pgcopy_file(p, rows, ctx),
+        crate::plan::OutputSpec::Postgres => return crate::db::load(plan, rows, ctx),
     };
     let where_ = || path.map_or("stdout".to_string(), |p| p.display().to_string());
     let fail = |e: std::io::Error| crate::error::RunError::Sink(format!("{}: {e}", where_()));
@@ -135,4 +139,45 @@ pub fn write_rows(
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Default::default()),
         r => r.map_err(fail),
     }
+}
+
+/// The binary COPY stream in a file, written under a temporary name and renamed when complete.
+fn write_pgcopy_file(
+    path: &std::path::Path,
+    rows: &[SummaryRow],
+    ctx: &RenderContext<'_>,
+) -> Result<SinkSummary, crate::error::RunError> {
+    use crate::error::RunError;
+    use std::io::Write;
+    let fail = |e: std::io::Error| RunError::Sink(format!("{}: {e}", path.display()));
+    let mut encoder =
+        pgcopy::PgCopyEncoder::new(ctx).map_err(|e| RunError::BadInput(e.to_string()))?;
+    let tmp = csv::tmp_name(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp).map_err(fail)?;
+        let mut buf = Vec::with_capacity(1 << 17);
+        buf.extend_from_slice(pgcopy::HEADER);
+        let mut summary = SinkSummary::default();
+        for row in rows {
+            encoder
+                .row(row, ctx, &mut buf)
+                .map_err(|e| RunError::BadInput(format!("{e}; nothing was written")))?;
+            summary.rows += 1;
+            if buf.len() >= 1 << 16 {
+                file.write_all(&buf).map_err(fail)?;
+                summary.bytes += buf.len() as u64;
+                buf.clear();
+            }
+        }
+        buf.extend_from_slice(pgcopy::TRAILER);
+        file.write_all(&buf).map_err(fail)?;
+        summary.bytes += buf.len() as u64;
+        file.sync_all().map_err(fail)?;
+        std::fs::rename(&tmp, path).map_err(fail)?;
+        Ok(summary)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

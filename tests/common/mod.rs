@@ -8,8 +8,11 @@ use std::process::{Command, Output};
 pub const ORG: &str = "org1234567";
 pub const SOURCE: &str = "6f0b2c1e-8d3a-4c55-9a7e-0d2f4b6a8c10";
 
+/// The binary, without `DATABASE_URL` from the environment: tests name their database explicitly.
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ocp-summary"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ocp-summary"));
+    c.env_remove("DATABASE_URL");
+    c
 }
 
 pub fn repo() -> PathBuf {
