@@ -13,6 +13,7 @@ pub mod cli;
 pub mod decode;
 pub mod error;
 pub mod generate;
+pub mod ingest;
 pub mod plan;
 pub mod report;
 pub mod rows;

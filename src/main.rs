@@ -35,6 +35,9 @@ fn dispatch(command: Command) -> Result<(), error::RunError> {
         Command::Plan(args) => run::plan_command(&args),
         Command::Check(args) => ocp_summary::check::check_command(&args),
         Command::Demo(args) => run::demo(&args),
+        Command::Ingest(args) => {
+            ocp_summary::ingest::ingest(&args).map(|summary| eprint!("{summary}"))
+        }
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Generate a sample and run the summary on it: the built-in demo.
     Demo(DemoArgs),
+    /// Convert an operator payload (manifest.json + CSV reports) into Koku's Parquet layout.
+    Ingest(crate::ingest::IngestArgs),
 }
 
 /// `ocp-summary run`. Every option may also come from `--config FILE` (TOML, same names with `_`);
