@@ -344,3 +344,26 @@ fn crafted_payload_converts_like_koku_and_matches_oracle() {
         assert!(summary.contains("rows match"), "month {month}: {summary}");
     }
 }
+
+#[test]
+fn a_bad_row_in_the_last_report_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("payload");
+    crafted_payload(&input);
+    // The namespace-label report is converted last; break its last row's interval_start.
+    let ns = input.join("c_ocp_namespace_label.csv");
+    let mut text = std::fs::read_to_string(&ns).unwrap();
+    text += "2026-02-01 00:00:00 +0000 UTC,2026-03-01 00:00:00 +0000 UTC,yesterday,,ns3,\n";
+    std::fs::write(&ns, text).unwrap();
+    let out = dir.path().join("out");
+    let res = ingest(&input, &out);
+    assert_eq!(res.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("c_ocp_namespace_label.csv")
+            && err.contains("line 8")
+            && err.contains("\"yesterday\""),
+        "{err}"
+    );
+    assert!(files_under(&out).is_empty(), "{:?}", files_under(&out));
+}

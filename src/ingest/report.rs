@@ -360,10 +360,8 @@ pub fn read_header(path: &Path) -> anyhow::Result<Vec<String>> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    let h = rdr
-        .headers()
-        .with_context(|| format!("reading the header of {}", path.display()))?;
+        .context("cannot open")?;
+    let h = rdr.headers().context("cannot read the header")?;
     Ok(h.iter().map(str::to_string).collect())
 }
 
@@ -380,15 +378,15 @@ pub fn convert_file(path: &Path, kind: ReportKind, target: &Target) -> anyhow::R
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
-        .with_context(|| format!("opening {}", path.display()))?;
+        .context("cannot open")?;
     let header: Vec<String> = rdr
         .headers()
-        .with_context(|| format!("reading the header of {}", path.display()))?
+        .context("cannot read the header")?
         .iter()
         .map(str::to_string)
         .collect();
     let Some(interval_idx) = header.iter().position(|h| h == "interval_start") else {
-        bail!("{}: no interval_start column", path.display());
+        bail!("no interval_start column");
     };
     let convs: Vec<Conv> = header.iter().map(|h| Conv::of(h)).collect();
     let thresholds: Vec<usize> = header
@@ -407,16 +405,13 @@ pub fn convert_file(path: &Path, kind: ReportKind, target: &Target) -> anyhow::R
     let mut chunk = 0usize;
     let mut record = csv::StringRecord::new();
     loop {
-        let more = rdr
-            .read_record(&mut record)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let more = rdr.read_record(&mut record).context("cannot read")?;
         if more {
             stats.rows_read += 1;
             in_chunk += 1;
             if record.len() > header.len() {
                 bail!(
-                    "{} line {}: {} fields, the header has {}",
-                    path.display(),
+                    "line {}: {} fields, the header has {}",
                     record.position().map_or(0, |p| p.line()),
                     record.len(),
                     header.len()
@@ -428,8 +423,7 @@ pub fn convert_file(path: &Path, kind: ReportKind, target: &Target) -> anyhow::R
             } else {
                 if parse_timestamp_ms(field(interval_idx)).is_none() {
                     bail!(
-                        "{} line {}: interval_start {:?} is not a timestamp",
-                        path.display(),
+                        "line {}: interval_start {:?} is not a timestamp",
                         record.position().map_or(0, |p| p.line()),
                         field(interval_idx)
                     );
