@@ -14,6 +14,7 @@ pub mod db;
 pub mod decode;
 pub mod error;
 pub mod generate;
+pub mod ingest;
 pub mod plan;
 pub mod report;
 pub mod rows;

@@ -36,6 +36,9 @@ fn dispatch(command: Command) -> Result<(), error::RunError> {
         Command::Check(args) => ocp_summary::check::check_command(&args),
         Command::Demo(args) => run::demo(&args),
         Command::InitDb(args) => run::init_db(&args),
+        Command::Ingest(args) => {
+            ocp_summary::ingest::ingest(&args).map(|summary| eprint!("{summary}"))
+        }
     }
 }
 

@@ -152,11 +152,15 @@ fn scan_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<RoleInput>, R
     let scan = |&(role, table, cols): &(Role, Table, &[_])| {
         scan_table(store, plan, table, cols).map(|input| RoleInput { role, input })
     };
+    // A month with storage but no pod reports (a payload whose storage starts the day before)
+    // still gives Storage rows, as in Koku; a month with neither is most likely a wrong path.
+    let storage_found;
     let inputs = {
         let mut inputs = specs.iter().map(scan).collect::<Result<Vec<_>, _>>()?;
         // Storage rows only when storage files exist (Koku's `storage_exists`); the pod side of
         // the volume→node join is read only then.
         let storage = scan(&(Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS))?;
+        storage_found = storage.input.partition_found;
         if !storage.input.files.is_empty() {
             inputs.push(storage);
             inputs.push(scan(&(
@@ -179,7 +183,7 @@ fn scan_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<RoleInput>, R
         }
         inputs
     };
-    if !inputs[0].input.partition_found && !inputs[1].input.partition_found {
+    if !inputs[0].input.partition_found && !inputs[1].input.partition_found && !storage_found {
         return Err(RunError::BadInput(format!(
             "no pod_usage partition for source={} year={} month={:02} under {} (looked for {})",
             plan.source,

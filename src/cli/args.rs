@@ -34,6 +34,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Create Koku's tables (those missing) in a PostgreSQL schema.
     InitDb(InitDbArgs),
+    /// Convert an operator payload (manifest.json + CSV reports) into Koku's Parquet layout.
+    Ingest(crate::ingest::IngestArgs),
 }
 
 /// Where the database is: shared by `run` and `init-db`.

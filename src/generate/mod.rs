@@ -51,10 +51,10 @@
 //! month boundary writes both months' partitions with per-month report periods.
 
 mod frames;
-mod labels;
-mod pq;
+pub(crate) mod labels;
+pub(crate) mod pq;
 mod rng;
-mod time;
+pub(crate) mod time;
 mod topology;
 
 use std::fmt;

@@ -1,0 +1,369 @@
+//! `ingest` on Koku's own operator payloads (tests/data/koku-payloads): the Parquet it writes is
+//! summarised by `run` exactly as the DuckDB oracle summarises it, for both months the payload
+//! touches; broken payloads fail with exit 2 and write nothing.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn payload(name: &str) -> PathBuf {
+    repo().join("tests/data/koku-payloads").join(name)
+}
+
+fn ingest(input: &Path, out: &Path) -> std::process::Output {
+    bin()
+        .arg("ingest")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(out)
+        .args(["--org", ORG, "--source", SOURCE])
+        .output()
+        .expect("spawn ingest")
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_type().unwrap().is_dir() {
+                out.extend(files_under(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn payload_ingests_and_run_matches_oracle_for_both_months() {
+    let dir = TempDir::new().unwrap();
+    check(ingest(&payload("payload.tar.gz"), dir.path()), "ingest");
+    let rel: Vec<String> = files_under(dir.path())
+        .iter()
+        .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+        .collect();
+    let src = format!("source={SOURCE}");
+    let expect = [
+        format!("data/parquet/daily/{ORG}/OCP/pod_usage/{src}/year=2019/month=02/e6b3701e-1e91-433b-b238-a31e49937558_February-2019-my-ocp-cluster-1_daily_0.parquet"),
+        format!("data/parquet/daily/{ORG}/OCP/storage_usage/{src}/year=2019/month=01/e6b3701e-1e91-433b-b238-a31e49937558_storage_daily_0.parquet"),
+        format!("data/parquet/daily/{ORG}/OCP/storage_usage/{src}/year=2019/month=02/e6b3701e-1e91-433b-b238-a31e49937558_storage_daily_0.parquet"),
+        format!("data/parquet/{ORG}/OCP/pod_usage/{src}/year=2019/month=02/e6b3701e-1e91-433b-b238-a31e49937558_February-2019-my-ocp-cluster-1_0.parquet"),
+        format!("data/parquet/{ORG}/OCP/storage_usage/{src}/year=2019/month=01/e6b3701e-1e91-433b-b238-a31e49937558_storage_0.parquet"),
+        format!("data/parquet/{ORG}/OCP/storage_usage/{src}/year=2019/month=02/e6b3701e-1e91-433b-b238-a31e49937558_storage_0.parquet"),
+    ];
+    assert_eq!(rel, expect, "files written");
+
+    for month in [1, 2] {
+        let p = Params::month(2019, month);
+        let engine = dir.path().join(format!("engine-{month}.csv"));
+        let oracle = dir.path().join(format!("oracle-{month}.csv"));
+        run_engine(dir.path(), &p, &engine, 2);
+        run_oracle(dir.path(), &p, &oracle, "pod,storage,unallocated");
+        let summary = compare(&oracle, &engine);
+        assert!(summary.contains("rows match"), "month {month}: {summary}");
+        assert!(csv_rows(&engine) > 0, "month {month}: no rows");
+    }
+    // February has Pod, Storage and (NULL-namespace) unallocated rows.
+    let feb = std::fs::read_to_string(dir.path().join("engine-2.csv")).unwrap();
+    assert!(feb.contains("Pod") && feb.contains("Storage"), "{feb:.400}");
+}
+
+#[test]
+fn folder_payload_gives_the_same_files() {
+    let dir = TempDir::new().unwrap();
+    let unpacked = dir.path().join("in");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(payload("payload.tar.gz"))
+        .arg("-C")
+        .arg(&unpacked)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    check(ingest(&unpacked, &a), "ingest folder");
+    check(ingest(&payload("payload.tar.gz"), &b), "ingest tar");
+    let fa = files_under(&a);
+    let fb = files_under(&b);
+    assert_eq!(fa.len(), 6);
+    for (x, y) in fa.iter().zip(&fb) {
+        assert_eq!(x.strip_prefix(&a).unwrap(), y.strip_prefix(&b).unwrap());
+        assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap());
+    }
+}
+
+#[test]
+fn small_chunks_split_files_and_still_match() {
+    let dir = TempDir::new().unwrap();
+    let out = bin()
+        .arg("ingest")
+        .arg("--input")
+        .arg(payload("payload.tar.gz"))
+        .arg("--output")
+        .arg(dir.path())
+        .args(["--org", ORG, "--source", SOURCE, "--chunk-rows", "100"])
+        .output()
+        .unwrap();
+    check(out, "ingest --chunk-rows 100");
+    let daily = files_under(dir.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("_daily_"))
+        .count();
+    // pod: 480 rows → 5 chunks; storage: 381 rows → 4 chunks, one of which spans both months.
+    assert!(daily >= 9, "{daily} daily files");
+    let p = Params::month(2019, 2);
+    let engine = dir.path().join("engine.csv");
+    let oracle = dir.path().join("oracle.csv");
+    run_engine(dir.path(), &p, &engine, 1);
+    run_oracle(dir.path(), &p, &oracle, "pod,storage,unallocated");
+    let summary = compare(&oracle, &engine);
+    assert!(summary.contains("rows match"), "{summary}");
+}
+
+#[test]
+fn missing_manifest_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let out = ingest(&payload("no_manifest.tar.gz"), dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no manifest.json"), "{err}");
+    assert!(files_under(dir.path()).is_empty());
+}
+
+#[test]
+fn manifest_naming_a_missing_file_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let out = ingest(&payload("bad_payload.tar.gz"), dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not hold")
+            && err.contains("492ae204-52ed-471d-8937-12be6185f326_June-2019-my-ocp-cluster-1-ocp_storage_usage.csv"),
+        "{err}"
+    );
+    assert!(
+        files_under(dir.path()).is_empty(),
+        "{:?}",
+        files_under(dir.path())
+    );
+}
+
+#[test]
+fn missing_input_is_exit_2() {
+    let dir = TempDir::new().unwrap();
+    let out = ingest(&dir.path().join("nope.tar.gz"), &dir.path().join("o"));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+const TS: &str = " +0000 UTC";
+
+fn hour(day: u32, month: u32, h: u32) -> (String, String) {
+    (
+        format!("2026-{month:02}-{day:02} {h:02}:00:00{TS}"),
+        format!("2026-{month:02}-{day:02} {h:02}:59:59{TS}"),
+    )
+}
+
+/// A hand-made payload in today's column order, with every report type and the edge cases of
+/// Koku's converters.
+fn crafted_payload(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let period = |m: u32| {
+        let next = if m == 12 { 1 } else { m + 1 };
+        format!("2026-{m:02}-01 00:00:00{TS},2026-{next:02}-01 00:00:00{TS}")
+    };
+    let mut pod = String::from("report_period_start,report_period_end,interval_start,interval_end,pod,namespace,node,resource_id,pod_usage_cpu_core_seconds,pod_request_cpu_core_seconds,pod_limit_cpu_core_seconds,pod_usage_memory_byte_seconds,pod_request_memory_byte_seconds,pod_limit_memory_byte_seconds,node_capacity_cpu_cores,node_capacity_cpu_core_seconds,node_capacity_memory_bytes,node_capacity_memory_byte_seconds,pod_labels\n");
+    let labels = "label_app:web|label_url:http://x|label_my_label_k:v|label_app:web2|label_team:équipe|nocolon";
+    for (d, m, h, usage, request) in [
+        (28, 2, 0, "100", "3600.0"),
+        (28, 2, 1, "7200", "3600"),
+        (28, 2, 2, "2e18", "3600"),
+        (28, 2, 23, "", "x"),
+        (1, 3, 0, "50", "60"),
+    ] {
+        let (s, e) = hour(d, m, h);
+        pod += &format!(
+            "{},{s},{e},p1,ns1,alpha,i-1,{usage},{request},7200,1073741824.000000,2147483648,2147483648,2,7200,8589934592,30923764531200,{labels}\n",
+            period(m)
+        );
+        pod += &format!(
+            "{},{s},{e},p2,ns2,beta,i-2,10,20,20,1000,2000,2000,4,14400,8589934592,30923764531200,\n",
+            period(m)
+        );
+    }
+    let mut storage = String::from("report_period_start,report_period_end,interval_start,interval_end,namespace,pod,node,persistentvolumeclaim,persistentvolume,storageclass,csi_driver,csi_volume_handle,persistentvolumeclaim_capacity_bytes,persistentvolumeclaim_capacity_byte_seconds,volume_request_storage_byte_seconds,persistentvolumeclaim_usage_byte_seconds,persistentvolume_labels,persistentvolumeclaim_labels\n");
+    for h in 0..3 {
+        let (s, e) = hour(28, 2, h);
+        storage += &format!("{},{s},{e},ns1,p1,alpha,claim1,pv1,gp3,ebs.csi.aws.com,vol-1,5368709120.0,19327352832000.0,19327352832000,1000.5,label_a:1,label_b:2\n", period(2));
+        storage += &format!("{},{s},{e},,,,,pv-claimless,gp3,ebs.csi.aws.com,vol-2,21474836480.0,77309411328000.0,,,label_c:3,\n", period(2));
+    }
+    let mut nodes = String::from(
+        "report_period_start,report_period_end,interval_start,interval_end,node,node_labels\n",
+    );
+    let mut namespaces = String::from(
+        "report_period_start,report_period_end,interval_start,interval_end,namespace,namespace_labels\n",
+    );
+    for h in 0..3 {
+        let (s, e) = hour(28, 2, h);
+        nodes += &format!(
+            "{},{s},{e},alpha,label_node_role_kubernetes_io_master:true|label_zone:a\n",
+            period(2)
+        );
+        nodes += &format!("{},{s},{e},beta,label_zone:b\n", period(2));
+        namespaces += &format!("{},{s},{e},ns1,label_team:core\n", period(2));
+        namespaces += &format!("{},{s},{e},ns2,\n", period(2));
+    }
+    let files = [
+        ("c_ocp_pod_usage.csv", pod),
+        ("c_ocp_storage_usage.csv", storage),
+        ("c_ocp_node_label.csv", nodes),
+        ("c_ocp_namespace_label.csv", namespaces),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::json!({"files": names, "cluster_id": "c"}).to_string(),
+    )
+    .unwrap();
+}
+
+fn duck(root: &Path, sql: &str) -> String {
+    let script = format!(
+        "import duckdb, os\nos.chdir({:?})\nfor r in duckdb.sql({:?}).fetchall(): print('|'.join(map(repr, r)))",
+        root.display().to_string(),
+        sql
+    );
+    let out = std::process::Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    String::from_utf8(check(out, "duckdb").stdout).unwrap()
+}
+
+#[test]
+fn crafted_payload_converts_like_koku_and_matches_oracle() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("payload");
+    crafted_payload(&input);
+    let out = dir.path().join("out");
+    let res = check(ingest(&input, &out), "ingest crafted");
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("1 dropped"), "{err}");
+
+    let pq = |daily: &str, t: &str, m: &str| {
+        format!("data/parquet/{daily}{ORG}/OCP/{t}/source={SOURCE}/year=2026/month={m}/*.parquet")
+    };
+    // Hourly: the 2e18 row is gone; `safe_float` gave 0.0 for '' and 'x'; effective = max.
+    let rows = duck(
+        &out,
+        &format!(
+            "select interval_start::varchar, pod_usage_cpu_core_seconds, pod_request_cpu_core_seconds, \
+             pod_effective_usage_cpu_core_seconds, pod_labels from '{}' where pod = 'p1' order by 1",
+            pq("", "pod_usage", "02")
+        ),
+    );
+    let expect_labels = r#"{"app": "web2", "my_k": "v", "team": "\\u00e9quipe"}"#;
+    assert_eq!(
+        rows,
+        format!(
+            "'2026-02-28 00:00:00'|100.0|3600.0|3600.0|'{expect_labels}'\n\
+             '2026-02-28 01:00:00'|7200.0|3600.0|7200.0|'{expect_labels}'\n\
+             '2026-02-28 23:00:00'|0.0|0.0|0.0|'{expect_labels}'\n"
+        )
+    );
+    // Daily pod: sums, maxes, node_role all NULL, empty labels '{}'.
+    let rows = duck(
+        &out,
+        &format!(
+            "select pod, interval_start::varchar, pod_usage_cpu_core_seconds, \
+             pod_effective_usage_cpu_core_seconds, pod_usage_memory_byte_seconds, node_capacity_cpu_cores, \
+             resource_id, node_role, pod_labels from '{}' order by pod",
+            pq("daily/", "pod_usage", "02")
+        ),
+    );
+    assert_eq!(
+        rows,
+        format!(
+            "'p1'|'2026-02-28 00:00:00'|7300.0|10800.0|3221225472.0|2.0|'i-1'|None|'{expect_labels}'\n\
+             'p2'|'2026-02-28 00:00:00'|40.0|80.0|4000.0|4.0|'i-2'|None|'{{}}'\n"
+        )
+    );
+    // The March row went to March.
+    let rows = duck(
+        &out,
+        &format!("select count(*) from '{}'", pq("daily/", "pod_usage", "03")),
+    );
+    assert_eq!(rows, "2\n");
+    // Storage: the claimless volume keeps '' (not NULL) and 0.0 for empty numbers.
+    let rows = duck(
+        &out,
+        &format!(
+            "select namespace, node, persistentvolume, volume_request_storage_byte_seconds, \
+             persistentvolumeclaim_usage_byte_seconds, persistentvolume_labels, persistentvolumeclaim_labels \
+             from '{}' order by persistentvolume",
+            pq("daily/", "storage_usage", "02")
+        ),
+    );
+    assert_eq!(
+        rows,
+        "''|''|'pv-claimless'|0.0|0.0|'{\"c\": \"3\"}'|'{}'\n\
+         'ns1'|'alpha'|'pv1'|57982058496000.0|3001.5|'{\"a\": \"1\"}'|'{\"b\": \"2\"}'\n"
+    );
+    let rows = duck(
+        &out,
+        &format!(
+            "select node, node_labels from '{}' order by node",
+            pq("daily/", "node_labels", "02")
+        ),
+    );
+    assert_eq!(
+        rows,
+        "'alpha'|'{\"node_role_kubernetes_io_master\": \"true\", \"zone\": \"a\"}'\n\
+         'beta'|'{\"zone\": \"b\"}'\n"
+    );
+
+    for (month, keys) in [(2, Some("app,team,my_k,zone")), (2, None), (3, Some("app"))] {
+        let mut p = Params::month(2026, month);
+        p.enabled_keys = keys.map(str::to_string);
+        let engine = dir.path().join("engine.csv");
+        let oracle = dir.path().join("oracle.csv");
+        run_engine(&out, &p, &engine, 2);
+        run_oracle(&out, &p, &oracle, "pod,storage,unallocated");
+        let summary = compare(&oracle, &engine);
+        assert!(summary.contains("rows match"), "month {month}: {summary}");
+    }
+}
+
+#[test]
+fn a_bad_row_in_the_last_report_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("payload");
+    crafted_payload(&input);
+    // The namespace-label report is converted last; break its last row's interval_start.
+    let ns = input.join("c_ocp_namespace_label.csv");
+    let mut text = std::fs::read_to_string(&ns).unwrap();
+    text += "2026-02-01 00:00:00 +0000 UTC,2026-03-01 00:00:00 +0000 UTC,yesterday,,ns3,\n";
+    std::fs::write(&ns, text).unwrap();
+    let out = dir.path().join("out");
+    let res = ingest(&input, &out);
+    assert_eq!(res.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("c_ocp_namespace_label.csv")
+            && err.contains("line 8")
+            && err.contains("\"yesterday\""),
+        "{err}"
+    );
+    assert!(files_under(&out).is_empty(), "{:?}", files_under(&out));
+}
