@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     init_logging(cli.log_format);
     let result = match cli.command {
         Command::Run(args) => run::run_command(&args),
-        Command::Generate(args) => generate::run(&args)
+        Command::Generate(args) => generate::upload::run(&args)
             .map(|summary| eprintln!("{summary}"))
             .map_err(|e| error::RunError::BadInput(format!("{e:#}"))),
         Command::Demo(args) => run::demo(&args),

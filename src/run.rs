@@ -56,7 +56,7 @@ pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
 
 pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let mut report = Report::default();
-    let store = crate::source::open(&plan.input)?;
+    let store = crate::source::open(plan)?;
     let enabled = match &plan.enabled_keys {
         Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
         None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
@@ -188,6 +188,9 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
             stats.rows,
             stats.bytes
         ));
+    }
+    if let Some(line) = store.summary() {
+        report.lines.push(line);
     }
     let d = agg.decode;
     report.lines.push(format!(

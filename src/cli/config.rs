@@ -23,6 +23,12 @@ pub struct ConfigFile {
     pub derive_node_roles: Option<bool>,
     pub output: Option<String>,
     pub threads: Option<usize>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_path_style: Option<bool>,
+    pub s3_ca_bundle: Option<std::path::PathBuf>,
+    pub s3_concurrency: Option<usize>,
+    pub s3_retries: Option<u32>,
 }
 
 impl ConfigFile {

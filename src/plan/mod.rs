@@ -67,6 +67,8 @@ pub struct Plan {
     pub derive_node_roles: bool,
     pub output: OutputSpec,
     pub threads: usize,
+    /// S3 connection settings, used when `input` is an `s3://` URL.
+    pub s3: crate::source::s3::S3Settings,
 }
 
 fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
@@ -141,8 +143,23 @@ impl Plan {
         let derive_node_roles = args.derive_node_roles || file.derive_node_roles.unwrap_or(false);
         let output =
             parse_output(&pick(args.output.clone(), file.output).unwrap_or("csv:-".into()))?;
+        let s3 = args.s3.settings(crate::cli::args::S3Args {
+            s3_endpoint: file.s3_endpoint,
+            s3_region: file.s3_region,
+            s3_path_style: file.s3_path_style.unwrap_or(false),
+            s3_ca_bundle: file.s3_ca_bundle,
+            s3_concurrency: file.s3_concurrency,
+            s3_retries: file.s3_retries,
+        });
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Remote reads wait on the network: more workers keep more requests in flight.
+        let default_threads = if input.starts_with("s3://") {
+            cores.max(8)
+        } else {
+            cores
+        };
         let threads = pick(args.threads, file.threads)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .unwrap_or(default_threads)
             .max(1);
         Ok(Plan {
             input,
@@ -161,6 +178,7 @@ impl Plan {
             derive_node_roles,
             output,
             threads,
+            s3,
         })
     }
 
