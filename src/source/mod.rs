@@ -57,12 +57,12 @@ pub trait ObjectStore: Send + Sync {
     fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError>;
     /// A human-readable location for messages: a path or an `s3://` URL.
     fn describe(&self, key: &str) -> String;
-    /// Bytes read from the end of an object to find its footer in one request.
-    fn footer_tail(&self) -> u64 {
+    /// Bytes read from the end of object `key` to find its footer in one request.
+    fn footer_tail(&self, _key: &str) -> u64 {
         footer::TAIL_GUESS
     }
     /// Told the footer size (metadata + 8 bytes) of each object read, to tune [`Self::footer_tail`].
-    fn footer_seen(&self, _len: u64) {}
+    fn footer_seen(&self, _key: &str, _len: u64) {}
     /// A line for the run summary (request counts, retries), if the store keeps any.
     fn summary(&self) -> Option<String> {
         None

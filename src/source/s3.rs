@@ -83,8 +83,8 @@ pub struct S3Store {
     prefix: String,
     permits: Arc<tokio::sync::Semaphore>,
     retries: u32,
-    /// The largest footer seen so far (metadata + 8 bytes), to size the next tail read.
-    footer_max: AtomicU64,
+    /// The largest footer (metadata + 8 bytes) seen per folder, to size the next tail read.
+    footer_max: std::sync::Mutex<std::collections::HashMap<String, u64>>,
     pub stats: S3Stats,
 }
 
@@ -153,7 +153,7 @@ impl S3Store {
             prefix,
             permits: Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1))),
             retries: settings.retries,
-            footer_max: AtomicU64::new(0),
+            footer_max: Default::default(),
             stats: S3Stats::default(),
         })
     }
@@ -340,18 +340,22 @@ impl ObjectStore for S3Store {
         format!("s3://{}/{}{key}", self.bucket, self.prefix)
     }
 
-    fn footer_tail(&self) -> u64 {
-        // 8 KiB holds the footer of most of Koku's files; after the first file follow the largest
-        // footer seen: the files of one job have similar footers, so this wastes little and
-        // rarely needs a second request.
-        match self.footer_max.load(Ordering::Relaxed) {
-            0 => 8 * 1024,
-            max => (max + max / 4 + 512).min(1024 * 1024),
+    fn footer_tail(&self, key: &str) -> u64 {
+        // The files of one partition folder (one table) have similar footers: after the first,
+        // read the largest footer seen there plus a margin, which wastes little and rarely needs a
+        // second request. 4 KiB covers the first footer of most of Koku's files.
+        let folder = key.rsplit_once('/').map_or("", |(f, _)| f);
+        match self.footer_max.lock().expect("not poisoned").get(folder) {
+            None => 4 * 1024,
+            Some(&max) => (max + max / 8 + 256).min(1024 * 1024),
         }
     }
 
-    fn footer_seen(&self, len: u64) {
-        self.footer_max.fetch_max(len, Ordering::Relaxed);
+    fn footer_seen(&self, key: &str, len: u64) {
+        let folder = key.rsplit_once('/').map_or("", |(f, _)| f);
+        let mut map = self.footer_max.lock().expect("not poisoned");
+        let max = map.entry(folder.to_string()).or_insert(0);
+        *max = (*max).max(len);
     }
 
     fn summary(&self) -> Option<String> {
@@ -411,7 +415,7 @@ where
         }
         SdkError::TimeoutError(_) => Failure::Retry(format!("{op}: timed out")),
         // Missing credentials and bad settings fail at once; network errors are retried.
-        SdkError::DispatchFailure(d) if !(d.is_io() || d.is_timeout()) => {
+        SdkError::DispatchFailure(d) if d.is_user() || is_credentials_error(&err) => {
             Failure::Fatal(format!("{op}: {}", chain(&err)))
         }
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
@@ -419,6 +423,17 @@ where
         }
         _ => Failure::Fatal(format!("{op}: {}", chain(&err))),
     }
+}
+
+fn is_credentials_error(err: &dyn std::error::Error) -> bool {
+    let mut source = err.source();
+    while let Some(e) = source {
+        if e.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// The error and its causes, by `Display` only: `Debug` output could carry request details.
