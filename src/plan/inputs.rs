@@ -14,7 +14,8 @@ use crate::source::{ObjectMeta, ObjectStore};
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One Parquet object with its metadata and resolved columns.
 pub struct InputFile {
@@ -66,9 +67,14 @@ pub fn scan_table(
         bytes_selected: 0,
         partition_found,
     };
-    for object in objects.into_iter().filter(|o| o.key.ends_with(".parquet")) {
+    let objects: Vec<_> = objects
+        .into_iter()
+        .filter(|o| o.key.ends_with(".parquet"))
+        .collect();
+    let footers = read_footers(store, &objects, plan.threads);
+    for (object, footer) in objects.into_iter().zip(footers) {
         let location = store.describe(&object.key);
-        let metadata = read_metadata(store, &object).map_err(|e| match e {
+        let metadata = footer.map_err(|e| match e {
             FooterError::Source(s) => RunError::Source(s.to_string()),
             other => RunError::BadInput(format!("{table}: {other}")),
         })?;
@@ -93,6 +99,37 @@ pub fn scan_table(
         });
     }
     Ok(input)
+}
+
+/// Footers of `objects`, in order, read by up to `threads` threads: on a remote store each is a
+/// round trip, so many files would otherwise cost their latencies one after another.
+fn read_footers(
+    store: &dyn ObjectStore,
+    objects: &[ObjectMeta],
+    threads: usize,
+) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
+    let threads = threads.min(objects.len());
+    if threads <= 1 {
+        return objects.iter().map(|o| read_metadata(store, o)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new((0..objects.len()).map(|_| None).collect::<Vec<_>>());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(object) = objects.get(i) else { break };
+                let footer = read_metadata(store, object);
+                results.lock().expect("not poisoned")[i] = Some(footer);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .map(|r| r.expect("every footer read"))
+        .collect()
 }
 
 /// Appends the tasks of `input` (table index `table`) to `tasks`.

@@ -61,6 +61,10 @@ pub trait ObjectStore: Send + Sync {
     fn footer_tail(&self, _key: &str) -> u64 {
         footer::TAIL_GUESS
     }
+    /// Largest gap between two needed byte ranges worth reading in one request (0: never merge).
+    fn merge_gap(&self) -> u64 {
+        0
+    }
     /// Told the footer size (metadata + 8 bytes) of each object read, to tune [`Self::footer_tail`].
     fn footer_seen(&self, _key: &str, _len: u64) {}
     /// A line for the run summary (request counts, retries), if the store keeps any.
