@@ -7,7 +7,7 @@ use crate::cli::args::DemoArgs;
 use crate::cli::RunArgs;
 use crate::error::RunError;
 use crate::plan::date::Day;
-use crate::plan::inputs::{push_tasks, scan_table};
+use crate::plan::inputs::{push_tasks, scan_table, FooterCache};
 use crate::plan::Plan;
 use crate::rows::category::CategoryMatcher;
 use crate::rows::unallocated::{self, RoleLookup};
@@ -57,6 +57,7 @@ pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
 pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let mut report = Report::default();
     let store = crate::source::open(plan)?;
+    let footers = FooterCache::default();
     let enabled = match &plan.enabled_keys {
         Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
         None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
@@ -79,7 +80,8 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         ),
     ];
     let scan = |&(role, table, cols): &(Role, Table, &[_])| {
-        scan_table(store.as_ref(), plan, table, cols).map(|input| RoleInput { role, input })
+        scan_table(store.as_ref(), &footers, plan, table, cols)
+            .map(|input| RoleInput { role, input })
     };
     let inputs = report.stage("plan", || {
         let mut inputs = specs.iter().map(scan).collect::<Result<Vec<_>, _>>()?;

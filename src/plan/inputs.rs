@@ -13,6 +13,7 @@ use crate::source::layout::Table;
 use crate::source::{ObjectMeta, ObjectStore};
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -44,9 +45,15 @@ pub struct Task {
     pub row_group: usize,
 }
 
+/// Footers already read in this run, by key: several scans read the same pod files, and on a
+/// remote store every footer is a round trip.
+#[derive(Default)]
+pub struct FooterCache(Mutex<HashMap<String, Arc<ParquetMetaData>>>);
+
 /// Lists, opens and prunes one table.
 pub fn scan_table(
     store: &dyn ObjectStore,
+    cache: &FooterCache,
     plan: &Plan,
     table: Table,
     requests: &[ColumnRequest],
@@ -71,7 +78,7 @@ pub fn scan_table(
         .into_iter()
         .filter(|o| o.key.ends_with(".parquet"))
         .collect();
-    let footers = read_footers(store, &objects, plan.threads);
+    let footers = read_footers(store, cache, &objects, plan.threads);
     for (object, footer) in objects.into_iter().zip(footers) {
         let location = store.describe(&object.key);
         let metadata = footer.map_err(|e| match e {
@@ -105,12 +112,25 @@ pub fn scan_table(
 /// round trip, so many files would otherwise cost their latencies one after another.
 fn read_footers(
     store: &dyn ObjectStore,
+    cache: &FooterCache,
     objects: &[ObjectMeta],
     threads: usize,
 ) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
+    let read = |object: &ObjectMeta| {
+        if let Some(m) = cache.0.lock().expect("not poisoned").get(&object.key) {
+            return Ok(m.clone());
+        }
+        let m = read_metadata(store, object)?;
+        cache
+            .0
+            .lock()
+            .expect("not poisoned")
+            .insert(object.key.clone(), m.clone());
+        Ok(m)
+    };
     let threads = threads.min(objects.len());
     if threads <= 1 {
-        return objects.iter().map(|o| read_metadata(store, o)).collect();
+        return objects.iter().map(read).collect();
     }
     let next = AtomicUsize::new(0);
     let results = Mutex::new((0..objects.len()).map(|_| None).collect::<Vec<_>>());
@@ -119,7 +139,7 @@ fn read_footers(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(object) = objects.get(i) else { break };
-                let footer = read_metadata(store, object);
+                let footer = read(object);
                 results.lock().expect("not poisoned")[i] = Some(footer);
             });
         }
