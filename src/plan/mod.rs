@@ -289,4 +289,30 @@ mod tests {
         assert!(parse_node_role("n4").is_err());
         assert!(parse_node_role("=worker").is_err());
     }
+
+    #[test]
+    fn s3_settings_come_from_the_config_file_and_flags_win() {
+        let dir = std::env::temp_dir().join(format!("ocp-plan-s3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(
+            &path,
+            "input = \"s3://b/p\"\norg = \"o\"\nsource = \"s\"\nyear = 2026\nmonth = 3\n\
+             cluster_id = \"c\"\ns3_endpoint = \"http://127.0.0.1:9000\"\ns3_region = \"eu-1\"\n\
+             s3_path_style = true\ns3_concurrency = 4\ns3_retries = 9\n",
+        )
+        .unwrap();
+        let mut args = RunArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        args.s3.s3_retries = Some(1);
+        let plan = Plan::from_args(&args).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(plan.s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(plan.s3.region.as_deref(), Some("eu-1"));
+        assert!(plan.s3.path_style);
+        assert_eq!((plan.s3.concurrency, plan.s3.retries), (4, 1));
+        assert!(plan.threads >= 8, "S3 inputs default to at least 8 workers");
+    }
 }
