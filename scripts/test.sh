@@ -3,6 +3,7 @@
 # what .ci/run calls.
 #   - a Python venv with duckdb for the oracle (scripts/setup-python.sh)
 #   - formatting and lint gates
+#   - s3s-fs, a local S3-compatible server for tests/s3.rs
 #   - the Rust unit and integration tests (oracle comparisons included)
 #   - the oracle's own self-tests
 #   - a build of the fuzz targets on the stable toolchain
@@ -19,6 +20,9 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== s3s-fs (the local S3 server tests/s3.rs starts)"
+command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary
 
 echo "== cargo test"
 cargo test --workspace

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
 fn dispatch(command: Command) -> Result<(), error::RunError> {
     match command {
         Command::Run(args) => run::run_command(&args),
-        Command::Generate(args) => generate::run(&args)
+        Command::Generate(args) => generate::upload::run(&args)
             .map(|summary| eprintln!("{summary}"))
             .map_err(|e| error::RunError::BadInput(format!("{e:#}"))),
         Command::Plan(args) => run::plan_command(&args),

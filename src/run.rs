@@ -7,7 +7,7 @@ use crate::cli::args::DemoArgs;
 use crate::cli::RunArgs;
 use crate::error::RunError;
 use crate::plan::date::Day;
-use crate::plan::inputs::{push_tasks, scan_table, selected_row_groups};
+use crate::plan::inputs::{push_tasks, scan_table, selected_row_groups, FooterCache};
 use crate::plan::Plan;
 use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::category::CategoryMatcher;
@@ -32,7 +32,8 @@ pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
 
 pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let mut report = RunReport::default();
-    let store = crate::source::open(&plan.input)?;
+    let store = crate::source::open(plan)?;
+    let footers = FooterCache::default();
     let enabled = match &plan.enabled_keys {
         Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
         None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
@@ -40,7 +41,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let catalog = Catalog::new(enabled);
     let ms = plan.millis_range();
 
-    let inputs = report.stage("plan", || scan_inputs(store.as_ref(), plan))?;
+    let inputs = report.stage("plan", || scan_inputs(store.as_ref(), &footers, plan))?;
     let mut tasks = Vec::new();
     for (i, ri) in inputs.iter().enumerate() {
         push_tasks(&ri.input, i, &ms, &mut tasks);
@@ -111,6 +112,9 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
             bytes: stats.bytes,
         });
     }
+    if let Some(line) = store.summary() {
+        report.notes.push(line);
+    }
     report.pages = agg.decode;
     report.rows_out = sink_summary.rows;
     report.bytes_out = sink_summary.bytes;
@@ -134,7 +138,11 @@ fn write_reports(plan: &Plan, report: &RunReport) -> Result<(), RunError> {
 }
 
 /// Lists and opens every input table a run reads (the `plan` stage).
-fn scan_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<RoleInput>, RunError> {
+fn scan_inputs(
+    store: &dyn ObjectStore,
+    footers: &FooterCache,
+    plan: &Plan,
+) -> Result<Vec<RoleInput>, RunError> {
     let specs: [(Role, Table, &[_]); 4] = [
         (Role::Capacity, Table::POD_HOURLY, capacity::COLUMNS),
         (Role::Pods, Table::POD_DAILY, pod::COLUMNS),
@@ -150,7 +158,7 @@ fn scan_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<RoleInput>, R
         ),
     ];
     let scan = |&(role, table, cols): &(Role, Table, &[_])| {
-        scan_table(store, plan, table, cols).map(|input| RoleInput { role, input })
+        scan_table(store, footers, plan, table, cols).map(|input| RoleInput { role, input })
     };
     // A month with storage but no pod reports (a payload whose storage starts the day before)
     // still gives Storage rows, as in Koku; a month with neither is most likely a wrong path.
@@ -199,8 +207,8 @@ fn scan_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<RoleInput>, R
 /// `ocp-summary plan`: which files, row groups, columns and bytes a run would read.
 pub fn plan_command(args: &RunArgs) -> Result<(), RunError> {
     let plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
-    let store = crate::source::open(&plan.input)?;
-    let inputs = scan_inputs(store.as_ref(), &plan)?;
+    let store = crate::source::open(&plan)?;
+    let inputs = scan_inputs(store.as_ref(), &FooterCache::default(), &plan)?;
     let ms = plan.millis_range();
     let mut out = String::new();
     let mut total = 0u64;

@@ -119,7 +119,7 @@ pub struct RunArgs {
     /// default: `postgres` with `--database-url`, else stdout.
     #[arg(long)]
     pub output: Option<String>,
-    /// Worker threads; default: the number of cores.
+    /// Worker threads; default: the number of cores (at least 8 for S3 inputs, to overlap I/O).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Also write the run summary as JSON to this file.
@@ -128,6 +128,54 @@ pub struct RunArgs {
     /// Also write the run summary in Prometheus text format (node_exporter textfile collector).
     #[arg(long, value_name = "PATH")]
     pub metrics: Option<PathBuf>,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// S3 connection flags, shared by `run --input s3://...` and `generate --out s3://...`.
+/// Credentials come from the standard AWS environment variables, profile or config files.
+#[derive(Debug, Clone, Default, Args)]
+pub struct S3Args {
+    /// S3 endpoint URL (MinIO, Ceph RGW, ...); default: AWS, or `AWS_ENDPOINT_URL`.
+    #[arg(long)]
+    pub s3_endpoint: Option<String>,
+    /// S3 region; default: `AWS_REGION` or the profile, else us-east-1.
+    #[arg(long)]
+    pub s3_region: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), which MinIO and RGW need.
+    #[arg(long)]
+    pub s3_path_style: bool,
+    /// Extra CA certificates (PEM) to trust besides the system roots; TLS verification stays on.
+    #[arg(long, value_name = "PATH")]
+    pub s3_ca_bundle: Option<PathBuf>,
+    /// S3 requests in flight at most (default 16).
+    #[arg(long, value_name = "N")]
+    pub s3_concurrency: Option<usize>,
+    /// Retries per S3 request on timeouts, 5xx, SlowDown, resets and short bodies (default 5).
+    #[arg(long, value_name = "N")]
+    pub s3_retries: Option<u32>,
+}
+
+impl S3Args {
+    /// The settings, flags over `file` (the config file's values).
+    pub fn settings(&self, file: S3Args) -> crate::source::s3::S3Settings {
+        use crate::source::s3::{S3Settings, DEFAULT_CONCURRENCY, DEFAULT_RETRIES};
+        S3Settings {
+            endpoint: self.s3_endpoint.clone().or(file.s3_endpoint),
+            region: self.s3_region.clone().or(file.s3_region),
+            path_style: self.s3_path_style || file.s3_path_style,
+            ca_bundle: self.s3_ca_bundle.clone().or(file.s3_ca_bundle),
+            concurrency: self
+                .s3_concurrency
+                .or(file.s3_concurrency)
+                .unwrap_or(DEFAULT_CONCURRENCY)
+                .max(1),
+            retries: self
+                .s3_retries
+                .or(file.s3_retries)
+                .unwrap_or(DEFAULT_RETRIES),
+        }
+    }
 }
 
 /// `ocp-summary check`.

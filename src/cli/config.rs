@@ -29,6 +29,12 @@ pub struct ConfigFile {
     pub schema: Option<String>,
     pub db_connect_attempts: Option<u32>,
     pub db_retries: Option<u32>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_path_style: Option<bool>,
+    pub s3_ca_bundle: Option<std::path::PathBuf>,
+    pub s3_concurrency: Option<usize>,
+    pub s3_retries: Option<u32>,
 }
 
 impl ConfigFile {

@@ -56,6 +56,7 @@ pub(crate) mod pq;
 mod rng;
 pub(crate) mod time;
 mod topology;
+pub mod upload;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -73,7 +74,8 @@ use topology::{Params, Topology};
 /// Arguments of `ocp-summary generate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct GenerateArgs {
-    /// Output directory (created if missing); files go under <out>/data/parquet/...
+    /// Output directory (created if missing), or `s3://BUCKET[/PREFIX]` to upload;
+    /// files go under <out>/data/parquet/...
     #[arg(long)]
     pub out: PathBuf,
     /// Organisation (tenant) id used in the path.
@@ -145,6 +147,8 @@ pub struct GenerateArgs {
     /// Replace existing output of the same org/source under --out.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub s3: crate::cli::args::S3Args,
 }
 
 /// What `generate` wrote.

@@ -13,8 +13,10 @@ use crate::source::layout::Table;
 use crate::source::{ObjectMeta, ObjectStore};
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
+use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One Parquet object with its metadata and resolved columns.
 pub struct InputFile {
@@ -43,9 +45,15 @@ pub struct Task {
     pub row_group: usize,
 }
 
+/// Footers already read in this run, by key: several scans read the same pod files, and on a
+/// remote store every footer is a round trip.
+#[derive(Default)]
+pub struct FooterCache(Mutex<HashMap<String, Arc<ParquetMetaData>>>);
+
 /// Lists, opens and prunes one table.
 pub fn scan_table(
     store: &dyn ObjectStore,
+    cache: &FooterCache,
     plan: &Plan,
     table: Table,
     requests: &[ColumnRequest],
@@ -66,9 +74,14 @@ pub fn scan_table(
         bytes_selected: 0,
         partition_found,
     };
-    for object in objects.into_iter().filter(|o| o.key.ends_with(".parquet")) {
+    let objects: Vec<_> = objects
+        .into_iter()
+        .filter(|o| o.key.ends_with(".parquet"))
+        .collect();
+    let footers = read_footers(store, cache, &objects, plan.threads);
+    for (object, footer) in objects.into_iter().zip(footers) {
         let location = store.describe(&object.key);
-        let metadata = read_metadata(store, &object).map_err(|e| match e {
+        let metadata = footer.map_err(|e| match e {
             FooterError::Source(s) => RunError::Source(s.to_string()),
             other => RunError::BadInput(format!("{table}: {other}")),
         })?;
@@ -93,6 +106,50 @@ pub fn scan_table(
         });
     }
     Ok(input)
+}
+
+/// Footers of `objects`, in order, read by up to `threads` threads: on a remote store each is a
+/// round trip, so many files would otherwise cost their latencies one after another.
+fn read_footers(
+    store: &dyn ObjectStore,
+    cache: &FooterCache,
+    objects: &[ObjectMeta],
+    threads: usize,
+) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
+    let read = |object: &ObjectMeta| {
+        if let Some(m) = cache.0.lock().expect("not poisoned").get(&object.key) {
+            return Ok(m.clone());
+        }
+        let m = read_metadata(store, object)?;
+        cache
+            .0
+            .lock()
+            .expect("not poisoned")
+            .insert(object.key.clone(), m.clone());
+        Ok(m)
+    };
+    let threads = threads.min(objects.len());
+    if threads <= 1 {
+        return objects.iter().map(read).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new((0..objects.len()).map(|_| None).collect::<Vec<_>>());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(object) = objects.get(i) else { break };
+                let footer = read(object);
+                results.lock().expect("not poisoned")[i] = Some(footer);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .map(|r| r.expect("every footer read"))
+        .collect()
 }
 
 /// Appends the tasks of `input` (table index `table`) to `tasks`.

@@ -126,6 +126,8 @@ pub struct Plan {
     pub metrics: Option<PathBuf>,
     pub db: Option<DbSpec>,
     pub given: Given,
+    /// S3 connection settings, used when `input` is an `s3://` URL.
+    pub s3: crate::source::s3::S3Settings,
 }
 
 fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
@@ -224,8 +226,23 @@ impl Plan {
             cost_categories: !cost_categories.is_empty(),
             node_roles: !node_roles.is_empty(),
         };
+        let s3 = args.s3.settings(crate::cli::args::S3Args {
+            s3_endpoint: file.s3_endpoint,
+            s3_region: file.s3_region,
+            s3_path_style: file.s3_path_style.unwrap_or(false),
+            s3_ca_bundle: file.s3_ca_bundle,
+            s3_concurrency: file.s3_concurrency,
+            s3_retries: file.s3_retries,
+        });
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Remote reads wait on the network: more workers keep more requests in flight.
+        let default_threads = if input.starts_with("s3://") {
+            cores.max(8)
+        } else {
+            cores
+        };
         let threads = pick(args.threads, file.threads)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .unwrap_or(default_threads)
             .max(1);
         Ok(Plan {
             input,
@@ -248,6 +265,7 @@ impl Plan {
             metrics: pick(args.metrics.clone(), file.metrics),
             db,
             given,
+            s3,
         })
     }
 
@@ -367,5 +385,31 @@ mod tests {
         assert_eq!((r.resource_id, r.role), (RoleResource::Null, None));
         assert!(parse_node_role("n4").is_err());
         assert!(parse_node_role("=worker").is_err());
+    }
+
+    #[test]
+    fn s3_settings_come_from_the_config_file_and_flags_win() {
+        let dir = std::env::temp_dir().join(format!("ocp-plan-s3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(
+            &path,
+            "input = \"s3://b/p\"\norg = \"o\"\nsource = \"s\"\nyear = 2026\nmonth = 3\n\
+             cluster_id = \"c\"\ns3_endpoint = \"http://127.0.0.1:9000\"\ns3_region = \"eu-1\"\n\
+             s3_path_style = true\ns3_concurrency = 4\ns3_retries = 9\n",
+        )
+        .unwrap();
+        let mut args = RunArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        args.s3.s3_retries = Some(1);
+        let plan = Plan::from_args(&args).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(plan.s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(plan.s3.region.as_deref(), Some("eu-1"));
+        assert!(plan.s3.path_style);
+        assert_eq!((plan.s3.concurrency, plan.s3.retries), (4, 1));
+        assert!(plan.threads >= 8, "S3 inputs default to at least 8 workers");
     }
 }

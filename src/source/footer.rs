@@ -37,7 +37,7 @@ pub fn read_metadata(
             ),
         ));
     }
-    let tail_len = object.size.min(TAIL_GUESS);
+    let tail_len = object.size.min(store.footer_tail(&object.key).max(8));
     let tail = store.get_range(&object.key, object.size - tail_len..object.size)?;
     let trailer = &tail[tail.len() - 8..];
     if &trailer[4..] != MAGIC {
@@ -56,6 +56,7 @@ pub fn read_metadata(
             ),
         ));
     }
+    store.footer_seen(&object.key, meta_len + 8);
     let meta: Bytes = if meta_len + 8 <= tail_len {
         let end = tail.len() - 8;
         tail.slice(end - meta_len as usize..end)

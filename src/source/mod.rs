@@ -11,6 +11,7 @@ pub mod footer;
 pub mod layout;
 pub mod local;
 pub mod memory;
+pub mod s3;
 
 use bytes::Bytes;
 use std::ops::Range;
@@ -33,6 +34,9 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    /// A remote store refused or failed the request; `message` says why and never holds secrets.
+    #[error("{location}: {message}")]
+    Remote { location: String, message: String },
     #[error("{location}: asked for bytes {start}..{end} but the object has {size} bytes")]
     OutOfRange {
         location: String,
@@ -54,16 +58,31 @@ pub trait ObjectStore: Send + Sync {
     fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError>;
     /// A human-readable location for messages: a path or an `s3://` URL.
     fn describe(&self, key: &str) -> String;
+    /// Bytes read from the end of object `key` to find its footer in one request.
+    fn footer_tail(&self, _key: &str) -> u64 {
+        footer::TAIL_GUESS
+    }
+    /// Largest gap between two needed byte ranges worth reading in one request (0: never merge).
+    fn merge_gap(&self) -> u64 {
+        0
+    }
+    /// Told the footer size (metadata + 8 bytes) of each object read, to tune [`Self::footer_tail`].
+    fn footer_seen(&self, _key: &str, _len: u64) {}
+    /// A line for the run summary (request counts, retries), if the store keeps any.
+    fn summary(&self) -> Option<String> {
+        None
+    }
 }
 
-/// Opens the store an `--input` names: a local folder (S3 URLs are not supported yet).
-pub fn open(input: &str) -> Result<Box<dyn ObjectStore>, crate::error::RunError> {
+/// Opens the store `--input` names: a local folder or `s3://BUCKET[/PREFIX]`.
+pub fn open(plan: &crate::plan::Plan) -> Result<Box<dyn ObjectStore>, crate::error::RunError> {
     use crate::error::RunError;
 
+    let input = plan.input.as_str();
     if input.starts_with("s3://") {
-        return Err(RunError::BadInput(format!(
-            "--input {input}: the S3 source is not available in this build yet"
-        )));
+        let store = s3::S3Store::open(input, &plan.s3)
+            .map_err(|e| RunError::BadInput(format!("--input {input}: {e}")))?;
+        return Ok(Box::new(store));
     }
     let path = std::path::Path::new(input);
     if !path.is_dir() {
