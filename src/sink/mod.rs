@@ -166,11 +166,9 @@ pub fn write_rows(
     let where_ = || path.map_or("stdout".to_string(), |p| p.display().to_string());
     let fail = |e: std::io::Error| crate::error::RunError::Sink(format!("{}: {e}", where_()));
     let mut sink = csv::CsvSink::create(path).map_err(fail)?;
-    for row in rows {
-        match sink.write(row, ctx) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
-            r => r.map_err(fail)?,
-        }
+    match sink.write_all(rows, ctx, plan.threads) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.map_err(fail)?,
     }
     match sink.finish() {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Default::default()),
