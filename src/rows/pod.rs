@@ -76,9 +76,7 @@ pub fn build(
 fn scale(acc: &PodAcc, m: u32) -> PodAcc {
     let mut out = *acc;
     if m > 1 {
-        for s in out.sums.iter_mut().flatten() {
-            *s *= m as f64;
-        }
+        out.scale(m as f64);
     }
     out
 }
@@ -91,10 +89,10 @@ fn to_row(k: FinalKey, f: &FinalAcc, capacity: &DailyCapacity) -> SummaryRow {
     row.pod_labels = k.labels;
     for i in 0..METRICS {
         let memory = i >= 4;
-        row.pod[i] = f.acc.sums[i].map(|s| hours(s, memory)).into();
+        row.pod[i] = f.acc.sum(i).map(|s| hours(s, memory)).into();
     }
-    row.node_capacity_cpu_cores = f.acc.cap_cpu_cores.into();
-    row.node_capacity_memory_gigabytes = f.acc.cap_mem_bytes.map(|b| b * GIB).into();
+    row.node_capacity_cpu_cores = f.acc.cap_cpu_cores().into();
+    row.node_capacity_memory_gigabytes = f.acc.cap_mem_bytes().map(|b| b * GIB).into();
     if let Some(nc) = capacity.node.get(&(k.day, k.node)) {
         row.node_capacity_cpu_core_hours = nc.cpu.map(|s| hours(s, false)).into();
         row.node_capacity_memory_gigabyte_hours = nc.mem.map(|s| hours(s, true)).into();
