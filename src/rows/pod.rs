@@ -30,17 +30,20 @@ struct FinalAcc {
     cost_category_id: Option<i32>,
 }
 
-/// Builds every Pod row of the run.
+/// Builds every Pod row of the run, in a vector with room for `extra` more rows (the rows appended
+/// later), so that appending does not copy the largest structure of the run into fresh memory.
 pub fn build(
     agg: &Aggregates,
     capacity: &DailyCapacity,
     categories: &mut CategoryMatcher,
     strings: &Interner,
     labels: &mut LabelTable,
+    extra: usize,
 ) -> Vec<SummaryRow> {
     let cmp = |a: u32, b: u32| strings.get(a).cmp(strings.get(b));
     let mut merger = LabelMerger::new(labels);
-    let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::new();
+    // At least one final group per pre-join group, usually exactly one: size once, no rehashes.
+    let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::with_capacity(agg.pods.groups.len());
     const NO_LABELS: &[u32] = &[NULL_SET];
     for (key, acc) in &agg.pods.groups {
         let node_sets = agg.node_labels.get(key.day, key.node).unwrap_or(NO_LABELS);
@@ -66,10 +69,9 @@ pub fn build(
             }
         }
     }
-    groups
-        .into_iter()
-        .map(|(k, f)| to_row(k, &f, capacity))
-        .collect()
+    let mut rows = Vec::with_capacity(groups.len() + extra);
+    rows.extend(groups.into_iter().map(|(k, f)| to_row(k, &f, capacity)));
+    rows
 }
 
 /// The group's sums as if it had joined `m` times.
