@@ -7,7 +7,9 @@ For each size it generates a dataset with `ocp-summary generate` (once, cached i
 taking turns, `ocp-summary run` to CSV and the DuckDB port of Koku's SQL (tests/oracle/oracle.py,
 threads=2) to CSV, each under `/usr/bin/time -v`. It reports medians of wall time, CPU time and peak
 RSS, checks that both engines give the same rows (tests/oracle/compare.py), and writes a Markdown
-table to docs/benchmarks/results.md. Run it with the venv Python from scripts/setup-python.sh.
+table to docs/benchmarks/results.md and, when matplotlib is installed, a log-log plot of wall time and
+peak RSS against input rows (docs/benchmarks/results.png). Run it with the venv Python from
+scripts/setup-python.sh.
 """
 import argparse, os, re, statistics, subprocess, sys, time
 from pathlib import Path
@@ -98,6 +100,35 @@ def main():
             + "\n".join(md) + "\n")
     (REPO / "docs/benchmarks/results.md").write_text(text)
     print(text)
+    plot(rows, REPO / "docs/benchmarks/results.png")
+
+
+def plot(rows, path):
+    """Log-log plot of wall time and peak RSS against hourly pod rows, one line per engine."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot (pip install matplotlib)")
+        return
+    fig, (t_ax, m_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for engine in dict.fromkeys(r[2] for r in rows):
+        pts = sorted((r[1], r[3], r[5]) for r in rows if r[2] == engine)
+        xs = [p[0] for p in pts]
+        t_ax.plot(xs, [p[1] for p in pts], marker="o", label=engine)
+        m_ax.plot(xs, [p[2] for p in pts], marker="o", label=engine)
+    for ax, what in ((t_ax, "wall time (s)"), (m_ax, "peak RSS (MiB)")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("hourly pod rows")
+        ax.set_ylabel(what)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.suptitle("ocp-summary vs peers (medians)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {path}")
 
 
 if __name__ == "__main__":

@@ -64,10 +64,18 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     let (mut rows, storage_rows) = report.stage("rows", || {
         let daily = agg.capacity.daily();
         let mut categories = CategoryMatcher::new(&plan.cost_categories);
-        let pods =
-            crate::rows::pod::build(&agg, &daily, &mut categories, &strings, &mut label_table);
         let storage =
             crate::rows::storage::build(&agg, &mut categories, &strings, &mut label_table);
+        // Room for the storage rows and at most one unallocated row per (day, node, category).
+        let extra = storage.len() + daily.node.len() * plan.cost_categories.len().max(1);
+        let pods = crate::rows::pod::build(
+            &agg,
+            &daily,
+            &mut categories,
+            &strings,
+            &mut label_table,
+            extra,
+        );
         (pods, storage)
     });
     // The pre-join tables are the largest structures of a run; free them before rendering.

@@ -30,17 +30,20 @@ struct FinalAcc {
     cost_category_id: Option<i32>,
 }
 
-/// Builds every Pod row of the run.
+/// Builds every Pod row of the run, in a vector with room for `extra` more rows (the rows appended
+/// later), so that appending does not copy the largest structure of the run into fresh memory.
 pub fn build(
     agg: &Aggregates,
     capacity: &DailyCapacity,
     categories: &mut CategoryMatcher,
     strings: &Interner,
     labels: &mut LabelTable,
+    extra: usize,
 ) -> Vec<SummaryRow> {
     let cmp = |a: u32, b: u32| strings.get(a).cmp(strings.get(b));
     let mut merger = LabelMerger::new(labels);
-    let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::new();
+    // At least one final group per pre-join group, usually exactly one: size once, no rehashes.
+    let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::with_capacity(agg.pods.groups.len());
     const NO_LABELS: &[u32] = &[NULL_SET];
     for (key, acc) in &agg.pods.groups {
         let node_sets = agg.node_labels.get(key.day, key.node).unwrap_or(NO_LABELS);
@@ -66,19 +69,16 @@ pub fn build(
             }
         }
     }
-    groups
-        .into_iter()
-        .map(|(k, f)| to_row(k, &f, capacity))
-        .collect()
+    let mut rows = Vec::with_capacity(groups.len() + extra);
+    rows.extend(groups.into_iter().map(|(k, f)| to_row(k, &f, capacity)));
+    rows
 }
 
 /// The group's sums as if it had joined `m` times.
 fn scale(acc: &PodAcc, m: u32) -> PodAcc {
     let mut out = *acc;
     if m > 1 {
-        for s in out.sums.iter_mut().flatten() {
-            *s *= m as f64;
-        }
+        out.scale(m as f64);
     }
     out
 }
@@ -91,10 +91,10 @@ fn to_row(k: FinalKey, f: &FinalAcc, capacity: &DailyCapacity) -> SummaryRow {
     row.pod_labels = k.labels;
     for i in 0..METRICS {
         let memory = i >= 4;
-        row.pod[i] = f.acc.sums[i].map(|s| hours(s, memory)).into();
+        row.pod[i] = f.acc.sum(i).map(|s| hours(s, memory)).into();
     }
-    row.node_capacity_cpu_cores = f.acc.cap_cpu_cores.into();
-    row.node_capacity_memory_gigabytes = f.acc.cap_mem_bytes.map(|b| b * GIB).into();
+    row.node_capacity_cpu_cores = f.acc.cap_cpu_cores().into();
+    row.node_capacity_memory_gigabytes = f.acc.cap_mem_bytes().map(|b| b * GIB).into();
     if let Some(nc) = capacity.node.get(&(k.day, k.node)) {
         row.node_capacity_cpu_core_hours = nc.cpu.map(|s| hours(s, false)).into();
         row.node_capacity_memory_gigabyte_hours = nc.mem.map(|s| hours(s, true)).into();

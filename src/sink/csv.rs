@@ -94,8 +94,15 @@ impl CsvEncoder {
     }
 
     pub fn row(&mut self, r: &SummaryRow, ctx: &RenderContext<'_>) -> &[u8] {
-        let out = &mut self.line;
-        out.clear();
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        self.render(r, ctx, &mut line);
+        self.line = line;
+        &self.line
+    }
+
+    /// Appends one CSV line for `r` to `out`.
+    fn render(&mut self, r: &SummaryRow, ctx: &RenderContext<'_>, out: &mut Vec<u8>) {
         let string = |out: &mut Vec<u8>, id: u32| {
             if id == NULL_ID {
                 null(out)
@@ -168,7 +175,25 @@ impl CsvEncoder {
         sep(out);
         int(out, r.cost_category_id.map(i64::from));
         out.push(b'\n');
-        &self.line
+    }
+}
+
+/// Rows per parallel rendering chunk; each chunk has its own uuid stream.
+const CHUNK_ROWS: usize = 4096;
+
+/// The uuid stream of chunk `k`: the base seed plus the chunk index, mixed by splitmix64.
+fn chunk_uuids(base: u64, k: usize) -> UuidGen {
+    UuidGen(UuidGen(base.wrapping_add(k as u64)).next_u64())
+}
+
+fn render_chunk(rows: &[SummaryRow], ctx: &RenderContext<'_>, uuids: UuidGen, out: &mut Vec<u8>) {
+    let mut encoder = CsvEncoder {
+        uuids,
+        line: Vec::new(),
+    };
+    out.clear();
+    for r in rows {
+        encoder.render(r, ctx, out);
     }
 }
 
@@ -202,12 +227,58 @@ impl CsvSink {
         Ok(sink)
     }
 
+    /// Renders and writes one row (for callers that stream rows one at a time).
+    #[allow(dead_code)]
     pub fn write(&mut self, row: &SummaryRow, ctx: &RenderContext<'_>) -> io::Result<()> {
         let line = self.encoder.row(row, ctx);
         self.buf.extend_from_slice(line);
         self.summary.rows += 1;
         if self.buf.len() >= 1 << 16 {
             self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    /// Writes all `rows`: chunks of [`CHUNK_ROWS`] are rendered on `threads` scoped threads, one
+    /// round of `threads` chunks at a time, while this thread writes the previous round in order.
+    /// The bytes (uuids aside) do not depend on `threads`.
+    pub fn write_all(
+        &mut self,
+        rows: &[SummaryRow],
+        ctx: &RenderContext<'_>,
+        threads: usize,
+    ) -> io::Result<()> {
+        self.flush_buf()?;
+        let threads = threads.max(1);
+        let base = self.encoder.uuids.next_u64();
+        let chunks: Vec<&[SummaryRow]> = rows.chunks(CHUNK_ROWS).collect();
+        let mut ready: Vec<Vec<u8>> = Vec::new();
+        let mut spare: Vec<Vec<u8>> = Vec::new();
+        for (round, group) in chunks.chunks(threads).enumerate() {
+            let mut bufs: Vec<Vec<u8>> = group
+                .iter()
+                .map(|_| spare.pop().unwrap_or_default())
+                .collect();
+            let written = std::thread::scope(|s| {
+                for (k, (chunk, buf)) in group.iter().zip(bufs.iter_mut()).enumerate() {
+                    let uuids = chunk_uuids(base, round * threads + k);
+                    s.spawn(move || render_chunk(chunk, ctx, uuids, buf));
+                }
+                self.write_bufs(&ready)
+            });
+            written?;
+            spare.append(&mut ready);
+            ready = bufs;
+        }
+        self.write_bufs(&ready)?;
+        self.summary.rows += rows.len() as u64;
+        Ok(())
+    }
+
+    fn write_bufs(&mut self, bufs: &[Vec<u8>]) -> io::Result<()> {
+        for buf in bufs {
+            self.summary.bytes += buf.len() as u64;
+            self.writer.write_all(buf)?;
         }
         Ok(())
     }
@@ -263,6 +334,13 @@ mod tests {
         sep(&mut out);
         null(&mut out);
         assert_eq!(out, br#""a,b","","\N","{""a"":""b""}",\N"#);
+    }
+
+    #[test]
+    fn chunk_uuid_streams_differ() {
+        let mut a = chunk_uuids(7, 0);
+        let mut b = chunk_uuids(7, 1);
+        assert_ne!(a.next_bytes(), b.next_bytes());
     }
 
     #[test]

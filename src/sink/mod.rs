@@ -61,6 +61,25 @@ pub struct RenderContext<'a> {
     /// Compact JSON of every label set, indexed by set id.
     pub label_json: Vec<Vec<u8>>,
     pub plan: &'a Plan,
+    /// Byte-order rank of every string id (1-based; equal strings share a rank).
+    string_rank: Vec<u32>,
+    /// Byte-order rank of every label set's JSON (1-based; equal JSON shares a rank).
+    label_rank: Vec<u32>,
+}
+
+/// 1-based ranks of `n` items in `key` order; equal keys share a rank, so 0 is left for NULL.
+fn ranks<'k>(n: usize, key: impl Fn(u32) -> &'k [u8]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+    let mut rank = vec![0u32; n];
+    let mut r = 0u32;
+    for (i, &id) in order.iter().enumerate() {
+        if i == 0 || key(order[i - 1]) != key(id) {
+            r += 1;
+        }
+        rank[id as usize] = r;
+    }
+    rank
 }
 
 impl<'a> RenderContext<'a> {
@@ -81,29 +100,51 @@ impl<'a> RenderContext<'a> {
                 );
                 out
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let string_rank = ranks(strings.len(), |id| strings.get(id));
+        let label_rank = ranks(label_json.len(), |id| &label_json[id as usize]);
         RenderContext {
             strings,
             label_json,
             plan,
+            string_rank,
+            label_rank,
         }
     }
 
-    /// Sorts rows into the output order: day, data source, namespace, node, labels.
+    /// Sorts rows into the output order: day, data source, namespace, node, labels, then the
+    /// remaining ids, strings and label JSON compared by byte order (NULL first). Strings and label
+    /// sets are ranked once, so the sort compares integer keys, not bytes.
     pub fn sort(&self, rows: &mut [SummaryRow]) {
+        rows.sort_by_cached_key(|r| self.sort_key(r));
+    }
+
+    /// The output order of a row as integers: (day, source, namespace, node), (pod labels, volume
+    /// labels, pvc, pv), (resource id, cost category).
+    fn sort_key(&self, r: &SummaryRow) -> (u128, u128, u64) {
         use crate::catalog::{NULL_ID, NULL_SET};
-        let s = |id: u32| (id != NULL_ID).then(|| self.strings.get(id));
-        let l = |id: u32| (id != NULL_SET).then(|| self.label_json[id as usize].as_slice());
-        rows.sort_by(|a, b| {
-            (a.day, a.data_source, s(a.namespace), s(a.node))
-                .cmp(&(b.day, b.data_source, s(b.namespace), s(b.node)))
-                .then_with(|| l(a.pod_labels).cmp(&l(b.pod_labels)))
-                .then_with(|| l(a.volume_labels).cmp(&l(b.volume_labels)))
-                .then_with(|| s(a.persistentvolumeclaim).cmp(&s(b.persistentvolumeclaim)))
-                .then_with(|| s(a.persistentvolume).cmp(&s(b.persistentvolume)))
-                .then_with(|| s(a.resource_id).cmp(&s(b.resource_id)))
-                .then_with(|| a.cost_category_id.cmp(&b.cost_category_id))
-        });
+        let s = |id: u32| {
+            u128::from(match id {
+                NULL_ID => 0,
+                id => self.string_rank[id as usize],
+            })
+        };
+        let l = |id: u32| {
+            u128::from(match id {
+                NULL_SET => 0,
+                id => self.label_rank[id as usize],
+            })
+        };
+        let day = u128::from((r.day.0 as u32) ^ 0x8000_0000);
+        let k0 = day << 96 | (r.data_source as u128) << 64 | s(r.namespace) << 32 | s(r.node);
+        let k1 = l(r.pod_labels) << 96
+            | l(r.volume_labels) << 64
+            | s(r.persistentvolumeclaim) << 32
+            | s(r.persistentvolume);
+        let category = r
+            .cost_category_id
+            .map_or(0, |c| (i64::from(c) - i64::from(i32::MIN) + 1) as u64);
+        (k0, k1, (s(r.resource_id) as u64) << 33 | category)
     }
 }
 
@@ -129,11 +170,9 @@ pub fn write_rows(
     let where_ = || path.map_or("stdout".to_string(), |p| p.display().to_string());
     let fail = |e: std::io::Error| crate::error::RunError::Sink(format!("{}: {e}", where_()));
     let mut sink = csv::CsvSink::create(path).map_err(fail)?;
-    for row in rows {
-        match sink.write(row, ctx) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
-            r => r.map_err(fail)?,
-        }
+    match sink.write_all(rows, ctx, plan.threads) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.map_err(fail)?,
     }
     match sink.finish() {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Default::default()),
