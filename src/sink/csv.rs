@@ -183,7 +183,7 @@ const CHUNK_ROWS: usize = 4096;
 
 /// The uuid stream of chunk `k`: the base seed plus the chunk index, mixed by splitmix64.
 fn chunk_uuids(base: u64, k: usize) -> UuidGen {
-    UuidGen(UuidGen(base.wrapping_add(k as u64)).next_u64())
+    UuidGen::from_seed(UuidGen::from_seed(base.wrapping_add(k as u64)).next_u64())
 }
 
 fn render_chunk(rows: &[SummaryRow], ctx: &RenderContext<'_>, uuids: UuidGen, out: &mut Vec<u8>) {

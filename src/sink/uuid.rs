@@ -11,7 +11,12 @@ impl UuidGen {
         UuidGen(t ^ ((std::process::id() as u64) << 32) ^ 0x9E37_79B9_7F4A_7C15)
     }
 
-    fn next_u64(&mut self) -> u64 {
+    /// A stream from an explicit seed (e.g. one per parallel chunk).
+    pub fn from_seed(seed: u64) -> Self {
+        UuidGen(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
