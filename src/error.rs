@@ -16,10 +16,13 @@ pub enum RunError {
     /// The output could not be written.
     #[error("sink failure: {0}")]
     Sink(String),
+    /// The run would pass `--memory-limit`.
+    #[error("memory limit: {0}")]
+    Memory(String),
 }
 
 impl RunError {
-    /// Documented in the README: 2 bad input, 3 source, 4 sink; a panic exits 1 (see main).
+    /// Documented in the README: 2 bad input, 3 source, 4 sink, 5 memory limit; a panic exits 1 (see main).
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(self.code())
     }
@@ -29,6 +32,7 @@ impl RunError {
             RunError::BadInput(_) => 2,
             RunError::Source(_) => 3,
             RunError::Sink(_) => 4,
+            RunError::Memory(_) => 5,
         }
     }
 }

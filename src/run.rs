@@ -1,6 +1,6 @@
 //! One `run`: plan → scan → aggregate → rows → sink, timed stage by stage.
 
-use crate::aggregate::exec::{execute, Role, RoleInput};
+use crate::aggregate::exec::{execute, Limits, Role, RoleInput};
 use crate::aggregate::{capacity, labels, node_roles, pod, storage, volume_nodes};
 use crate::catalog::Catalog;
 use crate::cli::args::DemoArgs;
@@ -8,7 +8,7 @@ use crate::cli::RunArgs;
 use crate::error::RunError;
 use crate::plan::date::Day;
 use crate::plan::inputs::{push_tasks, scan_table, selected_row_groups, FooterCache};
-use crate::plan::Plan;
+use crate::plan::{memory, Plan};
 use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::category::CategoryMatcher;
 use crate::rows::unallocated::{self, RoleLookup};
@@ -46,6 +46,12 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     for (i, ri) in inputs.iter().enumerate() {
         push_tasks(&ri.input, i, &ms, &mut tasks);
     }
+    let per_row_group = tasks
+        .iter()
+        .map(|t| decoded_bytes(&inputs[t.table], t))
+        .max()
+        .unwrap_or(0);
+    let threads = memory::workers_within(plan.memory_limit, per_row_group, plan.threads);
     let progress = progress_bar(tasks.len() as u64);
     let mut agg = report.stage("aggregate", || {
         execute(
@@ -54,7 +60,10 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
             tasks,
             &catalog,
             &ms,
-            plan.threads,
+            Limits {
+                threads,
+                memory_limit: plan.memory_limit,
+            },
             &progress,
         )
     })?;
@@ -78,6 +87,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         );
         (pods, storage)
     });
+    memory::check(plan.memory_limit, "building rows")?;
     // The pre-join tables are the largest structures of a run; free them before rendering.
     agg.release_inputs();
     let special = unallocated::intern_namespaces(&mut strings);
@@ -143,6 +153,20 @@ fn write_reports(plan: &Plan, report: &RunReport) -> Result<(), RunError> {
         write_atomic(p, &report.prometheus()).map_err(|e| fail(p, e))?;
     }
     Ok(())
+}
+
+/// Decode buffers one row group needs: ~9 bytes a value (value and validity) plus its chunks.
+fn decoded_bytes(input: &RoleInput, task: &crate::plan::inputs::Task) -> u64 {
+    let file = &input.input.files[task.file];
+    let rg = file.metadata.row_group(task.row_group);
+    let rows = rg.num_rows().max(0) as u64;
+    let chunks: u64 = file
+        .columns
+        .iter()
+        .filter_map(|c| c.leaf)
+        .map(|leaf| rg.column(leaf).compressed_size().max(0) as u64)
+        .sum();
+    rows * 9 * file.columns.len() as u64 + chunks
 }
 
 /// Lists and opens every input table a run reads (the `plan` stage).

@@ -138,3 +138,28 @@ fn plan_lists_files_row_groups_and_columns_without_output() {
         "no pruning: {counts} {line}"
     );
 }
+
+#[test]
+fn memory_limit_stops_the_run_with_exit_code_5_and_no_output() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), &["--days", "1", "--nodes", "3"]);
+    let csv = dir.path().join("out.csv");
+    let out = bin()
+        .arg("run")
+        .args(run_args(dir.path()))
+        .args(["--memory-limit", "4M", "--output"])
+        .arg(format!("csv:{}", csv.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("--memory-limit"), "{stderr}");
+    assert!(!csv.exists());
+    let out = bin()
+        .arg("run")
+        .args(run_args(dir.path()))
+        .args(["--memory-limit", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

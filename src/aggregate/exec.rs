@@ -122,6 +122,13 @@ struct Worker {
     node_roles: NodeRoleWorker,
 }
 
+/// How wide and how big a run may get.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub threads: usize,
+    pub memory_limit: u64,
+}
+
 /// Runs every task and merges the partials; stops at the first error.
 pub fn execute(
     store: &dyn ObjectStore,
@@ -129,9 +136,13 @@ pub fn execute(
     tasks: Vec<Task>,
     catalog: &Catalog,
     ms: &Range<i64>,
-    threads: usize,
+    limits: Limits,
     progress: &indicatif::ProgressBar,
 ) -> Result<Aggregates, RunError> {
+    let Limits {
+        threads,
+        memory_limit,
+    } = limits;
     let (task_tx, task_rx) = unbounded::<Task>();
     let (done_tx, done_rx) = bounded::<Done>(threads * 2);
     let stop = AtomicBool::new(false);
@@ -180,6 +191,13 @@ pub fn execute(
                     while let Some(p) = pending.remove(&next) {
                         agg.merge(p, catalog);
                         next += 1;
+                        if next % 8 == 0 {
+                            if let Err(e) = crate::plan::memory::check(memory_limit, "aggregating")
+                            {
+                                stop.store(true, Ordering::Relaxed);
+                                first_error.get_or_insert(e);
+                            }
+                        }
                     }
                 }
             }

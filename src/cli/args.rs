@@ -122,6 +122,10 @@ pub struct RunArgs {
     /// Worker threads; default: the number of cores (at least 8 for S3 inputs, to overlap I/O).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Memory budget, e.g. 4G (default: 80% of RAM or the cgroup limit). Sizes the row groups in
+    /// flight; a run whose tables would pass it stops with exit code 5 instead of being OOM-killed.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// Also write the run summary as JSON to this file.
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,

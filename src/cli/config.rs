@@ -23,6 +23,7 @@ pub struct ConfigFile {
     pub derive_node_roles: Option<bool>,
     pub output: Option<String>,
     pub threads: Option<usize>,
+    pub memory_limit: Option<String>,
     pub report_json: Option<std::path::PathBuf>,
     pub metrics: Option<std::path::PathBuf>,
     pub database_url: Option<String>,

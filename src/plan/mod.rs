@@ -5,6 +5,7 @@
 
 pub mod date;
 pub mod inputs;
+pub mod memory;
 
 use crate::cli::config::ConfigFile;
 use crate::cli::RunArgs;
@@ -122,6 +123,8 @@ pub struct Plan {
     pub derive_node_roles: bool,
     pub output: OutputSpec,
     pub threads: usize,
+    /// Bytes the run may use (`--memory-limit`).
+    pub memory_limit: u64,
     pub report_json: Option<PathBuf>,
     pub metrics: Option<PathBuf>,
     pub db: Option<DbSpec>,
@@ -261,6 +264,12 @@ impl Plan {
             derive_node_roles,
             output,
             threads,
+            memory_limit: match pick(args.memory_limit.clone(), file.memory_limit.clone()) {
+                None => memory::default_limit(),
+                Some(s) => memory::parse_size(&s).ok_or_else(|| {
+                    anyhow!("--memory-limit {s:?}: expected bytes or a size like 4G, 512M")
+                })?,
+            },
             report_json: pick(args.report_json.clone(), file.report_json),
             metrics: pick(args.metrics.clone(), file.metrics),
             db,
