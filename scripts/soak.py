@@ -107,6 +107,7 @@ def main():
     rnd = random.Random(a.seed)
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
     tmp = tempfile.mkdtemp(prefix="ocp-soak-")
+    os.chmod(tmp, 0o755)  # the server runs as `postgres` and must reach its folder
     server = Server(tmp)
     tmpfs = Path(tmp) / "tmpfs"
     faults = ["none", "sigkill-engine", "terminate-backend", "server-restart"]
