@@ -32,9 +32,10 @@ pub struct RowGroupData {
     scratch: Scratch,
 }
 
-/// Rows decoded at once per row group. Koku's writer makes at most 200,000 per file; a row group
-/// past this bound is refused rather than allowed to claim unbounded memory.
-pub const MAX_ROW_GROUP_ROWS: usize = 1 << 24;
+/// Rows decoded at once per row group. Koku's writer makes at most 200,000 per file and pyarrow's
+/// default row group is 1Mi rows; a row group past 4Mi rows (about 50 MB of buffers per column) is
+/// refused rather than allowed to claim unbounded memory from a forged row count.
+pub const MAX_ROW_GROUP_ROWS: usize = 1 << 22;
 
 /// Why a row group could not be read; the caller adds file and row group.
 #[derive(Debug, thiserror::Error)]
