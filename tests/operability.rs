@@ -163,3 +163,66 @@ fn memory_limit_stops_the_run_with_exit_code_5_and_no_output() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn config_file_supplies_options_and_flags_win() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), &["--days", "2", "--nodes", "3"]);
+    let config = dir.path().join("run.toml");
+    let from_file = dir.path().join("from_file.csv");
+    std::fs::write(
+        &config,
+        format!(
+            "input = {:?}\norg = {ORG:?}\nsource = {SOURCE:?}\nyear = 2026\nmonth = 3\n\
+             cluster_id = \"c-file\"\nenabled_keys = [\"app\"]\noutput = \"csv:{}\"\n",
+            dir.path().display().to_string(),
+            from_file.display()
+        ),
+    )
+    .unwrap();
+    check(
+        bin()
+            .args(["run", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+        "run --config",
+    );
+    let text = std::fs::read_to_string(&from_file).unwrap();
+    assert!(text.lines().nth(1).unwrap().contains(",c-file,c-file,"));
+    // Flags override the file: cluster id, and the day range narrows to one day.
+    let from_flags = dir.path().join("from_flags.csv");
+    check(
+        bin()
+            .args(["run", "--config"])
+            .arg(&config)
+            .args([
+                "--cluster-id",
+                "c-flag",
+                "--start",
+                "2026-03-02",
+                "--end",
+                "2026-03-02",
+            ])
+            .arg("--output")
+            .arg(format!("csv:{}", from_flags.display()))
+            .output()
+            .unwrap(),
+        "run --config with flags",
+    );
+    let text = std::fs::read_to_string(&from_flags).unwrap();
+    assert!(text
+        .lines()
+        .skip(1)
+        .all(|l| l.contains(",c-flag,c-flag,") && l.contains(",2026-03-02,2026-03-02,")));
+    assert!(csv_rows(&from_flags) > 0 && csv_rows(&from_flags) < csv_rows(&from_file));
+    // An unknown key is an error naming it.
+    std::fs::write(&config, "colour = \"blue\"\n").unwrap();
+    let out = bin()
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+}
