@@ -15,6 +15,11 @@ echo "== python venv for the oracle"
 PY=$(scripts/setup-python.sh | tail -n 1)
 export OCP_ORACLE_PYTHON="$PY"
 
+echo "== PostgreSQL 15 server binaries (tests/postgres.rs starts its own server)"
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v psql >/dev/null || ! command -v openssl >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-client-15 openssl
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
