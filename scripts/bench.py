@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""End-to-end benchmark: ocp-summary vs DuckDB on the same generated Koku Parquet.
+"""End-to-end benchmark: ocp-summary vs DuckDB, Polars and DataFusion on the same generated Koku Parquet.
 
-Usage: scripts/bench.py [--sizes S,M,L] [--runs 3] [--dir /tmp/ocp-bench] [--skip-duckdb]
+Usage: scripts/bench.py [--sizes S,M,L] [--runs 3] [--dir /tmp/ocp-bench] [--oracle-sizes S,M]
+                        [--skip-duckdb] [--skip-peers]
+
+Self-sufficient: builds the release binary and creates its own venv (<--dir>/venv, pinned
+duckdb/polars/datafusion/pyarrow/matplotlib from PyPI) and re-runs itself with it.
+Peers (scripts/peers/): duckdb_fused.py, polars_pod.py, datafusion_pod.py write the Pod rows only;
+ocp-summary and the oracle write all kinds, and their Pod rows are filtered out for the same-rows check
+(every engine's Pod rows against the oracle's where the oracle ran, else against ocp-summary's).
 
 For each size it generates a dataset with `ocp-summary generate` (once, cached in --dir), then runs,
 taking turns, `ocp-summary run` to CSV and the DuckDB port of Koku's SQL (tests/oracle/oracle.py,
 threads=2) to CSV, each under `/usr/bin/time -v`. It reports medians of wall time, CPU time and peak
 RSS, checks that both engines give the same rows (tests/oracle/compare.py), and writes a Markdown
 table to docs/benchmarks/results.md and, when matplotlib is installed, a log-log plot of wall time and
-peak RSS against input rows (docs/benchmarks/results.png). Run it with the venv Python from
-scripts/setup-python.sh.
+peak RSS against input rows (docs/benchmarks/results.png).
 """
 import argparse, os, re, statistics, subprocess, sys, time
 from pathlib import Path
@@ -25,6 +31,34 @@ SIZES = {
     "XL": (50, 40, 35),    # ~50M
 }
 KEYS = "app,environment,team,tier,version,k001,k002"
+PINS = ["duckdb==2.0.1", "polars==2.1.0", "datafusion==55.0.0", "pyarrow==26.0.1", "matplotlib==3.11.2"]
+
+
+def ensure_venv(venv):
+    """Creates/updates the benchmark venv and re-executes this script with it."""
+    py = Path(venv) / "bin/python"
+    if Path(sys.prefix).resolve() == Path(venv).resolve():
+        return
+    if not py.exists():
+        subprocess.run([sys.executable if sys.prefix == sys.base_prefix else "python3", "-m", "venv", venv],
+                       check=True)
+    check = "import importlib.metadata as m, sys; sys.exit(any(m.version(p.split('==')[0]) != p.split('==')[1] for p in sys.argv[1:]))"
+    if subprocess.run([py, "-c", check, *PINS], stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", *PINS], check=True)
+    os.execv(py, [str(py), __file__, *sys.argv[1:]])
+
+
+def pod_only(src, dst):
+    """Copies the header and the rows of the Pod query: data_source = 'Pod' (column 5) minus the unallocated
+    rows, which are also 'Pod' rows, with namespace (column 8) 'Platform/Worker unallocated' or NULL (no node
+    role). Columns 1-8 never hold quoted commas in generated data; the labels (column 11) come after."""
+    skip = {"\\N", "Platform unallocated", "Worker unallocated"}
+    with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as o:
+        o.write(f.readline())
+        for line in f:
+            c = line.split(",", 8)
+            if c[4] == "Pod" and c[7] not in skip:
+                o.write(line)
 
 
 def timed(cmd):
@@ -41,7 +75,11 @@ def timed(cmd):
     return wall_s, cpu, rss
 
 
-def params(root):
+def params(root, peer=False):
+    if peer:
+        return ["--input", str(root), "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "03",
+                "--cluster-id", "bench", "--cluster-alias", "bench", "--report-period-id", "1",
+                "--enabled-keys", KEYS, "--threads", "2"]
     return ["--input", str(root), "--org", ORG, "--source", SOURCE, "--year", "2026",
             "--month", "03", "--cluster-id", "bench", "--cluster-alias", "bench",
             "--report-period-id", "1", "--enabled-keys", KEYS]
@@ -52,9 +90,17 @@ def main():
     ap.add_argument("--sizes", default="S,M,L")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/ocp-bench")
-    ap.add_argument("--skip-duckdb", action="store_true")
+    ap.add_argument("--venv", help="benchmark venv (default: <dir>/venv)")
+    ap.add_argument("--oracle-sizes", default="S,M",
+                    help="sizes where the literal oracle SQL also runs (slow: ~65 s at L)")
+    ap.add_argument("--skip-duckdb", action="store_true", help="no oracle and no fused DuckDB")
+    ap.add_argument("--skip-peers", action="store_true")
     a = ap.parse_args()
+    Path(a.dir).mkdir(parents=True, exist_ok=True)
+    ensure_venv(a.venv or str(Path(a.dir) / "venv"))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    os.environ["POLARS_MAX_THREADS"] = "2"  # every peer at 2 threads, like DuckDB's threads=2
+    load = os.getloadavg()
     rows = []
     for size in a.sizes.split(","):
         nodes, nss, pods = SIZES[size]
@@ -67,28 +113,44 @@ def main():
         meta = __import__("json").loads((root / "generate.json").read_text())
         hourly = meta["hourly_rows"]["pod_usage"]
         engines = {"ocp-summary": lambda out: [BIN, "run", *params(root), "--output", f"csv:{out}"]}
+        peer = lambda script: (lambda out: [sys.executable, REPO / "scripts/peers" / script,
+                                            *params(root, peer=True), "--out", out])
         if not a.skip_duckdb:
-            engines["duckdb (oracle SQL)"] = lambda out: [sys.executable, REPO / "tests/oracle/oracle.py",
-                                                         *params(root), "--out", out]
+            if size in a.oracle_sizes.split(","):
+                engines["duckdb (oracle SQL)"] = lambda out: [
+                    sys.executable, REPO / "tests/oracle/oracle.py", *params(root), "--out", out]
+            engines["duckdb fused"] = peer("duckdb_fused.py")
+        if not a.skip_peers:
+            engines["polars"] = peer("polars_pod.py")
+            engines["datafusion"] = peer("datafusion_pod.py")
+        outs = {name: root / f"out-{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}.csv" for name in engines}
         results = {name: [] for name in engines}
         for _ in range(a.runs):  # taking turns
             for name, cmd in engines.items():
-                out = root / f"out-{name.split()[0]}.csv"
-                results[name].append(timed(cmd(out)))
-        if not a.skip_duckdb:
-            cmp = subprocess.run([sys.executable, REPO / "tests/oracle/compare.py",
-                                  root / "out-duckdb.csv", root / "out-ocp-summary.csv"],
+                results[name].append(timed(cmd(outs[name])))
+        # same rows: Pod rows of every engine against the oracle's (or ocp-summary's) Pod rows
+        pods = {}
+        for name, out in outs.items():
+            pods[name] = root / f"pod-{out.name}"
+            pod_only(out, pods[name])
+        ref = "duckdb (oracle SQL)" if "duckdb (oracle SQL)" in engines else "ocp-summary"
+        same = {}
+        for name in engines:
+            if name == ref:
+                continue
+            cmp = subprocess.run([sys.executable, REPO / "tests/oracle/compare.py", pods[ref], pods[name]],
                                  capture_output=True, text=True)
-            same = "yes" if cmp.returncode == 0 else "NO"
-        else:
-            same = "n/a"
+            same[name] = ("yes" if cmp.returncode == 0 else "NO") + ("" if ref != "ocp-summary" else " (vs ocp-summary)")
+            if cmp.returncode != 0:
+                print(f"{size} {name}: {cmp.stdout[-2000:]}{cmp.stderr[-2000:]}")
+        same[ref] = "reference" if len(engines) > 1 else "n/a"
         for name, rs in results.items():
             wall = statistics.median(r[0] for r in rs)
             cpu = statistics.median(r[1] for r in rs)
             rss = statistics.median(r[2] for r in rs)
-            rows.append((size, hourly, name, wall, cpu, rss, hourly / wall / 1e6, same))
+            rows.append((size, hourly, name, wall, cpu, rss, hourly / wall / 1e6, same[name]))
             print(f"{size:>3} {hourly:>10} {name:<22} wall {wall:8.2f}s cpu {cpu:8.2f}s "
-                  f"rss {rss:8.0f} MiB  {hourly / wall / 1e6:6.2f} M rows/s  same rows: {same}")
+                  f"rss {rss:8.0f} MiB  {hourly / wall / 1e6:6.2f} M rows/s  same rows: {same[name]}")
     md = ["| size | hourly pod rows | engine | wall (s) | CPU (s) | peak RSS (MiB) | M rows/s | same rows |",
           "|---|---|---|---|---|---|---|---|"]
     md += [f"| {s} | {h} | {n} | {w:.2f} | {c:.2f} | {r:.0f} | {t:.2f} | {same} |"
@@ -96,7 +158,13 @@ def main():
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     text = (f"# End-to-end benchmark\n\nMeasured {stamp} on this machine ({os.cpu_count()} cores) "
             f"by `scripts/bench.py --sizes {a.sizes} --runs {a.runs}`; medians of {a.runs} runs "
-            f"taken in turns. Both engines read the same files and produce Pod, Storage and unallocated rows as CSV.\n\n"
+            f"taken in turns. Load average (1/5/15 min) at the start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; "
+            f"at the end: {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (the 2 cores are shared).\n\n"
+            "All engines read the same files. `ocp-summary` and the oracle (`tests/oracle`, literal port of Koku's "
+            "SQL) write Pod, Storage and unallocated rows; the peers (`scripts/peers/`: fused DuckDB query, "
+            "Polars, DataFusion; 2 threads each) write the Pod rows only. \"same rows\" compares the Pod rows "
+            "of each engine with the oracle's (`tests/oracle/compare.py`; at sizes without the oracle, with "
+            "ocp-summary's).\n\n"
             + "\n".join(md) + "\n")
     (REPO / "docs/benchmarks/results.md").write_text(text)
     print(text)
