@@ -25,8 +25,8 @@ enum Col<'a> {
 
 const DAY_MS: i64 = 1_772_323_200_000; // 2026-03-01 00:00 UTC
 
-/// Writes a one-row-group daily pod file with the given columns.
-fn write_file(path: &Path, cols: &[Col]) {
+/// The Parquet schema of a hand-written file with these columns.
+fn schema_of(cols: &[Col]) -> parquet::schema::types::Type {
     let fields: Vec<String> = cols
         .iter()
         .map(|c| match c {
@@ -35,7 +35,12 @@ fn write_file(path: &Path, cols: &[Col]) {
             Col::F64(n) | Col::F64v(n, _) => format!("OPTIONAL DOUBLE {n};"),
         })
         .collect();
-    let schema = parse_message_type(&format!("message schema {{ {} }}", fields.join(" "))).unwrap();
+    parse_message_type(&format!("message schema {{ {} }}", fields.join(" "))).unwrap()
+}
+
+/// Writes a one-row-group daily pod file with the given columns.
+fn write_file(path: &Path, cols: &[Col]) {
+    let schema = schema_of(cols);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let file = std::fs::File::create(path).unwrap();
     let props = Arc::new(WriterProperties::builder().build());
@@ -417,16 +422,7 @@ fn empty_file_is_an_error_and_zero_row_groups_are_empty() {
     let err = run_fails(dir.path(), &[]);
     assert_has(&err, &["bad_daily_0.parquet", "missing"]);
     // With the full schema and no row groups the month is simply empty.
-    let cols = daily_pod_cols("{}");
-    let fields: Vec<String> = cols
-        .iter()
-        .map(|c| match c {
-            Col::Ts(n) => format!("OPTIONAL INT64 {n} (TIMESTAMP(MILLIS,false));"),
-            Col::Str(n, _) | Col::StrAsF64(n) => format!("OPTIONAL BYTE_ARRAY {n} (STRING);"),
-            Col::F64(n) | Col::F64v(n, _) => format!("OPTIONAL DOUBLE {n};"),
-        })
-        .collect();
-    let schema = parse_message_type(&format!("message schema {{ {} }}", fields.join(" "))).unwrap();
+    let schema = schema_of(&daily_pod_cols("{}"));
     let file = std::fs::File::create(&path).unwrap();
     SerializedFileWriter::new(
         file,
