@@ -102,11 +102,16 @@ impl Catalog {
             .lookup(s)
     }
 
-    /// Ends the run: hands out the tables for output.
-    pub fn finish(self) -> (Interner, LabelTable, EnabledKeys) {
-        let strings = self.strings.into_inner().expect("string table poisoned");
-        let labels = self.labels.into_inner().expect("label table poisoned");
-        (strings, labels, self.enabled)
+    /// Runs `f` with both tables locked: building a batch's rows merges and interns label sets,
+    /// and rendering reads strings. Workers wait only if they need a lock meanwhile, once per
+    /// dictionary page.
+    pub fn with_tables<T>(
+        &self,
+        f: impl FnOnce(&mut Interner, &mut LabelTable, &EnabledKeys) -> T,
+    ) -> T {
+        let mut strings = self.strings.lock().expect("string table poisoned");
+        let mut labels = self.labels.lock().expect("label table poisoned");
+        f(&mut strings, &mut labels, &self.enabled)
     }
 }
 

@@ -1,22 +1,27 @@
 //! One `run`: plan → scan → aggregate → rows → sink, timed stage by stage.
 
-use crate::aggregate::exec::{execute, Limits, Role, RoleInput};
+use crate::aggregate::exec::{execute, Aggregates, Limits, OnComplete, Role, RoleInput};
 use crate::aggregate::{capacity, labels, node_roles, pod, storage, volume_nodes};
 use crate::catalog::Catalog;
 use crate::cli::args::DemoArgs;
 use crate::cli::RunArgs;
 use crate::error::RunError;
 use crate::plan::date::Day;
-use crate::plan::inputs::{push_tasks, scan_table, selected_row_groups, FooterCache};
+use crate::plan::inputs::{
+    order_by_day, push_tasks, scan_table, selected_row_groups, FooterCache, Task,
+};
 use crate::plan::{memory, Plan};
 use crate::report::{write_atomic, InputReport, RunReport};
-use crate::rows::category::CategoryMatcher;
+use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
-use crate::sink::RenderContext;
+use crate::rows::SummaryRow;
+use crate::sink::{LabelJson, RenderContext};
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
+use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::EnabledKeys;
 use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
 pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
     let mut plan = Plan::from_args(args).map_err(|e| RunError::BadInput(format!("{e:#}")))?;
@@ -39,6 +44,17 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
     };
     let catalog = Catalog::new(enabled);
+    let special = catalog.with_tables(|strings, _, _| {
+        // Role names are looked up by text when the role table is built; interning them first
+        // keeps that lookup independent of which row groups have been read by then.
+        for r in &plan.node_roles {
+            strings.intern(r.node.as_bytes());
+            if let crate::plan::RoleResource::Id(rid) = &r.resource_id {
+                strings.intern(rid.as_bytes());
+            }
+        }
+        unallocated::intern_namespaces(strings)
+    });
     let ms = plan.millis_range();
 
     let inputs = report.stage("plan", || scan_inputs(store.as_ref(), &footers, plan))?;
@@ -51,68 +67,90 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         .map(|t| decoded_bytes(&inputs[t.table], t))
         .max()
         .unwrap_or(0);
-    let threads = memory::workers_within(plan.memory_limit, per_row_group, plan.threads);
+    let limits = Limits {
+        threads: memory::workers_within(plan.memory_limit, per_row_group, plan.threads),
+        memory_limit: plan.memory_limit,
+    };
     let progress = progress_bar(tasks.len() as u64);
-    let mut agg = report.stage("aggregate", || {
-        execute(
-            store.as_ref(),
-            &inputs,
-            tasks,
-            &catalog,
-            &ms,
-            Limits {
-                threads,
-                memory_limit: plan.memory_limit,
-            },
-            &progress,
-        )
+    // Label and role tables are small and span days: read them first, whole. The per-day tables
+    // stream in day order behind them.
+    let (mut dims, mut facts): (Vec<Task>, Vec<Task>) = tasks
+        .into_iter()
+        .partition(|t| inputs[t.table].role.is_dimension());
+    order_by_day(&mut dims);
+    order_by_day(&mut facts);
+
+    let started = Instant::now();
+    let mut json = LabelJson::default();
+    let mut finished: Option<(Aggregates, BatchTimes)> = None;
+    let sink_summary = crate::sink::stream_to_output(plan, &mut |sink| {
+        progress.reset();
+        let run = |tasks: Vec<Task>, agg, on_complete: &mut OnComplete<'_>| {
+            execute(
+                store.as_ref(),
+                &inputs,
+                tasks,
+                &catalog,
+                &ms,
+                limits,
+                &progress,
+                agg,
+                on_complete,
+            )
+        };
+        let agg = run(dims.clone(), Aggregates::default(), &mut |_, _| Ok(()))?;
+        let roles = catalog.with_tables(|strings, _, _| {
+            let derived = agg.node_roles.derive(strings);
+            RoleLookup::new(&plan.node_roles, &derived, strings)
+        });
+        let mut builder = BatchBuilder::new(plan, roles, special);
+        let mut write_time = Duration::ZERO;
+        let agg = run(facts.clone(), agg, &mut |agg, day| {
+            let batch = agg.split_before(day);
+            catalog.with_tables(|strings, labels, enabled| {
+                let rows = builder.build(
+                    &batch,
+                    &mut Tables {
+                        strings,
+                        labels,
+                        enabled,
+                        json: &mut json,
+                    },
+                );
+                drop(batch);
+                tracing::debug!(
+                    "batch of days up to {}: {} rows, peak RSS {} MiB",
+                    rows.last().map_or("none".into(), |r| r.day.to_string()),
+                    rows.len(),
+                    crate::report::peak_rss_bytes().unwrap_or(0) >> 20
+                );
+                memory::check(plan.memory_limit, "building rows")?;
+                check_representable(&rows, strings)?;
+                let t = Instant::now();
+                if !rows.is_empty() {
+                    sink.write_batch(&rows, &RenderContext::new(strings, &json, plan, &rows))?;
+                }
+                write_time += t.elapsed();
+                Ok(())
+            })
+        })?;
+        let times = BatchTimes {
+            build: builder.build_time,
+            sort: builder.sort_time,
+            write: write_time,
+        };
+        finished = Some((agg, times));
+        Ok(())
     })?;
     progress.finish_and_clear();
-
-    let (mut strings, mut label_table, enabled) = catalog.finish();
-    let (mut rows, storage_rows) = report.stage("rows", || {
-        let daily = agg.capacity.daily();
-        let mut categories = CategoryMatcher::new(&plan.cost_categories);
-        let storage =
-            crate::rows::storage::build(&agg, &mut categories, &strings, &mut label_table);
-        // Room for the storage rows and at most one unallocated row per (day, node, category).
-        let extra = storage.len() + daily.node.len() * plan.cost_categories.len().max(1);
-        let pods = crate::rows::pod::build(
-            &agg,
-            &daily,
-            &mut categories,
-            &strings,
-            &mut label_table,
-            extra,
-        );
-        (pods, storage)
-    });
-    memory::check(plan.memory_limit, "building rows")?;
-    // The pre-join tables are the largest structures of a run; free them before rendering.
-    agg.release_inputs();
-    let special = unallocated::intern_namespaces(&mut strings);
-    let ctx = RenderContext::new(&strings, &label_table, &enabled, plan);
-    report.stage("sort", || ctx.sort(&mut rows));
-    report.stage("unalloc", || {
-        let derived = agg.node_roles.derive(&strings);
-        let roles = RoleLookup::new(&plan.node_roles, &derived, &strings);
-        let extra = unallocated::build(&rows, &roles, &plan.cost_categories, &strings, special);
-        rows.reserve_exact(extra.len() + storage_rows.len());
-        rows.extend(extra);
-        rows.extend(storage_rows);
-    });
-    report.stage("sort-all", || ctx.sort(&mut rows));
-    if let Some(bad) = rows.iter().find(|r| r.unrepresentable().is_some()) {
-        return Err(RunError::BadInput(format!(
-            "a {} row of {} (node {:?}) has the value {} that numeric(33,15) cannot hold \
-             (spec §11, E9); nothing was written",
-            bad.data_source.as_str(),
-            bad.day,
-            String::from_utf8_lossy(strings_get(&strings, bad.node)),
-            bad.unrepresentable().unwrap_or(f64::NAN)
-        )));
-    }
-    let sink_summary = report.stage("write", || crate::sink::write_rows(plan, &rows, &ctx))?;
+    let (agg, times) = finished.expect("a successful output ran the pipeline");
+    let batch_work = times.build + times.sort + times.write;
+    report.stages.extend([
+        ("aggregate", started.elapsed().saturating_sub(batch_work)),
+        ("rows", times.build),
+        ("sort", times.sort),
+        ("write", times.write),
+    ]);
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
         report.inputs.push(InputReport {
@@ -136,10 +174,33 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     report.pages = agg.decode;
     report.rows_out = sink_summary.rows;
     report.bytes_out = sink_summary.bytes;
-    report.distinct_strings = strings.len();
-    report.label_sets = label_table.sets.len();
+    (report.distinct_strings, report.label_sets) =
+        catalog.with_tables(|strings, labels, _| (strings.len(), labels.sets.len()));
     eprint!("{}", report.text());
     write_reports(plan, &report)
+}
+
+/// Time the merging thread spent on complete days, over all batches.
+struct BatchTimes {
+    build: Duration,
+    sort: Duration,
+    write: Duration,
+}
+
+/// Spec §11 (E9): a value numeric(33,15) cannot hold fails the run before the output is complete
+/// (the temporary file is removed, the transaction rolled back).
+fn check_representable(rows: &[SummaryRow], strings: &Interner) -> Result<(), RunError> {
+    let Some(bad) = rows.iter().find(|r| r.unrepresentable().is_some()) else {
+        return Ok(());
+    };
+    Err(RunError::BadInput(format!(
+        "a {} row of {} (node {:?}) has the value {} that numeric(33,15) cannot hold \
+         (spec §11, E9); nothing was written",
+        bad.data_source.as_str(),
+        bad.day,
+        String::from_utf8_lossy(strings_get(strings, bad.node)),
+        bad.unrepresentable().unwrap_or(f64::NAN)
+    )))
 }
 
 /// `--report-json` and `--metrics`, each written atomically.

@@ -75,6 +75,13 @@ impl CapacityTable {
         }
     }
 
+    /// Moves out the intervals of days before `day`.
+    pub fn split_before(&mut self, day: Day) -> CapacityTable {
+        CapacityTable {
+            intervals: super::take_days_before(&mut self.intervals, day, |k| Day::of_millis(k.0)),
+        }
+    }
+
     /// Sums maxima per day in a fixed order (node id, then interval) for repeatable results.
     pub fn daily(&self) -> DailyCapacity {
         let mut entries: Vec<_> = self.intervals.iter().map(|(k, v)| (*k, *v)).collect();

@@ -16,6 +16,7 @@ use crate::decode::rowgroup::{read_row_group, ColumnPlan, ReadError, RowGroupDat
 use crate::decode::strings::StringMode;
 use crate::decode::DecodeStats;
 use crate::error::RunError;
+use crate::plan::date::Day;
 use crate::plan::inputs::{TableInput, Task};
 use crate::source::ObjectStore;
 use crossbeam_channel::{bounded, unbounded};
@@ -41,6 +42,14 @@ pub enum Role {
 }
 
 impl Role {
+    /// Small tables that span days (labels, role evidence): read whole before the per-day ones.
+    pub fn is_dimension(self) -> bool {
+        matches!(
+            self,
+            Role::NodeLabels | Role::NamespaceLabels | Role::NodeRolePods | Role::NodeLabelText
+        )
+    }
+
     fn label_columns(self) -> &'static [usize] {
         match self {
             Role::Capacity | Role::VolumeNodes | Role::NodeRolePods | Role::NodeLabelText => &[],
@@ -80,16 +89,24 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
-    /// Drops the per-group tables once rows are built; statistics and node roles stay.
-    pub fn release_inputs(&mut self) {
-        self.capacity = CapacityTable::default();
-        self.pods = PodTable::default();
-        self.node_labels = LabelTable::default();
-        self.namespace_labels = LabelTable::default();
-        self.storage = StorageTable::default();
-        self.volume_nodes = VolumeNodeTable::default();
+    /// Moves every per-day group of the days before `day` into a batch of its own; statistics
+    /// and node roles (run-wide) stay.
+    pub fn split_before(&mut self, day: Day) -> Aggregates {
+        Aggregates {
+            capacity: self.capacity.split_before(day),
+            pods: self.pods.split_before(day),
+            node_labels: self.node_labels.split_before(day),
+            namespace_labels: self.namespace_labels.split_before(day),
+            storage: self.storage.split_before(day),
+            volume_nodes: self.volume_nodes.split_before(day),
+            ..Default::default()
+        }
     }
 }
+
+/// Called on the merging thread whenever the days before `Day` are complete: every task that can
+/// hold them has been merged. The last call has `Day(i32::MAX)`.
+pub type OnComplete<'a> = dyn FnMut(&mut Aggregates, Day) -> Result<(), RunError> + 'a;
 
 enum Partial {
     Capacity(CapacityPartial),
@@ -129,7 +146,15 @@ pub struct Limits {
     pub memory_limit: u64,
 }
 
-/// Runs every task and merges the partials; stops at the first error.
+/// Runs every task and merges the partials in `seq` order; stops at the first error.
+///
+/// `tasks` must be numbered in `first_day` order ([`order_by_day`]): then, once the partials up
+/// to task `k` are merged, no later task can add to a day before `tasks[k + 1].first_day`, and
+/// `on_complete` gets to turn those days into rows while the workers read on. Memory then holds
+/// the days in flight, not the month.
+///
+/// [`order_by_day`]: crate::plan::inputs::order_by_day
+#[allow(clippy::too_many_arguments)]
 pub fn execute(
     store: &dyn ObjectStore,
     inputs: &[RoleInput],
@@ -138,6 +163,8 @@ pub fn execute(
     ms: &Range<i64>,
     limits: Limits,
     progress: &indicatif::ProgressBar,
+    mut agg: Aggregates,
+    on_complete: &mut OnComplete<'_>,
 ) -> Result<Aggregates, RunError> {
     let Limits {
         threads,
@@ -146,14 +173,15 @@ pub fn execute(
     let (task_tx, task_rx) = unbounded::<Task>();
     let (done_tx, done_rx) = bounded::<Done>(threads * 2);
     let stop = AtomicBool::new(false);
+    let first_days: Vec<Day> = tasks.iter().map(|t| t.first_day).collect();
+    debug_assert!(tasks.iter().enumerate().all(|(i, t)| t.seq == i));
+    debug_assert!(first_days.windows(2).all(|w| w[0] <= w[1]));
+    let mut complete_before = Day(i32::MIN);
     for t in tasks {
         task_tx.send(t).expect("receiver alive");
     }
     drop(task_tx);
-    let mut agg = Aggregates {
-        table_stats: vec![TableStats::default(); inputs.len()],
-        ..Default::default()
-    };
+    agg.table_stats.resize(inputs.len(), TableStats::default());
     std::thread::scope(|s| {
         for _ in 0..threads {
             let (task_rx, done_tx, stop) = (task_rx.clone(), done_tx.clone(), &stop);
@@ -191,16 +219,27 @@ pub fn execute(
                     while let Some(p) = pending.remove(&next) {
                         agg.merge(p, catalog);
                         next += 1;
-                        if next % 8 == 0 {
-                            if let Err(e) = crate::plan::memory::check(memory_limit, "aggregating")
-                            {
-                                stop.store(true, Ordering::Relaxed);
-                                first_error.get_or_insert(e);
+                        let day = first_days.get(next).copied().unwrap_or(Day(i32::MAX));
+                        let mut step = || {
+                            if next % 8 == 0 {
+                                crate::plan::memory::check(memory_limit, "aggregating")?;
                             }
+                            if day > complete_before && first_error.is_none() {
+                                complete_before = day;
+                                on_complete(&mut agg, day)?;
+                            }
+                            Ok(())
+                        };
+                        if let Err(e) = step() {
+                            stop.store(true, Ordering::Relaxed);
+                            first_error.get_or_insert(e);
                         }
                     }
                 }
             }
+        }
+        if first_error.is_none() && first_days.is_empty() {
+            on_complete(&mut agg, Day(i32::MAX))?;
         }
         match first_error {
             Some(e) => Err(e),

@@ -65,6 +65,13 @@ impl LabelTable {
         }
     }
 
+    /// Moves out the days before `day`.
+    pub fn split_before(&mut self, day: Day) -> LabelTable {
+        LabelTable {
+            sets: super::take_days_before(&mut self.sets, day, |k| k.0),
+        }
+    }
+
     /// The sets joined to (day, entity); a miss joins once as `{}` (LEFT JOIN + coalesce).
     pub fn get(&self, day: Day, entity: u32) -> Option<&[u32]> {
         self.sets.get(&(day, entity)).map(Vec::as_slice)

@@ -21,6 +21,24 @@ pub mod pod;
 pub mod storage;
 pub mod volume_nodes;
 
+use crate::plan::date::Day;
+
+/// Moves the entries of `map` whose key lies on a day before `before` into a new map: a day's
+/// groups leave the run-wide tables as soon as the day is complete (see `exec`).
+pub fn take_days_before<K, V>(
+    map: &mut hashbrown::HashMap<K, V>,
+    before: Day,
+    day_of: impl Fn(&K) -> Day,
+) -> hashbrown::HashMap<K, V>
+where
+    K: std::hash::Hash + Eq,
+{
+    if map.keys().all(|k| day_of(k) < before) {
+        return std::mem::take(map);
+    }
+    map.extract_if(|k, _| day_of(k) < before).collect()
+}
+
 /// Nullable max, as SQL `max` ignoring NULLs.
 #[inline]
 pub fn max_opt(acc: &mut Option<f64>, v: Option<f64>) {

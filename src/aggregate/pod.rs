@@ -236,4 +236,11 @@ impl PodTable {
             self.groups.entry(key).or_default().merge(&acc, &cmp);
         }
     }
+
+    /// Moves out the days before `day`.
+    pub fn split_before(&mut self, day: Day) -> PodTable {
+        PodTable {
+            groups: super::take_days_before(&mut self.groups, day, |k| k.day),
+        }
+    }
 }

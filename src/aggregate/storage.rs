@@ -141,4 +141,11 @@ impl StorageTable {
             self.groups.entry(key).or_default().merge(&acc);
         }
     }
+
+    /// Moves out the days before `day`.
+    pub fn split_before(&mut self, day: Day) -> StorageTable {
+        StorageTable {
+            groups: super::take_days_before(&mut self.groups, day, |k| k.day),
+        }
+    }
 }

@@ -67,6 +67,13 @@ impl VolumeNodeTable {
         }
     }
 
+    /// Moves out the days before `day`.
+    pub fn split_before(&mut self, day: Day) -> VolumeNodeTable {
+        VolumeNodeTable {
+            places: super::take_days_before(&mut self.places, day, |k| k.0),
+        }
+    }
+
     /// The (node, resource_id) pairs of a pod on a day, sorted; empty when it has no pod row.
     pub fn get(&self, day: Day, namespace: u32, pod: u32) -> &[(u32, u32)] {
         self.places

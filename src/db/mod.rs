@@ -12,13 +12,11 @@ pub mod ddl;
 
 use crate::error::RunError;
 use crate::plan::{CostCategory, DbSpec, NodeRole, Plan, RoleResource};
-use crate::rows::SummaryRow;
-use crate::sink::pgcopy::{PgCopyEncoder, HEADER, TRAILER};
-use crate::sink::{RenderContext, SinkSummary, COLUMNS};
+use crate::sink::pgcopy::CopySink;
+use crate::sink::{Produce, SinkSummary, COLUMNS};
 use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::{Client, Config};
-use std::io::Write;
 use std::time::Duration;
 
 pub const SUMMARY_TABLE: &str = "reporting_ocpusagelineitem_daily_summary";
@@ -371,12 +369,9 @@ impl Failure {
 }
 
 /// Loads the rows of one run in one transaction, retrying it from the start on connection-class
-/// failures.
-pub fn load(
-    plan: &Plan,
-    rows: &[SummaryRow],
-    ctx: &RenderContext<'_>,
-) -> Result<SinkSummary, RunError> {
+/// failures. The rows stream into `COPY` as `produce` completes each batch of days, so computing
+/// overlaps PostgreSQL's ingest; a retry runs `produce` again from the start.
+pub fn load(plan: &Plan, produce: &mut Produce<'_>) -> Result<SinkSummary, RunError> {
     let spec = plan
         .db
         .as_ref()
@@ -386,7 +381,7 @@ pub fn load(
     let mut attempt = 0;
     loop {
         let mut client = target.connect()?;
-        match load_once(&target, &mut client, plan, rows, ctx) {
+        match load_once(&target, &mut client, plan, produce) {
             Ok(s) => return Ok(s),
             Err(Failure::Retry(msg)) if attempt < target.retries => {
                 attempt += 1;
@@ -415,8 +410,7 @@ fn load_once(
     target: &Target,
     client: &mut Client,
     plan: &Plan,
-    rows: &[SummaryRow],
-    ctx: &RenderContext<'_>,
+    produce: &mut Produce<'_>,
 ) -> Result<SinkSummary, Failure> {
     let rp = plan.report_period_id.ok_or_else(|| {
         Failure::Final(RunError::BadInput(
@@ -463,13 +457,9 @@ fn load_once(
         "COPY {summary} ({}) FROM STDIN (FORMAT binary)",
         columns.join(", ")
     );
-    let mut encoder = PgCopyEncoder::new(ctx).map_err(|e| Failure::Final(bad(e)))?;
-    let mut writer = tx
+    let writer = tx
         .copy_in(&copy)
         .map_err(|e| Failure::pg(target, "copy", e))?;
-    let mut buf = Vec::with_capacity(1 << 17);
-    buf.extend_from_slice(HEADER);
-    let mut bytes = 0u64;
     // A server error during COPY (a value too long, say) reaches us through the writer: classify it
     // like any other, so data errors are not retried.
     let io_fail = |e: std::io::Error| {
@@ -481,19 +471,16 @@ fn load_once(
             _ => Failure::Retry(format!("copy: {e}")),
         }
     };
-    for row in rows {
-        encoder
-            .row(row, ctx, &mut buf)
-            .map_err(|e| Failure::Final(bad(e)))?;
-        if buf.len() >= 1 << 16 {
-            writer.write_all(&buf).map_err(io_fail)?;
-            bytes += buf.len() as u64;
-            buf.clear();
-        }
+    let mut sink = CopySink::new(writer, plan)
+        .map_err(|e| Failure::Final(RunError::BadInput(e.to_string())))?;
+    if let Err(e) = produce(&mut sink) {
+        return Err(match sink.write_error.take() {
+            Some(io) => io_fail(io),
+            None => Failure::Final(e),
+        });
     }
-    buf.extend_from_slice(TRAILER);
-    writer.write_all(&buf).map_err(io_fail)?;
-    bytes += buf.len() as u64;
+    let (writer, streamed) = sink.finish().map_err(io_fail)?;
+    let bytes = streamed.bytes;
     let copied = writer
         .finish()
         .map_err(|e| Failure::pg(target, "copy", e))?;
@@ -506,10 +493,6 @@ fn load_once(
         rows: copied,
         bytes,
     })
-}
-
-fn bad(e: crate::sink::pgcopy::EncodeError) -> RunError {
-    RunError::BadInput(format!("{e}; nothing was written"))
 }
 
 fn date_literal(d: crate::plan::date::Day) -> String {

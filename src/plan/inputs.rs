@@ -4,6 +4,7 @@
 //! columns, and keep only row groups whose `interval_start` statistics overlap the day range. The
 //! result is a flat list of [`Task`]s, one per row group, that the workers pull from.
 
+use super::date::Day;
 use super::Plan;
 use crate::decode::schema::ResolvedColumn;
 use crate::decode::schema::{resolve, ColumnRequest};
@@ -43,6 +44,10 @@ pub struct Task {
     pub table: usize,
     pub file: usize,
     pub row_group: usize,
+    /// The earliest day its rows can hold in the run's range (from `interval_start` statistics;
+    /// the run's first day without them). Tasks run in this order so that a day is complete, and
+    /// can be written out, once every task starting on or before it has been merged.
+    pub first_day: Day,
 }
 
 /// Footers already read in this run, by key: several scans read the same pod files, and on a
@@ -157,14 +162,26 @@ pub fn push_tasks(input: &TableInput, table: usize, ms: &Range<i64>, tasks: &mut
     for (file_idx, file) in input.files.iter().enumerate() {
         for rg in 0..file.metadata.num_row_groups() {
             if row_group_overlaps(&file.metadata, rg, &file.columns, ms) {
+                let first = interval_range(&file.metadata, rg, &file.columns)
+                    .map_or(ms.start, |(min, _)| min.max(ms.start));
                 tasks.push(Task {
                     seq: tasks.len(),
                     table,
                     file: file_idx,
                     row_group: rg,
+                    first_day: Day::of_millis(first),
                 });
             }
         }
+    }
+}
+
+/// Puts tasks in day order (then in listing order) and numbers them in that order, the order
+/// their partials are merged in.
+pub fn order_by_day(tasks: &mut [Task]) {
+    tasks.sort_by_key(|t| (t.first_day, t.seq));
+    for (i, t) in tasks.iter_mut().enumerate() {
+        t.seq = i;
     }
 }
 
@@ -182,21 +199,26 @@ fn row_group_overlaps(
     columns: &[ResolvedColumn],
     ms: &Range<i64>,
 ) -> bool {
-    let rg_meta = metadata.row_group(rg);
-    if rg_meta.num_rows() == 0 {
+    if metadata.row_group(rg).num_rows() == 0 {
         return false;
     }
-    let Some(ts) = columns.iter().find(|c| c.request.name == "interval_start") else {
-        return true;
-    };
-    let Some(leaf) = ts.leaf else { return true };
-    match rg_meta.column(leaf).statistics() {
-        Some(Statistics::Int64(s)) => match (s.min_opt(), s.max_opt()) {
-            (Some(&min), Some(&max)) => {
-                (ts.to_millis)(max) >= ms.start && (ts.to_millis)(min) < ms.end
-            }
-            _ => true,
-        },
-        _ => true,
+    interval_range(metadata, rg, columns).is_none_or(|(min, max)| max >= ms.start && min < ms.end)
+}
+
+/// The `interval_start` (min, max) of a row group in milliseconds, when statistics give both.
+fn interval_range(
+    metadata: &ParquetMetaData,
+    rg: usize,
+    columns: &[ResolvedColumn],
+) -> Option<(i64, i64)> {
+    let ts = columns
+        .iter()
+        .find(|c| c.request.name == "interval_start")?;
+    match metadata.row_group(rg).column(ts.leaf?).statistics() {
+        Some(Statistics::Int64(s)) => {
+            let (min, max) = (s.min_opt()?, s.max_opt()?);
+            Some(((ts.to_millis)(*min), (ts.to_millis)(*max)))
+        }
+        _ => None,
     }
 }

@@ -3,6 +3,7 @@
 //! A [`SummaryRow`] holds ids and numbers only; sinks render strings and label JSON through the
 //! catalog's tables, so each distinct label set is printed once per run, not once per row.
 
+pub mod batch;
 pub mod category;
 pub mod labels;
 pub mod pod;

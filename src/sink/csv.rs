@@ -204,10 +204,35 @@ pub struct CsvSink {
     encoder: CsvEncoder,
     summary: SinkSummary,
     buf: Vec<u8>,
+    threads: usize,
+    /// The output's name, for error messages.
+    name: String,
+    /// Set when a reader of stdout went away (`| head`): later batches are dropped quietly.
+    closed: bool,
+}
+
+impl super::RowSink for CsvSink {
+    fn write_batch(
+        &mut self,
+        rows: &[SummaryRow],
+        ctx: &RenderContext<'_>,
+    ) -> Result<(), crate::error::RunError> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.write_all(rows, ctx, self.threads) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r.map_err(|e| crate::error::RunError::Sink(format!("{}: {e}", self.name))),
+        }
+    }
 }
 
 impl CsvSink {
-    pub fn create(path: Option<&Path>) -> io::Result<CsvSink> {
+    /// A sink into `path` (through a temporary name) or stdout, rendering on `threads` threads.
+    pub fn create(path: Option<&Path>, threads: usize, name: String) -> io::Result<CsvSink> {
         let (writer, target): (Box<dyn Write>, _) = match path {
             None => (Box::new(io::stdout().lock()), None),
             Some(path) => {
@@ -222,6 +247,9 @@ impl CsvSink {
             encoder: CsvEncoder::default(),
             summary: SinkSummary::default(),
             buf: Vec::with_capacity(1 << 16),
+            threads,
+            name,
+            closed: false,
         };
         sink.encoder.header(&mut sink.buf);
         Ok(sink)
@@ -288,6 +316,11 @@ impl CsvSink {
         self.writer.write_all(&self.buf)?;
         self.buf.clear();
         Ok(())
+    }
+
+    /// True when stdout's reader went away before the end.
+    pub fn closed_pipe(&self) -> bool {
+        self.closed
     }
 
     /// Flushes, syncs and renames into place.

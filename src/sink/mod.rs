@@ -55,26 +55,50 @@ pub const COLUMNS: &[&str] = &[
     "cost_category_id",
 ];
 
-/// Everything a sink needs to turn ids back into text.
+/// Compact JSON of every label set, by set id, rendered once per set for the whole run. Sets only
+/// ever get added, so [`LabelJson::update`] renders the new ones before each batch.
+#[derive(Default)]
+pub struct LabelJson {
+    json: Vec<Vec<u8>>,
+}
+
+impl LabelJson {
+    pub fn update(&mut self, labels: &LabelTable, enabled: &EnabledKeys) {
+        for id in self.json.len() as u32..labels.sets.len() as u32 {
+            let mut out = Vec::new();
+            write_json(
+                labels.sets.get(SetId(id)),
+                enabled,
+                &labels.values,
+                &mut out,
+            );
+            self.json.push(out);
+        }
+    }
+}
+
+/// Everything a sink needs to turn one batch's ids back into text, and to order the batch.
 pub struct RenderContext<'a> {
     pub strings: &'a Interner,
     /// Compact JSON of every label set, indexed by set id.
-    pub label_json: Vec<Vec<u8>>,
+    pub label_json: &'a [Vec<u8>],
     pub plan: &'a Plan,
-    /// Byte-order rank of every string id (1-based; equal strings share a rank).
+    /// Byte-order rank of the string ids the batch sorts on (1-based; 0 for the others).
     string_rank: Vec<u32>,
-    /// Byte-order rank of every label set's JSON (1-based; equal JSON shares a rank).
+    /// Byte-order rank of the label sets the batch sorts on, by JSON (1-based; 0 for the others).
     label_rank: Vec<u32>,
 }
 
-/// 1-based ranks of `n` items in `key` order; equal keys share a rank, so 0 is left for NULL.
-fn ranks<'k>(n: usize, key: impl Fn(u32) -> &'k [u8]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+/// 1-based ranks, in `key` order, of the distinct `ids` (< `n`); equal keys share a rank and
+/// every other id gets 0, which is also NULL's rank.
+fn ranks<'k>(n: usize, mut ids: Vec<u32>, key: impl Fn(u32) -> &'k [u8]) -> Vec<u32> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
     let mut rank = vec![0u32; n];
     let mut r = 0u32;
-    for (i, &id) in order.iter().enumerate() {
-        if i == 0 || key(order[i - 1]) != key(id) {
+    for (i, &id) in ids.iter().enumerate() {
+        if i == 0 || key(ids[i - 1]) != key(id) {
             r += 1;
         }
         rank[id as usize] = r;
@@ -83,32 +107,35 @@ fn ranks<'k>(n: usize, key: impl Fn(u32) -> &'k [u8]) -> Vec<u32> {
 }
 
 impl<'a> RenderContext<'a> {
+    /// A context for `rows`: ranks only the strings and label sets they sort on.
     pub fn new(
         strings: &'a Interner,
-        labels: &LabelTable,
-        enabled: &EnabledKeys,
+        label_json: &'a LabelJson,
         plan: &'a Plan,
+        rows: &[SummaryRow],
     ) -> Self {
-        let label_json = (0..labels.sets.len() as u32)
-            .map(|id| {
-                let mut out = Vec::new();
-                write_json(
-                    labels.sets.get(SetId(id)),
-                    enabled,
-                    &labels.values,
-                    &mut out,
-                );
-                out
-            })
-            .collect::<Vec<_>>();
-        let string_rank = ranks(strings.len(), |id| strings.get(id));
-        let label_rank = ranks(label_json.len(), |id| &label_json[id as usize]);
+        use crate::catalog::{NULL_ID, NULL_SET};
+        let mut string_ids = Vec::with_capacity(rows.len() * 2);
+        let mut label_ids = Vec::with_capacity(rows.len());
+        for r in rows {
+            let ids = [
+                r.namespace,
+                r.node,
+                r.persistentvolumeclaim,
+                r.persistentvolume,
+                r.resource_id,
+            ];
+            string_ids.extend(ids.into_iter().filter(|&id| id != NULL_ID));
+            let sets = [r.pod_labels, r.volume_labels];
+            label_ids.extend(sets.into_iter().filter(|&id| id != NULL_SET));
+        }
+        let json = &label_json.json;
         RenderContext {
             strings,
-            label_json,
+            label_json: json,
             plan,
-            string_rank,
-            label_rank,
+            string_rank: ranks(strings.len(), string_ids, |id| strings.get(id)),
+            label_rank: ranks(json.len(), label_ids, |id| &json[id as usize]),
         }
     }
 
@@ -155,24 +182,37 @@ pub struct SinkSummary {
     pub bytes: u64,
 }
 
-/// Writes sorted rows to the plan's output.
-pub fn write_rows(
+/// A destination that takes sorted rows one batch of complete days at a time.
+pub trait RowSink {
+    fn write_batch(
+        &mut self,
+        rows: &[SummaryRow],
+        ctx: &RenderContext<'_>,
+    ) -> Result<(), crate::error::RunError>;
+}
+
+/// What produces a run's rows: called with the plan's output, it writes every batch into it.
+/// A database load calls it again from the start when the transaction has to be retried.
+pub type Produce<'a> = dyn FnMut(&mut dyn RowSink) -> Result<(), crate::error::RunError> + 'a;
+
+/// Runs `produce` against the plan's output, and completes the output (rename, commit) only when
+/// every batch was written.
+pub fn stream_to_output(
     plan: &Plan,
-    rows: &[SummaryRow],
-    ctx: &RenderContext<'_>,
+    produce: &mut Produce<'_>,
 ) -> Result<SinkSummary, crate::error::RunError> {
     let path = match &plan.output {
         crate::plan::OutputSpec::CsvStdout => None,
         crate::plan::OutputSpec::CsvFile(p) => Some(p.as_path()),
-        crate::plan::OutputSpec::PgCopyFile(p) => return write_pgcopy_file(p, rows, ctx),
-        crate::plan::OutputSpec::Postgres => return crate::db::load(plan, rows, ctx),
+        crate::plan::OutputSpec::PgCopyFile(p) => return write_pgcopy_file(p, plan, produce),
+        crate::plan::OutputSpec::Postgres => return crate::db::load(plan, produce),
     };
-    let where_ = || path.map_or("stdout".to_string(), |p| p.display().to_string());
-    let fail = |e: std::io::Error| crate::error::RunError::Sink(format!("{}: {e}", where_()));
-    let mut sink = csv::CsvSink::create(path).map_err(fail)?;
-    match sink.write_all(rows, ctx, plan.threads) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.map_err(fail)?,
+    let where_ = path.map_or("stdout".to_string(), |p| p.display().to_string());
+    let fail = |e: std::io::Error| crate::error::RunError::Sink(format!("{where_}: {e}"));
+    let mut sink = csv::CsvSink::create(path, plan.threads, where_.clone()).map_err(fail)?;
+    produce(&mut sink)?;
+    if sink.closed_pipe() {
+        return Ok(Default::default());
     }
     match sink.finish() {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Default::default()),
@@ -183,34 +223,17 @@ pub fn write_rows(
 /// The binary COPY stream in a file, written under a temporary name and renamed when complete.
 fn write_pgcopy_file(
     path: &std::path::Path,
-    rows: &[SummaryRow],
-    ctx: &RenderContext<'_>,
+    plan: &Plan,
+    produce: &mut Produce<'_>,
 ) -> Result<SinkSummary, crate::error::RunError> {
     use crate::error::RunError;
-    use std::io::Write;
     let fail = |e: std::io::Error| RunError::Sink(format!("{}: {e}", path.display()));
-    let mut encoder =
-        pgcopy::PgCopyEncoder::new(ctx).map_err(|e| RunError::BadInput(e.to_string()))?;
     let tmp = csv::tmp_name(path);
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp).map_err(fail)?;
-        let mut buf = Vec::with_capacity(1 << 17);
-        buf.extend_from_slice(pgcopy::HEADER);
-        let mut summary = SinkSummary::default();
-        for row in rows {
-            encoder
-                .row(row, ctx, &mut buf)
-                .map_err(|e| RunError::BadInput(format!("{e}; nothing was written")))?;
-            summary.rows += 1;
-            if buf.len() >= 1 << 16 {
-                file.write_all(&buf).map_err(fail)?;
-                summary.bytes += buf.len() as u64;
-                buf.clear();
-            }
-        }
-        buf.extend_from_slice(pgcopy::TRAILER);
-        file.write_all(&buf).map_err(fail)?;
-        summary.bytes += buf.len() as u64;
+        let file = std::fs::File::create(&tmp).map_err(fail)?;
+        let mut sink = pgcopy::CopySink::new(file, plan).map_err(fail)?;
+        produce(&mut sink)?;
+        let (file, summary) = sink.finish().map_err(fail)?;
         file.sync_all().map_err(fail)?;
         std::fs::rename(&tmp, path).map_err(fail)?;
         Ok(summary)

@@ -19,9 +19,11 @@
 //! round-trip decimal, rounded half-up to 15 fractional digits.
 
 use super::uuid::UuidGen;
-use super::{RenderContext, COLUMNS, INFRASTRUCTURE_USAGE_COST};
+use super::{RenderContext, SinkSummary, COLUMNS, INFRASTRUCTURE_USAGE_COST};
 use crate::catalog::{NULL_ID, NULL_SET};
+use crate::error::RunError;
 use crate::rows::{OptF64, SummaryRow};
+use std::io::Write;
 
 /// The 11-byte signature, flags and header-extension length.
 pub const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
@@ -179,8 +181,8 @@ pub struct PgCopyEncoder {
 }
 
 impl PgCopyEncoder {
-    pub fn new(ctx: &RenderContext<'_>) -> Result<Self, EncodeError> {
-        let source = &ctx.plan.source;
+    pub fn new(plan: &crate::plan::Plan) -> Result<Self, EncodeError> {
+        let source = &plan.source;
         let source_uuid =
             parse_uuid(source).ok_or_else(|| EncodeError::SourceUuid(source.clone()))?;
         Ok(PgCopyEncoder {
@@ -253,6 +255,73 @@ impl PgCopyEncoder {
             null(out);
         }
         int4(out, r.cost_category_id);
+        Ok(())
+    }
+}
+
+/// A binary COPY stream into any writer (a file, or PostgreSQL's `COPY ... FROM STDIN`), batch by
+/// batch: [`HEADER`] first, tuples in 64 KiB writes, [`TRAILER`] on [`CopySink::finish`].
+pub struct CopySink<W: Write> {
+    out: W,
+    encoder: PgCopyEncoder,
+    buf: Vec<u8>,
+    summary: SinkSummary,
+    /// The first write error, kept whole so a database load can tell a dropped connection
+    /// (retry) from a rejected value (give up).
+    pub write_error: Option<std::io::Error>,
+}
+
+impl<W: Write> CopySink<W> {
+    /// Fails with `InvalidInput` when the plan's source is not a uuid.
+    pub fn new(out: W, plan: &crate::plan::Plan) -> std::io::Result<Self> {
+        let encoder = PgCopyEncoder::new(plan)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let mut buf = Vec::with_capacity(1 << 17);
+        buf.extend_from_slice(HEADER);
+        Ok(CopySink {
+            out,
+            encoder,
+            buf,
+            summary: SinkSummary::default(),
+            write_error: None,
+        })
+    }
+
+    fn flush_buf(&mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.summary.bytes += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes the trailer and hands back the writer.
+    pub fn finish(mut self) -> std::io::Result<(W, SinkSummary)> {
+        self.buf.extend_from_slice(TRAILER);
+        self.flush_buf()?;
+        self.out.flush()?;
+        Ok((self.out, self.summary))
+    }
+}
+
+impl<W: Write> super::RowSink for CopySink<W> {
+    fn write_batch(
+        &mut self,
+        rows: &[SummaryRow],
+        ctx: &RenderContext<'_>,
+    ) -> Result<(), RunError> {
+        for row in rows {
+            self.encoder
+                .row(row, ctx, &mut self.buf)
+                .map_err(|e| RunError::BadInput(format!("{e}; nothing was written")))?;
+            self.summary.rows += 1;
+            if self.buf.len() >= 1 << 16 {
+                if let Err(e) = self.flush_buf() {
+                    let msg = format!("binary COPY stream: {e}");
+                    self.write_error = Some(e);
+                    return Err(RunError::Sink(msg));
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -1,0 +1,89 @@
+//! One batch of complete days → its output rows, in output order.
+//!
+//! Every output row belongs to one day, and every join of the spec matches on the day, so a batch
+//! of days is built from that batch's groups alone: Pod rows, then the unallocated rows from the
+//! sorted Pod rows (spec §8), then Storage rows. The run feeds batches in day order, which is the
+//! first key of the output order, so the concatenated batches are the month's sorted rows.
+
+use super::category::CategoryMatcher;
+use super::unallocated::{self, RoleLookup};
+use super::SummaryRow;
+use crate::aggregate::exec::Aggregates;
+use crate::catalog::LabelTable;
+use crate::plan::Plan;
+use crate::sink::{LabelJson, RenderContext};
+use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::labels::EnabledKeys;
+use std::time::{Duration, Instant};
+
+/// Row-building state that lives for the whole run.
+pub struct BatchBuilder<'p> {
+    plan: &'p Plan,
+    categories: CategoryMatcher,
+    roles: RoleLookup,
+    /// The ids of the four special namespaces ([`unallocated::intern_namespaces`]).
+    special: [u32; 4],
+    /// Time spent building rows and sorting them, over all batches.
+    pub build_time: Duration,
+    pub sort_time: Duration,
+}
+
+/// The run-wide tables a batch is built against.
+pub struct Tables<'t> {
+    pub strings: &'t Interner,
+    pub labels: &'t mut LabelTable,
+    pub enabled: &'t EnabledKeys,
+    pub json: &'t mut LabelJson,
+}
+
+impl<'p> BatchBuilder<'p> {
+    pub fn new(plan: &'p Plan, roles: RoleLookup, special: [u32; 4]) -> Self {
+        BatchBuilder {
+            plan,
+            categories: CategoryMatcher::new(&plan.cost_categories),
+            roles,
+            special,
+            build_time: Duration::ZERO,
+            sort_time: Duration::ZERO,
+        }
+    }
+
+    /// Every output row of `batch`, sorted.
+    pub fn build(&mut self, batch: &Aggregates, t: &mut Tables<'_>) -> Vec<SummaryRow> {
+        let started = Instant::now();
+        let daily = batch.capacity.daily();
+        let storage = super::storage::build(batch, &mut self.categories, t.strings, t.labels);
+        // Room for the storage rows and at most one unallocated row per (day, node, category).
+        let extra = storage.len() + daily.node.len() * self.plan.cost_categories.len().max(1);
+        let mut rows = super::pod::build(
+            batch,
+            &daily,
+            &mut self.categories,
+            t.strings,
+            t.labels,
+            extra,
+        );
+        t.json.update(t.labels, t.enabled);
+        self.build_time += started.elapsed();
+        self.sort(&mut rows, t);
+        let started = Instant::now();
+        let extra = unallocated::build(
+            &rows,
+            &self.roles,
+            &self.plan.cost_categories,
+            t.strings,
+            self.special,
+        );
+        rows.extend(extra);
+        rows.extend(storage);
+        self.build_time += started.elapsed();
+        self.sort(&mut rows, t);
+        rows
+    }
+
+    fn sort(&mut self, rows: &mut [SummaryRow], t: &Tables<'_>) {
+        let started = Instant::now();
+        RenderContext::new(t.strings, t.json, self.plan, rows).sort(rows);
+        self.sort_time += started.elapsed();
+    }
+}
