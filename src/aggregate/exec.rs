@@ -12,7 +12,7 @@ use super::pod::{PodPartial, PodTable, PodWorker};
 use super::storage::{StoragePartial, StorageTable, StorageWorker};
 use super::volume_nodes::{VolumeNodePartial, VolumeNodeTable, VolumeNodeWorker};
 use crate::catalog::Catalog;
-use crate::decode::rowgroup::{read_row_group, ColumnPlan, ReadError, RowGroupData};
+use crate::decode::rowgroup::{read_row_group, ColumnData, ColumnPlan, ReadError, RowGroupData};
 use crate::decode::strings::StringMode;
 use crate::decode::DecodeStats;
 use crate::error::RunError;
@@ -300,8 +300,26 @@ impl Worker {
             &mut self.data,
             &mut decode,
         );
-        let (bytes, partial) = match read {
-            Err(e) => (0, Err(locate(e, &file.location, task.row_group))),
+        let checked = read
+            .map_err(|e| locate(e, &file.location, task.row_group))
+            .and_then(|bytes| {
+                let ts = file
+                    .columns
+                    .iter()
+                    .position(|c| c.request.name == "interval_start");
+                let ts = ts.map(|i| &self.data.columns[i]);
+                match ts.and_then(|ts| row_before(ts, task.first_day, ms)) {
+                    Some(t) => Err(RunError::BadInput(format!(
+                        "{}: row group {}: column \"interval_start\": a row at {t} ms lies \
+                         before the row group's statistics minimum ({}); the file's statistics \
+                         are wrong",
+                        file.location, task.row_group, task.first_day
+                    ))),
+                    None => Ok(bytes),
+                }
+            });
+        let (bytes, partial) = match checked {
+            Err(e) => (0, Err(e)),
             Ok(bytes) => (bytes, Ok(self.aggregate(*role, ms, catalog))),
         };
         Done {
@@ -332,9 +350,53 @@ impl Worker {
     }
 }
 
+/// The first in-range `interval_start` before `first_day`, which the statistics promised cannot
+/// exist. Such a row would add to a day already written out, so it must stop the run.
+fn row_before(ts: &ColumnData, first_day: Day, ms: &Range<i64>) -> Option<i64> {
+    let floor = first_day.start_millis().max(ms.start);
+    ts.i64s
+        .iter()
+        .zip(&ts.valid)
+        .find(|&(&t, &valid)| valid && t >= ms.start && t < floor)
+        .map(|(&t, _)| t)
+}
+
 fn locate(e: ReadError, location: &str, row_group: usize) -> RunError {
     match e {
         ReadError::Source(s) => RunError::Source(format!("{s} (row group {row_group})")),
         other => RunError::BadInput(format!("{location}: row group {row_group}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_before_the_statistics_minimum_are_found() {
+        let day = Day(20_000);
+        let col = |ts: &[i64], valid: &[bool]| ColumnData {
+            i64s: ts.to_vec(),
+            valid: valid.to_vec(),
+            ..Default::default()
+        };
+        let ms = Day(19_990).start_millis()..Day(20_030).start_millis();
+        let inside = day.start_millis() + 5;
+        let early = day.start_millis() - 1;
+        assert_eq!(
+            row_before(&col(&[inside, inside], &[true, true]), day, &ms),
+            None
+        );
+        assert_eq!(
+            row_before(&col(&[inside, early], &[true, true]), day, &ms),
+            Some(early)
+        );
+        // NULL slots and rows outside the run's range are not the statistics' fault.
+        assert_eq!(
+            row_before(&col(&[inside, early], &[true, false]), day, &ms),
+            None
+        );
+        let before_run = ms.start - 1;
+        assert_eq!(row_before(&col(&[before_run], &[true]), day, &ms), None);
     }
 }

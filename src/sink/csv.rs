@@ -46,7 +46,7 @@ fn null(out: &mut Vec<u8>) {
     out.extend_from_slice(b"\\N");
 }
 
-fn text(out: &mut Vec<u8>, s: &[u8]) {
+pub(super) fn text(out: &mut Vec<u8>, s: &[u8]) {
     let plain = !s.is_empty()
         && s != b"\\N"
         && !s.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
@@ -114,7 +114,7 @@ impl CsvEncoder {
             if id == NULL_SET {
                 null(out)
             } else {
-                text(out, &ctx.label_json[id as usize])
+                out.extend_from_slice(&ctx.label_csv[id as usize])
             }
         };
         let plan = ctx.plan;
