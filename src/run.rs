@@ -15,7 +15,7 @@ use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::rows::SummaryRow;
-use crate::sink::{LabelJson, RenderContext};
+use crate::sink::LabelJson;
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
 use ocp_summary_kernels::intern::Interner;
@@ -108,30 +108,28 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         let agg = run(facts.clone(), agg, &mut |agg, day| {
             let batch = agg.split_before(day);
             catalog.with_tables(|strings, labels, enabled| {
-                let rows = builder.build(
-                    &batch,
-                    &mut Tables {
-                        strings,
-                        labels,
-                        enabled,
-                        json: &mut json,
-                    },
-                );
-                drop(batch);
-                tracing::debug!(
-                    "batch of days up to {}: {} rows, peak RSS {} MiB",
-                    rows.last().map_or("none".into(), |r| r.day.to_string()),
-                    rows.len(),
-                    crate::report::peak_rss_bytes().unwrap_or(0) >> 20
-                );
-                memory::check(plan.memory_limit, "building rows")?;
-                check_representable(&rows, strings)?;
-                let t = Instant::now();
-                if !rows.is_empty() {
-                    sink.write_batch(&rows, &RenderContext::new(strings, &json, plan, &rows))?;
-                }
-                write_time += t.elapsed();
-                Ok(())
+                let mut tables = Tables {
+                    strings,
+                    labels,
+                    enabled,
+                    json: &mut json,
+                };
+                builder.build(&batch, &mut tables, |rows, ctx| {
+                    tracing::debug!(
+                        "batch of days up to {}: {} rows, peak RSS {} MiB",
+                        rows.last().map_or("none".into(), |r| r.day.to_string()),
+                        rows.len(),
+                        crate::report::peak_rss_bytes().unwrap_or(0) >> 20
+                    );
+                    memory::check(plan.memory_limit, "building rows")?;
+                    check_representable(rows, ctx.strings)?;
+                    let t = Instant::now();
+                    if !rows.is_empty() {
+                        sink.write_batch(rows, ctx)?;
+                    }
+                    write_time += t.elapsed();
+                    Ok(())
+                })
             })
         })?;
         let times = BatchTimes {

@@ -6,6 +6,7 @@
 //! first key of the output order, so the concatenated batches are the month's sorted rows.
 
 use super::category::CategoryMatcher;
+use super::labels::{LabelMerger, MergeMemo};
 use super::unallocated::{self, RoleLookup};
 use super::SummaryRow;
 use crate::aggregate::exec::Aggregates;
@@ -23,6 +24,7 @@ pub struct BatchBuilder<'p> {
     roles: RoleLookup,
     /// The ids of the four special namespaces ([`unallocated::intern_namespaces`]).
     special: [u32; 4],
+    memo: MergeMemo,
     /// Time spent building rows and sorting them, over all batches.
     pub build_time: Duration,
     pub sort_time: Duration,
@@ -43,16 +45,24 @@ impl<'p> BatchBuilder<'p> {
             categories: CategoryMatcher::new(&plan.cost_categories),
             roles,
             special,
+            memo: MergeMemo::default(),
             build_time: Duration::ZERO,
             sort_time: Duration::ZERO,
         }
     }
 
-    /// Every output row of `batch`, sorted.
-    pub fn build(&mut self, batch: &Aggregates, t: &mut Tables<'_>) -> Vec<SummaryRow> {
+    /// Builds every output row of `batch`, sorts them, and hands them to `write` with the
+    /// context that ranked them.
+    pub fn build<T>(
+        &mut self,
+        batch: &Aggregates,
+        t: &mut Tables<'_>,
+        write: impl FnOnce(&[SummaryRow], &RenderContext<'_>) -> T,
+    ) -> T {
         let started = Instant::now();
         let daily = batch.capacity.daily();
-        let storage = super::storage::build(batch, &mut self.categories, t.strings, t.labels);
+        let mut merger = LabelMerger::new(t.labels, &mut self.memo);
+        let storage = super::storage::build(batch, &mut self.categories, t.strings, &mut merger);
         // Room for the storage rows and at most one unallocated row per (day, node, category).
         let extra = storage.len() + daily.node.len() * self.plan.cost_categories.len().max(1);
         let mut rows = super::pod::build(
@@ -60,12 +70,20 @@ impl<'p> BatchBuilder<'p> {
             &daily,
             &mut self.categories,
             t.strings,
-            t.labels,
+            &mut merger,
             extra,
         );
         t.json.update(t.labels, t.enabled);
         self.build_time += started.elapsed();
-        self.sort(&mut rows, t);
+        // One ranking serves both sorts: unallocated rows only add the special namespaces.
+        let ctx = RenderContext::ranking(
+            t.strings,
+            t.json,
+            self.plan,
+            &[&rows, &storage],
+            &self.special,
+        );
+        self.sort(&mut rows, &ctx);
         let started = Instant::now();
         let extra = unallocated::build(
             &rows,
@@ -77,13 +95,13 @@ impl<'p> BatchBuilder<'p> {
         rows.extend(extra);
         rows.extend(storage);
         self.build_time += started.elapsed();
-        self.sort(&mut rows, t);
-        rows
+        self.sort(&mut rows, &ctx);
+        write(&rows, &ctx)
     }
 
-    fn sort(&mut self, rows: &mut [SummaryRow], t: &Tables<'_>) {
+    fn sort(&mut self, rows: &mut [SummaryRow], ctx: &RenderContext<'_>) {
         let started = Instant::now();
-        RenderContext::new(t.strings, t.json, self.plan, rows).sort(rows);
+        ctx.sort(rows);
         self.sort_time += started.elapsed();
     }
 }

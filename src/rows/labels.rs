@@ -8,23 +8,24 @@ use hashbrown::HashMap;
 use ocp_summary_kernels::labels::{Label, SetId};
 use ocp_summary_kernels::merge::{merge3, merge_into};
 
-pub struct LabelMerger<'a> {
-    table: &'a mut LabelTable,
+/// Merges already done, kept for the whole run: the same node, namespace and pod label sets
+/// meet again every day.
+#[derive(Default)]
+pub struct MergeMemo {
     pairs: HashMap<(u32, u32), u32>,
     triples: HashMap<(u32, u32, u32), u32>,
     scratch: Vec<Label>,
     out: Vec<Label>,
 }
 
+pub struct LabelMerger<'a> {
+    table: &'a mut LabelTable,
+    memo: &'a mut MergeMemo,
+}
+
 impl<'a> LabelMerger<'a> {
-    pub fn new(table: &'a mut LabelTable) -> Self {
-        LabelMerger {
-            table,
-            pairs: HashMap::new(),
-            triples: HashMap::new(),
-            scratch: Vec::new(),
-            out: Vec::new(),
-        }
+    pub fn new(table: &'a mut LabelTable, memo: &'a mut MergeMemo) -> Self {
+        LabelMerger { table, memo }
     }
 
     /// `map_concat(first, second)`: NULL if either is NULL (Trino is null-on-null, E5).
@@ -32,17 +33,17 @@ impl<'a> LabelMerger<'a> {
         if first == NULL_SET || second == NULL_SET {
             return NULL_SET;
         }
-        if let Some(&m) = self.pairs.get(&(first, second)) {
+        if let Some(&m) = self.memo.pairs.get(&(first, second)) {
             return m;
         }
         let sets = &self.table.sets;
         merge_into(
             sets.get(SetId(first)),
             sets.get(SetId(second)),
-            &mut self.out,
+            &mut self.memo.out,
         );
-        let merged = self.table.sets.intern(&self.out).0;
-        self.pairs.insert((first, second), merged);
+        let merged = self.table.sets.intern(&self.memo.out).0;
+        self.memo.pairs.insert((first, second), merged);
         merged
     }
 
@@ -53,7 +54,7 @@ impl<'a> LabelMerger<'a> {
         }
         let or_empty = |s: u32| if s == NULL_SET { 0 } else { s };
         let key = (or_empty(node), or_empty(namespace), last);
-        if let Some(&m) = self.triples.get(&key) {
+        if let Some(&m) = self.memo.triples.get(&key) {
             return m;
         }
         let sets = &self.table.sets;
@@ -61,11 +62,11 @@ impl<'a> LabelMerger<'a> {
             sets.get(SetId(key.0)),
             sets.get(SetId(key.1)),
             sets.get(SetId(key.2)),
-            &mut self.scratch,
-            &mut self.out,
+            &mut self.memo.scratch,
+            &mut self.memo.out,
         );
-        let merged = self.table.sets.intern(&self.out).0;
-        self.triples.insert(key, merged);
+        let merged = self.table.sets.intern(&self.memo.out).0;
+        self.memo.triples.insert(key, merged);
         merged
     }
 }

@@ -11,7 +11,7 @@ use super::{DataSource, SummaryRow, GIB};
 use crate::aggregate::capacity::DailyCapacity;
 use crate::aggregate::exec::Aggregates;
 use crate::aggregate::pod::{PodAcc, METRICS};
-use crate::catalog::{LabelTable, NULL_SET};
+use crate::catalog::NULL_SET;
 use crate::plan::date::Day;
 use hashbrown::HashMap;
 use ocp_summary_kernels::intern::Interner;
@@ -37,11 +37,10 @@ pub fn build(
     capacity: &DailyCapacity,
     categories: &mut CategoryMatcher,
     strings: &Interner,
-    labels: &mut LabelTable,
+    merger: &mut LabelMerger<'_>,
     extra: usize,
 ) -> Vec<SummaryRow> {
     let cmp = |a: u32, b: u32| strings.get(a).cmp(strings.get(b));
-    let mut merger = LabelMerger::new(labels);
     // At least one final group per pre-join group, usually exactly one: size once, no rehashes.
     let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::with_capacity(agg.pods.groups.len());
     const NO_LABELS: &[u32] = &[NULL_SET];

@@ -20,7 +20,7 @@ use super::labels::LabelMerger;
 use super::{DataSource, SummaryRow, GIB};
 use crate::aggregate::exec::Aggregates;
 use crate::aggregate::storage::{StorageAcc, StorageKey};
-use crate::catalog::{LabelTable, NULL_ID, NULL_SET};
+use crate::catalog::{NULL_ID, NULL_SET};
 use crate::plan::date::{days_in_month, Day};
 use hashbrown::HashMap;
 use ocp_summary_kernels::intern::Interner;
@@ -109,13 +109,12 @@ pub fn build(
     agg: &Aggregates,
     categories: &mut CategoryMatcher,
     strings: &Interner,
-    labels: &mut LabelTable,
+    merger: &mut LabelMerger<'_>,
 ) -> Vec<SummaryRow> {
     // Sorted, so floating-point sums come out the same on every run.
     let mut lines: Vec<(&StorageKey, &StorageAcc)> = agg.storage.groups.iter().collect();
     lines.sort_unstable_by_key(|(k, _)| **k);
     let vn = VolumeNodes::build(agg, &lines);
-    let mut merger = LabelMerger::new(labels);
     const NO_LABELS: &[u32] = &[NULL_SET];
     const NO_NODE: &[(u32, u32)] = &[(NULL_ID, NULL_ID)];
     let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::new();

@@ -209,6 +209,8 @@ pub struct CsvSink {
     name: String,
     /// Set when a reader of stdout went away (`| head`): later batches are dropped quietly.
     closed: bool,
+    /// Rendering buffers kept between batches, so each batch does not fault in fresh pages.
+    spare: Vec<Vec<u8>>,
 }
 
 impl super::RowSink for CsvSink {
@@ -250,6 +252,7 @@ impl CsvSink {
             threads,
             name,
             closed: false,
+            spare: Vec::new(),
         };
         sink.encoder.header(&mut sink.buf);
         Ok(sink)
@@ -281,7 +284,7 @@ impl CsvSink {
         let base = self.encoder.uuids.next_u64();
         let chunks: Vec<&[SummaryRow]> = rows.chunks(CHUNK_ROWS).collect();
         let mut ready: Vec<Vec<u8>> = Vec::new();
-        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut spare = std::mem::take(&mut self.spare);
         for (round, group) in chunks.chunks(threads).enumerate() {
             let mut bufs: Vec<Vec<u8>> = group
                 .iter()
@@ -299,6 +302,8 @@ impl CsvSink {
             ready = bufs;
         }
         self.write_bufs(&ready)?;
+        spare.append(&mut ready);
+        self.spare = spare;
         self.summary.rows += rows.len() as u64;
         Ok(())
     }

@@ -122,10 +122,23 @@ impl<'a> RenderContext<'a> {
         plan: &'a Plan,
         rows: &[SummaryRow],
     ) -> Self {
+        Self::ranking(strings, label_json, plan, &[rows], &[])
+    }
+
+    /// A context that ranks what the rows of `parts` and the `extra` string ids sort on.
+    pub fn ranking(
+        strings: &'a Interner,
+        label_json: &'a LabelJson,
+        plan: &'a Plan,
+        parts: &[&[SummaryRow]],
+        extra: &[u32],
+    ) -> Self {
         use crate::catalog::{NULL_ID, NULL_SET};
-        let mut string_ids = Vec::with_capacity(rows.len() * 2);
-        let mut label_ids = Vec::with_capacity(rows.len());
-        for r in rows {
+        let n = parts.iter().map(|p| p.len()).sum::<usize>();
+        let mut string_ids = Vec::with_capacity(n * 2 + extra.len());
+        let mut label_ids = Vec::with_capacity(n);
+        string_ids.extend_from_slice(extra);
+        for r in parts.iter().flat_map(|p| p.iter()) {
             let ids = [
                 r.namespace,
                 r.node,
