@@ -29,6 +29,9 @@ pub struct RunReport {
     pub distinct_strings: usize,
     pub label_sets: usize,
     pub retries: u64,
+    /// Batches of complete days written, and the most rows one batch held.
+    pub batches: u64,
+    pub max_batch_rows: u64,
     /// Lines other components add to the text summary.
     pub notes: Vec<String>,
 }
@@ -114,6 +117,8 @@ impl RunReport {
             "rows_out": self.rows_out,
             "bytes_out": self.bytes_out,
             "retries": self.retries,
+            "day_batches": self.batches,
+            "max_batch_rows": self.max_batch_rows,
             "peak_rss_bytes": peak_rss_bytes(),
         });
         serde_json::to_string_pretty(&v).expect("serialisable") + "\n"

@@ -105,6 +105,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
         });
         let mut builder = BatchBuilder::new(plan, roles, special);
         let mut write_time = Duration::ZERO;
+        let (mut batches, mut max_batch_rows) = (0, 0);
         let agg = run(facts.clone(), agg, &mut |agg, day| {
             let batch = agg.split_before(day);
             catalog.with_tables(|strings, labels, enabled| {
@@ -128,6 +129,8 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
                         sink.write_batch(rows, ctx)?;
                     }
                     write_time += t.elapsed();
+                    batches += u64::from(!rows.is_empty());
+                    max_batch_rows = max_batch_rows.max(rows.len() as u64);
                     Ok(())
                 })
             })
@@ -136,6 +139,8 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
             build: builder.build_time,
             sort: builder.sort_time,
             write: write_time,
+            batches,
+            max_batch_rows,
         };
         finished = Some((agg, times));
         Ok(())
@@ -143,6 +148,7 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     progress.finish_and_clear();
     let (agg, times) = finished.expect("a successful output ran the pipeline");
     let batch_work = times.build + times.sort + times.write;
+    (report.batches, report.max_batch_rows) = (times.batches, times.max_batch_rows);
     report.stages.extend([
         ("aggregate", started.elapsed().saturating_sub(batch_work)),
         ("rows", times.build),
@@ -183,6 +189,8 @@ struct BatchTimes {
     build: Duration,
     sort: Duration,
     write: Duration,
+    batches: u64,
+    max_batch_rows: u64,
 }
 
 /// Spec §11 (E9): a value numeric(33,15) cannot hold fails the run before the output is complete
@@ -260,7 +268,7 @@ fn scan_inputs(
         // the volume→node join is read only then.
         let storage = scan(&(Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS))?;
         storage_found = storage.input.partition_found;
-        if !storage.input.files.is_empty() {
+        if !storage.input.files.is_empty() && !plan.pod_only {
             inputs.push(storage);
             inputs.push(scan(&(
                 Role::VolumeNodes,

@@ -30,7 +30,11 @@ fn run_args(dir: &std::path::Path) -> Vec<String> {
 #[test]
 fn report_json_and_metrics_describe_the_run() {
     let dir = TempDir::new().unwrap();
-    generate(dir.path(), &["--days", "2", "--nodes", "3"]);
+    let small_groups = ["--rows-per-file", "500", "--rows-per-row-group", "250"];
+    generate(
+        dir.path(),
+        &[&["--days", "2", "--nodes", "3"][..], &small_groups].concat(),
+    );
     let csv = dir.path().join("out.csv");
     let json = dir.path().join("report.json");
     let prom = dir.path().join("metrics.prom");
@@ -53,6 +57,9 @@ fn report_json_and_metrics_describe_the_run() {
         csv_rows(&csv)
     );
     assert_eq!(report["success"], true);
+    // Two generated days, written one complete day at a time.
+    assert_eq!(report["day_batches"], 2, "{report}");
+    assert!(report["max_batch_rows"].as_u64().unwrap() < report["rows_out"].as_u64().unwrap());
     assert!(report["peak_rss_bytes"].as_u64().unwrap() > 1 << 20);
     for stage in ["plan", "aggregate", "write"] {
         assert!(

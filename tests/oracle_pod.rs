@@ -148,3 +148,46 @@ fn same_rows_with_one_and_many_threads() {
         "output differs between 1 and 4 threads"
     );
 }
+
+#[test]
+fn pod_only_matches_the_oracles_pod_query_and_reads_no_storage() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), &["--days", "3", "--seed", "11", "--nodes", "4"]);
+    let mut p = Params::month(2026, 3);
+    p.enabled_keys = Some(KEYS.into());
+    p.cost_categories = categories();
+    let engine = dir.path().join("engine.csv");
+    let oracle = dir.path().join("oracle.csv");
+    let report = dir.path().join("report.json");
+    let out = bin()
+        .arg("run")
+        .args(p.args(dir.path()))
+        .args(["--pod-only", "--report-json"])
+        .arg(&report)
+        .arg("--output")
+        .arg(format!("csv:{}", engine.display()))
+        .output()
+        .unwrap();
+    check(out, "run --pod-only");
+    run_oracle(dir.path(), &p, &oracle, "pod");
+    let summary = compare(&oracle, &engine);
+    assert!(summary.contains("rows match"), "{summary}");
+    assert!(csv_rows(&engine) > 0);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(!text.contains("storage_usage"), "storage was read: {text}");
+
+    // A database load replaces the whole day range, so Pod rows alone would drop Storage rows.
+    let out = bin()
+        .arg("run")
+        .args(p.args(dir.path()))
+        .args([
+            "--pod-only",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--pod-only writes files only"), "{err}");
+}

@@ -113,6 +113,11 @@ pub struct RunArgs {
     /// `--node-role` flags win for the (node, resource id) pairs they name.
     #[arg(long)]
     pub derive_node_roles: bool,
+    /// Only the Pod query's own rows: no Storage and no unallocated rows, and storage files are
+    /// not read. For comparisons with engines that run that query alone; refused with a
+    /// database, whose day-range delete would drop the Storage rows.
+    #[arg(long)]
+    pub pod_only: bool,
     #[command(flatten)]
     pub db: DbArgs,
     /// Where rows go: `csv:PATH`, `csv:-` (stdout), `pgcopy:PATH` (binary COPY file) or `postgres`;

@@ -21,6 +21,7 @@ pub struct ConfigFile {
     pub cost_categories: Option<Vec<String>>,
     pub node_roles: Option<Vec<String>>,
     pub derive_node_roles: Option<bool>,
+    pub pod_only: Option<bool>,
     pub output: Option<String>,
     pub threads: Option<usize>,
     pub memory_limit: Option<String>,

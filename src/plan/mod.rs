@@ -121,6 +121,8 @@ pub struct Plan {
     pub node_roles: Vec<NodeRole>,
     /// Also derive roles from the input as Koku's `populate_node_table` does (spec §2.5).
     pub derive_node_roles: bool,
+    /// Pod-query rows only (`--pod-only`).
+    pub pod_only: bool,
     pub output: OutputSpec,
     pub threads: usize,
     /// Bytes the run may use (`--memory-limit`).
@@ -213,6 +215,7 @@ impl Plan {
             .map(|s| parse_node_role(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let derive_node_roles = args.derive_node_roles || file.derive_node_roles.unwrap_or(false);
+        let pod_only = args.pod_only || file.pod_only.unwrap_or(false);
         let db = DbSpec::from_args(&args.db, &file_db, Some(&org))?;
         let default_output = if db.is_some() { "postgres" } else { "csv:-" };
         let output = parse_output(
@@ -220,6 +223,9 @@ impl Plan {
         )?;
         if output == OutputSpec::Postgres && db.is_none() {
             bail!("--output postgres needs --database-url (or DATABASE_URL)");
+        }
+        if pod_only && output == OutputSpec::Postgres {
+            bail!("--pod-only writes files only: a database load replaces every row of the day range, Storage rows included");
         }
         if db.is_some() && report_period_id.is_none() {
             bail!("--report-period-id is required with a database (the rows and the pre-delete are scoped by it, spec §9.1)");
@@ -262,6 +268,7 @@ impl Plan {
             cost_categories,
             node_roles,
             derive_node_roles,
+            pod_only,
             output,
             threads,
             memory_limit: match pick(args.memory_limit.clone(), file.memory_limit.clone()) {

@@ -63,6 +63,7 @@ impl<'p> BatchBuilder<'p> {
         let daily = batch.capacity.daily();
         let mut merger = LabelMerger::new(t.labels, &mut self.memo);
         let storage = super::storage::build(batch, &mut self.categories, t.strings, &mut merger);
+        let pod_only = self.plan.pod_only;
         // Room for the storage rows and at most one unallocated row per (day, node, category).
         let extra = storage.len() + daily.node.len() * self.plan.cost_categories.len().max(1);
         let mut rows = super::pod::build(
@@ -85,14 +86,16 @@ impl<'p> BatchBuilder<'p> {
         );
         self.sort(&mut rows, &ctx);
         let started = Instant::now();
-        let extra = unallocated::build(
-            &rows,
-            &self.roles,
-            &self.plan.cost_categories,
-            t.strings,
-            self.special,
-        );
-        rows.extend(extra);
+        if !pod_only {
+            let extra = unallocated::build(
+                &rows,
+                &self.roles,
+                &self.plan.cost_categories,
+                t.strings,
+                self.special,
+            );
+            rows.extend(extra);
+        }
         rows.extend(storage);
         self.build_time += started.elapsed();
         self.sort(&mut rows, &ctx);

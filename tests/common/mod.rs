@@ -78,7 +78,7 @@ impl Params {
         }
     }
 
-    fn args(&self, input: &Path) -> Vec<String> {
+    pub fn args(&self, input: &Path) -> Vec<String> {
         let mut a: Vec<String> = vec![
             "--input".into(),
             input.display().to_string(),
