@@ -42,7 +42,7 @@ FUZZ_FLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
   -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
 (cd fuzz && RUSTFLAGS="$FUZZ_FLAGS" cargo build --quiet --target "$TRIPLE")
-for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric; do
+for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric pgcopy_rows; do
   scratch="fuzz/target/scratch/$t"
   mkdir -p "$scratch"
   log="fuzz/target/scratch/$t.log"

@@ -40,11 +40,23 @@ fn schema_of(cols: &[Col]) -> parquet::schema::types::Type {
 
 /// Writes a one-row-group daily pod file with the given columns.
 fn write_file(path: &Path, cols: &[Col]) {
+    write_file_row_groups(path, cols, 1);
+}
+
+/// Writes a daily pod file of `groups` row groups, each one row with the given columns.
+fn write_file_row_groups(path: &Path, cols: &[Col], groups: usize) {
     let schema = schema_of(cols);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let file = std::fs::File::create(path).unwrap();
     let props = Arc::new(WriterProperties::builder().build());
     let mut w = SerializedFileWriter::new(file, Arc::new(schema), props).unwrap();
+    for _ in 0..groups {
+        write_row_group(&mut w, cols);
+    }
+    w.close().unwrap();
+}
+
+fn write_row_group(w: &mut SerializedFileWriter<std::fs::File>, cols: &[Col]) {
     let mut rg = w.next_row_group().unwrap();
     for c in cols {
         let mut cw = rg.next_column().unwrap().unwrap();
@@ -79,7 +91,6 @@ fn write_file(path: &Path, cols: &[Col]) {
         cw.close().unwrap();
     }
     rg.close().unwrap();
-    w.close().unwrap();
 }
 
 fn daily_pod_cols<'a>(labels: &'a str) -> Vec<Col<'a>> {
@@ -434,4 +445,356 @@ fn empty_file_is_an_error_and_zero_row_groups_are_empty() {
     .unwrap();
     let csv = run_ok(dir.path(), "app");
     assert_eq!(csv.lines().count(), 1, "only the header: {csv}");
+}
+
+// ---- Page checksums -------------------------------------------------------------------------
+//
+// parquet-rs 60 cannot write page CRCs (its page writer leaves `crc` unset), so the test adds them
+// itself: it walks every page of every column chunk, inserts field 4 (`crc`, i32) into each
+// Thrift-compact page header, and writes a new footer with the shifted offsets.
+
+/// CRC-32 (IEEE, reflected), as the Parquet spec asks for page checksums; bitwise, so the test does
+/// not share an implementation with the reader.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A reader of the Thrift compact protocol, just enough to walk a page header.
+struct Compact<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl Compact<'_> {
+    fn byte(&mut self) -> u8 {
+        self.pos += 1;
+        self.b[self.pos - 1]
+    }
+
+    fn varint(&mut self) -> u64 {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte();
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return v;
+            }
+        }
+        panic!("varint too long at {}", self.pos);
+    }
+
+    fn zigzag(&mut self) -> i64 {
+        let v = self.varint();
+        ((v >> 1) as i64) ^ -((v & 1) as i64)
+    }
+
+    /// Skips one value of compact type `ty`.
+    fn skip(&mut self, ty: u8) {
+        match ty {
+            1 | 2 => {}         // bool in a field header
+            3 => self.pos += 1, // byte
+            4..=6 => {
+                self.varint();
+            }
+            7 => self.pos += 8, // double
+            8 => {
+                let n = self.varint() as usize;
+                self.pos += n;
+            }
+            9 | 10 => {
+                let h = self.byte();
+                let n = match h >> 4 {
+                    15 => self.varint() as usize,
+                    n => n as usize,
+                };
+                for _ in 0..n {
+                    self.skip_element(h & 0x0f);
+                }
+            }
+            11 => {
+                let n = self.varint() as usize;
+                if n > 0 {
+                    let kv = self.byte();
+                    for _ in 0..n {
+                        self.skip_element(kv >> 4);
+                        self.skip_element(kv & 0x0f);
+                    }
+                }
+            }
+            12 => self.skip_struct(),
+            _ => panic!("unknown compact type {ty} at {}", self.pos),
+        }
+    }
+
+    /// A bool inside a list or map takes a byte, unlike a bool field.
+    fn skip_element(&mut self, ty: u8) {
+        if ty == 1 || ty == 2 {
+            self.pos += 1;
+        } else {
+            self.skip(ty);
+        }
+    }
+
+    fn skip_struct(&mut self) {
+        loop {
+            let h = self.byte();
+            if h == 0 {
+                return;
+            }
+            if h >> 4 == 0 {
+                self.zigzag();
+            }
+            self.skip(h & 0x0f);
+        }
+    }
+}
+
+/// One page header at the start of `b`.
+struct PageHeader {
+    len: usize,
+    compressed_size: usize,
+    crc: Option<u32>,
+    /// Where the first field after `compressed_page_size` (field 3) starts, its id and its type.
+    after_size: (usize, i16, u8),
+}
+
+fn page_header(b: &[u8]) -> PageHeader {
+    let mut c = Compact { b, pos: 0 };
+    let mut last = 0i16;
+    let mut size = None;
+    let mut crc = None;
+    let mut after_size = None;
+    loop {
+        let at = c.pos;
+        let h = c.byte();
+        let ty = h & 0x0f;
+        let id = match h >> 4 {
+            _ if h == 0 => i16::MAX,
+            0 => c.zigzag() as i16,
+            delta => last + i16::from(delta),
+        };
+        if id > 3 && after_size.is_none() {
+            after_size = Some((at, id, ty));
+        }
+        if h == 0 {
+            break;
+        }
+        if id == 3 {
+            size = Some(c.zigzag() as usize);
+        } else if id == 4 {
+            crc = Some(c.zigzag() as i32 as u32);
+        } else {
+            c.skip(ty);
+        }
+        last = id;
+    }
+    PageHeader {
+        len: c.pos,
+        compressed_size: size.expect("compressed_page_size"),
+        crc,
+        after_size: after_size.unwrap(),
+    }
+}
+
+/// `header` (one whole page header) with field 4, `crc`, set to `crc`.
+fn header_with_crc(header: &[u8], h: &PageHeader, crc: u32) -> Vec<u8> {
+    assert_eq!(h.crc, None, "the page header already has a crc");
+    let (at, next_id, next_ty) = h.after_size;
+    let mut out = header[..at].to_vec();
+    // Field 4 follows field 3: delta 1, type i32 (5); the value is a zigzag varint.
+    out.push(0x15);
+    let crc = crc as i32;
+    let mut v = ((crc << 1) ^ (crc >> 31)) as u32;
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+    // The next field header was a delta from field 3; it is now a delta from field 4. The stop
+    // byte and the long form (absolute id) stay as they are.
+    let next = header[at];
+    if next != 0 && next >> 4 != 0 {
+        let delta = u8::try_from(next_id - 4).unwrap();
+        assert!((1..=15).contains(&delta));
+        out.push(delta << 4 | next_ty);
+    } else {
+        out.push(next);
+    }
+    out.extend_from_slice(&header[at + 1..]);
+    out
+}
+
+/// Where a column chunk's page data lies in a file written by [`add_page_crcs`].
+struct PageSpan {
+    row_group: usize,
+    column: String,
+    header: usize,
+    data: std::ops::Range<usize>,
+}
+
+/// `file` with a CRC in every page header, and the spans of the pages' data in the new file.
+fn add_page_crcs(file: &[u8]) -> (Vec<u8>, Vec<PageSpan>) {
+    use parquet::file::metadata::{ParquetMetaDataReader, ParquetMetaDataWriter};
+    let meta = ParquetMetaDataReader::new()
+        .parse_and_finish(&bytes::Bytes::copy_from_slice(file))
+        .unwrap();
+    let mut out = b"PAR1".to_vec();
+    let mut spans = Vec::new();
+    let mut groups = Vec::new();
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        let rg_start = out.len();
+        let mut cols = Vec::new();
+        for col in rg.columns() {
+            let start = col
+                .dictionary_page_offset()
+                .unwrap_or(col.data_page_offset()) as usize;
+            let end = start + col.compressed_size() as usize;
+            let new_start = out.len();
+            let mut new_data_offset = None;
+            let mut pos = start;
+            while pos < end {
+                let h = page_header(&file[pos..]);
+                let data = &file[pos + h.len..pos + h.len + h.compressed_size];
+                if pos as i64 == col.data_page_offset() {
+                    new_data_offset = Some(out.len() as i64);
+                }
+                let header = out.len();
+                out.extend(header_with_crc(&file[pos..pos + h.len], &h, crc32(data)));
+                spans.push(PageSpan {
+                    row_group: g,
+                    column: col.column_path().string(),
+                    header,
+                    data: out.len()..out.len() + data.len(),
+                });
+                out.extend_from_slice(data);
+                pos += h.len + h.compressed_size;
+            }
+            assert_eq!(pos, end, "pages overrun the column chunk");
+            let col = col
+                .clone()
+                .into_builder()
+                .set_data_page_offset(new_data_offset.expect("a data page"))
+                .set_dictionary_page_offset(col.dictionary_page_offset().map(|_| new_start as i64))
+                .set_total_compressed_size((out.len() - new_start) as i64)
+                .set_offset_index_offset(None)
+                .set_offset_index_length(None)
+                .set_column_index_offset(None)
+                .set_column_index_length(None)
+                .build()
+                .unwrap();
+            cols.push(col);
+        }
+        let rg = rg
+            .clone()
+            .into_builder()
+            .set_column_metadata(cols)
+            .set_file_offset(rg_start as i64)
+            .build()
+            .unwrap();
+        groups.push(rg);
+    }
+    let meta = meta.into_builder().set_row_groups(groups).build();
+    ParquetMetaDataWriter::new(&mut out, &meta)
+        .with_preserve_page_index_locations(false)
+        .finish()
+        .unwrap();
+    (out, spans)
+}
+
+#[test]
+fn page_crc_mismatch_names_file_column_and_row_group() {
+    let dir = TempDir::new().unwrap();
+    let path = daily_pod_path(dir.path());
+    write_file_row_groups(&path, &daily_pod_cols("{}"), 2);
+    let plain = std::fs::read(&path).unwrap();
+    let (with_crc, spans) = add_page_crcs(&plain);
+    // Every page (dictionary and data, of every column of both row groups) now carries the CRC of
+    // its data, read back from its header.
+    assert_eq!(spans.len(), 2 * daily_pod_cols("{}").len() * 2);
+    for s in &spans {
+        let h = page_header(&with_crc[s.header..]);
+        assert_eq!(s.header + h.len, s.data.start);
+        assert_eq!(h.crc, Some(crc32(&with_crc[s.data.clone()])));
+    }
+
+    // The file with checksums reads as the one without (but for the random row uuids).
+    let rows = |csv: String| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.split_once(',').unwrap().1.to_string())
+            .collect()
+    };
+    let baseline = run_ok(dir.path(), "app");
+    std::fs::write(&path, &with_crc).unwrap();
+    assert_eq!(rows(run_ok(dir.path(), "app")), rows(baseline.clone()));
+    assert!(baseline.contains(",ns1,"), "{baseline}");
+
+    // Flip one bit of "ns1" in the dictionary page of `namespace` in row group 1: "ns1" -> "os1".
+    // The page still decodes; only its CRC is wrong.
+    let span = spans
+        .iter()
+        .find(|s| s.row_group == 1 && s.column == "namespace")
+        .expect("namespace pages of row group 1");
+    let at = span.data.start
+        + with_crc[span.data.clone()]
+            .windows(3)
+            .position(|w| w == b"ns1")
+            .expect("the dictionary value");
+    let mut flipped = with_crc.clone();
+    flipped[at] ^= 0x01;
+    std::fs::write(&path, &flipped).unwrap();
+    let err = run_fails(dir.path(), &[]);
+    assert_has(
+        &err,
+        &[
+            "bad_daily_0.parquet",
+            "row group 1",
+            "\"namespace\"",
+            "CRC checksum mismatch",
+        ],
+    );
+
+    // The same flip without checksums goes through: nothing else would have caught it.
+    let mut flipped_plain = plain.clone();
+    let at = ns1_in_dictionary(&plain, 1, "namespace");
+    flipped_plain[at] ^= 0x01;
+    std::fs::write(&path, &flipped_plain).unwrap();
+    let csv = run_ok(dir.path(), "app");
+    assert!(csv.contains(",os1,"), "{csv}");
+
+    // `check` reports it too.
+    std::fs::write(&path, &flipped).unwrap();
+    let out = bin().arg("check").arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert_has(&stdout, &["bad_daily_0.parquet", "CRC checksum mismatch"]);
+}
+
+/// The offset of "ns1" in the dictionary page of `column` in row group `group` of a file without
+/// checksums.
+fn ns1_in_dictionary(file: &[u8], group: usize, column: &str) -> usize {
+    use parquet::file::metadata::ParquetMetaDataReader;
+    let meta = ParquetMetaDataReader::new()
+        .parse_and_finish(&bytes::Bytes::copy_from_slice(file))
+        .unwrap();
+    let col = meta
+        .row_group(group)
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == column)
+        .unwrap();
+    let start = col.dictionary_page_offset().unwrap() as usize;
+    let h = page_header(&file[start..]);
+    let data = start + h.len..start + h.len + h.compressed_size;
+    data.start + file[data].windows(3).position(|w| w == b"ns1").unwrap()
 }

@@ -198,64 +198,21 @@ impl PgCopyEncoder {
         ctx: &RenderContext<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
-        let string = |out: &mut Vec<u8>, id: u32| {
-            if id == NULL_ID {
-                null(out)
-            } else {
-                bytes(out, ctx.strings.get(id))
-            }
-        };
-        let labels = |out: &mut Vec<u8>, id: u32| {
-            if id == NULL_SET {
-                null(out)
-            } else {
-                jsonb(out, &ctx.label_json[id as usize])
-            }
-        };
         let plan = ctx.plan;
-        out.extend_from_slice(&(COLUMNS.len() as i16).to_be_bytes());
-        bytes(out, &self.uuids.next_bytes());
-        int4(out, plan.report_period_id);
-        bytes(out, plan.cluster_id.as_bytes());
-        bytes(out, plan.cluster_alias.as_bytes());
-        bytes(out, r.data_source.as_str().as_bytes());
-        for _ in 0..2 {
-            out.extend_from_slice(&4i32.to_be_bytes());
-            out.extend_from_slice(&(r.day.0 - PG_EPOCH_DAYS).to_be_bytes());
-        }
-        for id in [r.namespace, r.node, r.resource_id] {
-            string(out, id);
-        }
-        labels(out, r.pod_labels);
-        for v in r.pod {
-            numeric(out, v)?;
-        }
-        for v in [
-            r.node_capacity_cpu_cores,
-            r.node_capacity_cpu_core_hours,
-            r.node_capacity_memory_gigabytes,
-            r.node_capacity_memory_gigabyte_hours,
-            r.cluster_capacity_cpu_core_hours,
-            r.cluster_capacity_memory_gigabyte_hours,
-        ] {
-            numeric(out, v)?;
-        }
-        for id in [r.persistentvolumeclaim, r.persistentvolume, r.storageclass] {
-            string(out, id);
-        }
-        labels(out, r.volume_labels);
-        labels(out, r.all_labels());
-        for v in r.storage {
-            numeric(out, v)?;
-        }
-        bytes(out, &self.source_uuid);
-        if r.has_infrastructure_usage_cost {
-            jsonb(out, INFRASTRUCTURE_USAGE_COST.as_bytes());
-        } else {
-            null(out);
-        }
-        int4(out, r.cost_category_id);
-        Ok(())
+        let run = RunFields {
+            report_period_id: plan.report_period_id,
+            cluster_id: &plan.cluster_id,
+            cluster_alias: &plan.cluster_alias,
+            source_uuid: self.source_uuid,
+        };
+        encode_row(
+            r,
+            self.uuids.next_bytes(),
+            &run,
+            |id| ctx.strings.get(id),
+            |id| &ctx.label_json[id as usize],
+            out,
+        )
     }
 }
 
@@ -324,6 +281,86 @@ impl<W: Write> super::RowSink for CopySink<W> {
         }
         Ok(())
     }
+}
+
+/// The values every tuple of a run repeats.
+#[derive(Debug, Clone)]
+pub struct RunFields<'a> {
+    pub report_period_id: Option<i32>,
+    pub cluster_id: &'a str,
+    pub cluster_alias: &'a str,
+    pub source_uuid: [u8; 16],
+}
+
+/// Appends the tuple of `r` (field count, then the fields of [`super::COLUMNS`]) with `uuid` as
+/// its uuid. `string` gives the bytes of a string id and `label_json` the compact JSON of a label
+/// set id; neither is asked for `NULL_ID` / `NULL_SET`. On error `out` may hold a partial tuple.
+/// [`PgCopyEncoder::row`] is this with the run's catalog; it is public for the fuzz target.
+pub fn encode_row<'s>(
+    r: &SummaryRow,
+    uuid: [u8; 16],
+    run: &RunFields<'_>,
+    string: impl Fn(u32) -> &'s [u8],
+    label_json: impl Fn(u32) -> &'s [u8],
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let string = |out: &mut Vec<u8>, id: u32| {
+        if id == NULL_ID {
+            null(out)
+        } else {
+            bytes(out, string(id))
+        }
+    };
+    let labels = |out: &mut Vec<u8>, id: u32| {
+        if id == NULL_SET {
+            null(out)
+        } else {
+            jsonb(out, label_json(id))
+        }
+    };
+    out.extend_from_slice(&(COLUMNS.len() as i16).to_be_bytes());
+    bytes(out, &uuid);
+    int4(out, run.report_period_id);
+    bytes(out, run.cluster_id.as_bytes());
+    bytes(out, run.cluster_alias.as_bytes());
+    bytes(out, r.data_source.as_str().as_bytes());
+    for _ in 0..2 {
+        out.extend_from_slice(&4i32.to_be_bytes());
+        out.extend_from_slice(&(r.day.0 - PG_EPOCH_DAYS).to_be_bytes());
+    }
+    for id in [r.namespace, r.node, r.resource_id] {
+        string(out, id);
+    }
+    labels(out, r.pod_labels);
+    for v in r.pod {
+        numeric(out, v)?;
+    }
+    for v in [
+        r.node_capacity_cpu_cores,
+        r.node_capacity_cpu_core_hours,
+        r.node_capacity_memory_gigabytes,
+        r.node_capacity_memory_gigabyte_hours,
+        r.cluster_capacity_cpu_core_hours,
+        r.cluster_capacity_memory_gigabyte_hours,
+    ] {
+        numeric(out, v)?;
+    }
+    for id in [r.persistentvolumeclaim, r.persistentvolume, r.storageclass] {
+        string(out, id);
+    }
+    labels(out, r.volume_labels);
+    labels(out, r.all_labels());
+    for v in r.storage {
+        numeric(out, v)?;
+    }
+    bytes(out, &run.source_uuid);
+    if r.has_infrastructure_usage_cost {
+        jsonb(out, INFRASTRUCTURE_USAGE_COST.as_bytes());
+    } else {
+        null(out);
+    }
+    int4(out, r.cost_category_id);
+    Ok(())
 }
 
 /// A binary COPY stream read back: used by the tests to check the encoder.
@@ -549,6 +586,72 @@ mod tests {
             decode::numeric(t[0][4].as_ref().unwrap()),
             "-0.500000000000000"
         );
+    }
+
+    #[test]
+    fn a_whole_row_round_trips() {
+        use crate::plan::date::Day;
+        use crate::rows::DataSource;
+        let strings: [&[u8]; 2] = [b"ns-\xc3\xa9", b"node-1"];
+        let labels: [&[u8]; 2] = [b"{}", br#"{"app":"web"}"#];
+        let run = RunFields {
+            report_period_id: Some(7),
+            cluster_id: "c1",
+            cluster_alias: "alias",
+            source_uuid: [9; 16],
+        };
+        let mut r = SummaryRow::empty(DataSource::Storage, Day::from_ymd(2026, 3, 2).unwrap());
+        r.namespace = 0;
+        r.node = 1;
+        r.volume_labels = 1;
+        r.pod[2] = OptF64::from(Some(1.25));
+        r.storage[3] = OptF64::from(Some(-0.5));
+        r.has_infrastructure_usage_cost = true;
+        r.cost_category_id = Some(3);
+        let mut s = HEADER.to_vec();
+        encode_row(
+            &r,
+            [1; 16],
+            &run,
+            |id| strings[id as usize],
+            |id| labels[id as usize],
+            &mut s,
+        )
+        .unwrap();
+        s.extend_from_slice(TRAILER);
+        let t = decode::tuples(&s);
+        assert_eq!(t.len(), 1);
+        let f = |name: &str| t[0][COLUMNS.iter().position(|c| *c == name).unwrap()].clone();
+        assert_eq!(t[0].len(), COLUMNS.len());
+        assert_eq!(f("uuid"), Some(vec![1; 16]));
+        assert_eq!(f("report_period_id"), Some(7i32.to_be_bytes().to_vec()));
+        assert_eq!(f("cluster_alias"), Some(b"alias".to_vec()));
+        assert_eq!(f("data_source"), Some(b"Storage".to_vec()));
+        // 2026-03-02 is day 9557 after 2000-01-01.
+        assert_eq!(f("usage_end"), Some(9557i32.to_be_bytes().to_vec()));
+        assert_eq!(f("namespace"), Some(strings[0].to_vec()));
+        assert_eq!(f("resource_id"), None);
+        assert_eq!(f("pod_labels"), None);
+        assert_eq!(f("volume_labels"), Some(b"\x01{\"app\":\"web\"}".to_vec()));
+        assert_eq!(f("all_labels"), f("volume_labels"));
+        assert_eq!(f("pod_usage_cpu_core_hours"), None);
+        assert_eq!(
+            decode::numeric(&f("pod_effective_usage_cpu_core_hours").unwrap()),
+            "1.250000000000000"
+        );
+        assert_eq!(
+            decode::numeric(&f("persistentvolumeclaim_usage_gigabyte_months").unwrap()),
+            "-0.500000000000000"
+        );
+        assert_eq!(f("source_uuid"), Some(vec![9; 16]));
+        assert_eq!(f("cost_category_id"), Some(3i32.to_be_bytes().to_vec()));
+        let cost = f("infrastructure_usage_cost").unwrap();
+        assert_eq!(cost[0], 1);
+        assert_eq!(&cost[1..], INFRASTRUCTURE_USAGE_COST.as_bytes());
+        // A value numeric(33,15) cannot hold refuses the row.
+        r.node_capacity_cpu_cores = OptF64::from(Some(f64::INFINITY));
+        let err = encode_row(&r, [1; 16], &run, |_| b"", |_| b"", &mut Vec::new());
+        assert_eq!(err, Err(EncodeError::Numeric(f64::INFINITY)));
     }
 
     #[test]
