@@ -32,6 +32,8 @@ pub struct RunReport {
     /// Batches of complete days written, and the most rows one batch held.
     pub batches: u64,
     pub max_batch_rows: u64,
+    /// Wall time of the whole run, set when stages overlap.
+    pub wall: Option<Duration>,
     /// Lines other components add to the text summary.
     pub notes: Vec<String>,
 }
@@ -45,8 +47,10 @@ impl RunReport {
         out
     }
 
+    /// The run's wall time when known (stages overlap), else the sum of the stages.
     fn total(&self) -> Duration {
-        self.stages.iter().map(|(_, d)| *d).sum()
+        self.wall
+            .unwrap_or_else(|| self.stages.iter().map(|(_, d)| *d).sum())
     }
 
     /// The summary printed to stderr.

@@ -15,7 +15,7 @@ use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::rows::SummaryRow;
-use crate::sink::LabelJson;
+use crate::sink::{BatchText, LabelJson, RowSink};
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
 use ocp_summary_kernels::intern::Interner;
@@ -36,6 +36,7 @@ pub fn run_command(args: &RunArgs) -> Result<(), RunError> {
 }
 
 pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
+    let run_started = Instant::now();
     let mut report = RunReport::default();
     let store = crate::source::open(plan)?;
     let footers = FooterCache::default();
@@ -80,81 +81,39 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     order_by_day(&mut dims);
     order_by_day(&mut facts);
 
+    let pass = Pass {
+        plan,
+        store: store.as_ref(),
+        inputs: &inputs,
+        catalog: &catalog,
+        ms: &ms,
+        limits,
+        progress: &progress,
+    };
     let started = Instant::now();
     let mut json = LabelJson::default();
     let mut finished: Option<(Aggregates, BatchTimes)> = None;
     let sink_summary = crate::sink::stream_to_output(plan, &mut |sink| {
         progress.reset();
-        let run = |tasks: Vec<Task>, agg, on_complete: &mut OnComplete<'_>| {
-            execute(
-                store.as_ref(),
-                &inputs,
-                tasks,
-                &catalog,
-                &ms,
-                limits,
-                &progress,
-                agg,
-                on_complete,
-            )
-        };
-        let agg = run(dims.clone(), Aggregates::default(), &mut |_, _| Ok(()))?;
-        let roles = catalog.with_tables(|strings, _, _| {
-            let derived = agg.node_roles.derive(strings);
-            RoleLookup::new(&plan.node_roles, &derived, strings)
-        });
-        let mut builder = BatchBuilder::new(plan, roles, special);
-        let mut write_time = Duration::ZERO;
-        let (mut batches, mut max_batch_rows) = (0, 0);
-        let agg = run(facts.clone(), agg, &mut |agg, day| {
-            let batch = agg.split_before(day);
-            catalog.with_tables(|strings, labels, enabled| {
-                let mut tables = Tables {
-                    strings,
-                    labels,
-                    enabled,
-                    json: &mut json,
-                };
-                builder.build(&batch, &mut tables, |rows, ctx| {
-                    tracing::debug!(
-                        "batch of days up to {}: {} rows, peak RSS {} MiB",
-                        rows.last().map_or("none".into(), |r| r.day.to_string()),
-                        rows.len(),
-                        crate::report::peak_rss_bytes().unwrap_or(0) >> 20
-                    );
-                    memory::check(plan.memory_limit, "building rows")?;
-                    check_representable(rows, ctx.strings)?;
-                    let t = Instant::now();
-                    if !rows.is_empty() {
-                        sink.write_batch(rows, ctx)?;
-                    }
-                    write_time += t.elapsed();
-                    batches += u64::from(!rows.is_empty());
-                    max_batch_rows = max_batch_rows.max(rows.len() as u64);
-                    Ok(())
-                })
-            })
-        })?;
-        let times = BatchTimes {
-            build: builder.build_time,
-            sort: builder.sort_time,
-            write: write_time,
-            batches,
-            max_batch_rows,
-        };
-        finished = Some((agg, times));
+        finished = Some(stream_days(&pass, &dims, &facts, special, &mut json, sink)?);
         Ok(())
     })?;
     progress.finish_and_clear();
     let (agg, times) = finished.expect("a successful output ran the pipeline");
-    let batch_work = times.build + times.sort + times.write;
     (report.batches, report.max_batch_rows) = (times.batches, times.max_batch_rows);
+    // The merging thread reads, merges, builds and sorts; the writer thread renders and writes
+    // at the same time, so `write` overlaps the others and the total is the wall time.
+    let merging = started.elapsed().saturating_sub(times.build + times.sort);
     report.stages.extend([
-        ("aggregate", started.elapsed().saturating_sub(batch_work)),
+        ("aggregate", merging),
         ("rows", times.build),
         ("sort", times.sort),
         ("write", times.write),
     ]);
+    report
+        .notes
+        .push("stage write runs on its own thread, overlapping the others".into());
+    report.wall = Some(run_started.elapsed());
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
         report.inputs.push(InputReport {
@@ -184,7 +143,130 @@ pub fn run_plan(plan: &Plan) -> Result<(), RunError> {
     write_reports(plan, &report)
 }
 
+/// What every pass over the input shares.
+struct Pass<'a> {
+    plan: &'a Plan,
+    store: &'a dyn ObjectStore,
+    inputs: &'a [RoleInput],
+    catalog: &'a Catalog,
+    ms: &'a std::ops::Range<i64>,
+    limits: Limits,
+    progress: &'a indicatif::ProgressBar,
+}
+
+impl Pass<'_> {
+    fn execute(
+        &self,
+        tasks: &[Task],
+        agg: Aggregates,
+        on_complete: &mut OnComplete<'_>,
+    ) -> Result<Aggregates, RunError> {
+        execute(
+            self.store,
+            self.inputs,
+            tasks.to_vec(),
+            self.catalog,
+            self.ms,
+            self.limits,
+            self.progress,
+            agg,
+            on_complete,
+        )
+    }
+}
+
+/// Reads the day-spanning tables (`dims`), then the per-day ones (`facts`, in day order). Each
+/// batch of complete days is built on the merging thread and written to `sink` by a writer thread,
+/// so decoding, building and writing overlap.
+fn stream_days(
+    pass: &Pass<'_>,
+    dims: &[Task],
+    facts: &[Task],
+    special: [u32; 4],
+    json: &mut LabelJson,
+    sink: &mut (dyn RowSink + Send),
+) -> Result<(Aggregates, BatchTimes), RunError> {
+    let (plan, catalog) = (pass.plan, pass.catalog);
+    let agg = pass.execute(dims, Aggregates::default(), &mut |_, _| Ok(()))?;
+    let roles = catalog.with_tables(|strings, _, _| {
+        let derived = agg.node_roles.derive(strings);
+        RoleLookup::new(&plan.node_roles, &derived, strings)
+    });
+    let mut builder = BatchBuilder::new(plan, roles, special);
+    let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
+    let (merged, written) = std::thread::scope(|s| {
+        let writer = s.spawn(move || write_batches(plan, rx, sink));
+        let merged = pass.execute(facts, agg, &mut |agg, day| {
+            let batch = agg.split_before(day);
+            let (rows, text) = catalog.with_tables(|strings, labels, enabled| {
+                let mut tables = Tables {
+                    strings,
+                    labels,
+                    enabled,
+                    json: &mut *json,
+                };
+                builder.build(&batch, &mut tables, |rows, ctx| {
+                    check_batch(plan, rows, ctx)
+                })
+            })?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            // A closed channel means the writer failed; its error is reported below.
+            tx.send((rows, text))
+                .map_err(|_| RunError::Sink("the output stopped".into()))
+        });
+        drop(tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (merged, written)
+    });
+    // A failed write is the cause when both failed: the merge only saw the writer go away.
+    let mut times = written?;
+    let agg = merged?;
+    times.build = builder.build_time;
+    times.sort = builder.sort_time;
+    Ok((agg, times))
+}
+
+/// Checks one sorted batch and copies out the text it renders from (under the catalog locks).
+fn check_batch(
+    plan: &Plan,
+    mut rows: Vec<SummaryRow>,
+    ctx: &crate::sink::RenderContext<'_>,
+) -> Result<(Vec<SummaryRow>, BatchText), RunError> {
+    tracing::debug!(
+        "batch of days up to {}: {} rows, peak RSS {} MiB",
+        rows.last().map_or("none".into(), |r| r.day.to_string()),
+        rows.len(),
+        crate::report::peak_rss_bytes().unwrap_or(0) >> 20
+    );
+    memory::check(plan.memory_limit, "building rows")?;
+    check_representable(&rows, ctx.strings)?;
+    let text = BatchText::capture(&mut rows, ctx);
+    Ok((rows, text))
+}
+
+/// The writer thread: renders and writes batches in the order they come.
+fn write_batches(
+    plan: &Plan,
+    batches: crossbeam_channel::Receiver<(Vec<SummaryRow>, BatchText)>,
+    sink: &mut (dyn RowSink + Send),
+) -> Result<BatchTimes, RunError> {
+    let mut times = BatchTimes::default();
+    for (rows, text) in batches {
+        let t = Instant::now();
+        sink.write_batch(&rows, &text.context(plan))?;
+        times.write += t.elapsed();
+        times.batches += 1;
+        times.max_batch_rows = times.max_batch_rows.max(rows.len() as u64);
+    }
+    Ok(times)
+}
+
 /// Time the merging thread spent on complete days, over all batches.
+#[derive(Default)]
 struct BatchTimes {
     build: Duration,
     sort: Duration,

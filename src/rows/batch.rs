@@ -57,7 +57,7 @@ impl<'p> BatchBuilder<'p> {
         &mut self,
         batch: &Aggregates,
         t: &mut Tables<'_>,
-        write: impl FnOnce(&[SummaryRow], &RenderContext<'_>) -> T,
+        write: impl FnOnce(Vec<SummaryRow>, &RenderContext<'_>) -> T,
     ) -> T {
         let started = Instant::now();
         let daily = batch.capacity.daily();
@@ -99,7 +99,7 @@ impl<'p> BatchBuilder<'p> {
         rows.extend(storage);
         self.build_time += started.elapsed();
         self.sort(&mut rows, &ctx);
-        write(&rows, &ctx)
+        write(rows, &ctx)
     }
 
     fn sort(&mut self, rows: &mut [SummaryRow], ctx: &RenderContext<'_>) {

@@ -199,7 +199,7 @@ fn render_chunk(rows: &[SummaryRow], ctx: &RenderContext<'_>, uuids: UuidGen, ou
 
 /// Writes rows to a file (through a temporary name) or to stdout.
 pub struct CsvSink {
-    writer: Box<dyn Write>,
+    writer: Box<dyn Write + Send>,
     target: Option<(PathBuf, PathBuf)>,
     encoder: CsvEncoder,
     summary: SinkSummary,
@@ -235,8 +235,8 @@ impl super::RowSink for CsvSink {
 impl CsvSink {
     /// A sink into `path` (through a temporary name) or stdout, rendering on `threads` threads.
     pub fn create(path: Option<&Path>, threads: usize, name: String) -> io::Result<CsvSink> {
-        let (writer, target): (Box<dyn Write>, _) = match path {
-            None => (Box::new(io::stdout().lock()), None),
+        let (writer, target): (Box<dyn Write + Send>, _) = match path {
+            None => (Box::new(io::stdout()), None),
             Some(path) => {
                 let tmp = tmp_name(path);
                 let file = std::fs::File::create(&tmp)?;

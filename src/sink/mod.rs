@@ -83,6 +83,71 @@ impl LabelJson {
     }
 }
 
+/// The text one batch renders from, copied out of the run's tables. Rendering and writing then
+/// need no lock, so the workers keep decoding (and interning) while a batch is written.
+pub struct BatchText {
+    strings: Interner,
+    labels: LabelJson,
+}
+
+impl BatchText {
+    /// Copies the strings and label sets `rows` use and renumbers the rows' ids to them.
+    pub fn capture(rows: &mut [SummaryRow], ctx: &RenderContext<'_>) -> BatchText {
+        use crate::catalog::{NULL_ID, NULL_SET};
+        let mut text = BatchText {
+            strings: Interner::new(),
+            labels: LabelJson::default(),
+        };
+        let mut local_strings: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+        let mut local_sets: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+        let mut set = |text: &mut BatchText, id: u32| {
+            *local_sets.entry(id).or_insert_with(|| {
+                let labels = &mut text.labels;
+                labels.json.push(ctx.label_json[id as usize].clone());
+                labels.csv.push(ctx.label_csv[id as usize].clone());
+                labels.json.len() as u32 - 1
+            })
+        };
+        // Set 0 is the empty map, which `all_labels` names by id.
+        set(&mut text, 0);
+        for r in rows {
+            for id in [
+                &mut r.namespace,
+                &mut r.node,
+                &mut r.resource_id,
+                &mut r.persistentvolumeclaim,
+                &mut r.persistentvolume,
+                &mut r.storageclass,
+            ] {
+                if *id != NULL_ID {
+                    let global = *id;
+                    *id = *local_strings
+                        .entry(global)
+                        .or_insert_with(|| text.strings.intern(ctx.strings.get(global)));
+                }
+            }
+            for id in [&mut r.pod_labels, &mut r.volume_labels] {
+                if *id != NULL_SET {
+                    *id = set(&mut text, *id);
+                }
+            }
+        }
+        text
+    }
+
+    /// A context that renders rows renumbered by [`BatchText::capture`] (it cannot sort them).
+    pub fn context<'a>(&'a self, plan: &'a Plan) -> RenderContext<'a> {
+        RenderContext {
+            strings: &self.strings,
+            label_json: &self.labels.json,
+            label_csv: &self.labels.csv,
+            plan,
+            string_rank: Vec::new(),
+            label_rank: Vec::new(),
+        }
+    }
+}
+
 /// Everything a sink needs to turn one batch's ids back into text, and to order the batch.
 pub struct RenderContext<'a> {
     pub strings: &'a Interner,
@@ -215,7 +280,8 @@ pub trait RowSink {
 
 /// What produces a run's rows: called with the plan's output, it writes every batch into it.
 /// A database load calls it again from the start when the transaction has to be retried.
-pub type Produce<'a> = dyn FnMut(&mut dyn RowSink) -> Result<(), crate::error::RunError> + 'a;
+pub type Produce<'a> =
+    dyn FnMut(&mut (dyn RowSink + Send)) -> Result<(), crate::error::RunError> + 'a;
 
 /// Runs `produce` against the plan's output, and completes the output (rename, commit) only when
 /// every batch was written.
