@@ -91,14 +91,16 @@ def same_rows(ref, other, work):
     days_a, days_b = split_by_day(ref, work / "a"), split_by_day(other, work / "b")
     if days_a != days_b:
         return subprocess.CompletedProcess([], 1, f"days differ: {sorted(days_a ^ days_b)}\n", "")
-    for day in sorted(days_a):
-        cmp = compare(work / "a" / f"{day}.csv", work / "b" / f"{day}.csv")
+    from concurrent.futures import ThreadPoolExecutor
+    days = sorted(days_a)
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:  # one compare.py process per core
+        results = list(pool.map(lambda d: compare(work / "a" / f"{d}.csv", work / "b" / f"{d}.csv"), days))
+    shutil.rmtree(work, ignore_errors=True)
+    for day, cmp in zip(days, results):
         if cmp.returncode != 0:
             cmp.stdout = f"day {day}: {cmp.stdout}"
-            shutil.rmtree(work, ignore_errors=True)
             return cmp
-    shutil.rmtree(work, ignore_errors=True)
-    return subprocess.CompletedProcess([], 0, f"{len(days_a)} days match\n", "")
+    return subprocess.CompletedProcess([], 0, f"{len(days)} days match\n", "")
 
 
 def timed(cmd):
