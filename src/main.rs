@@ -12,13 +12,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
-    // Return freed pages to the OS at once instead of after 10 ms. A run frees each day's tables
-    // and rows as the next day is built, and with the delay those pages stay resident: peak RSS
-    // at L was 282 MiB with the default and 147 MiB with 0, at the same CPU time
-    // (docs/benchmarks). `MIMALLOC_PURGE_DELAY` still overrides this default.
+    // Return freed pages to the OS after 1 ms instead of 10. A run frees each day's tables and
+    // rows as the next day is built, and with 10 ms those pages stayed resident (peak RSS at L
+    // 282 MiB against 147 MiB with 0). 0 refaults every decompressed page (sys time at XL
+    // 4.3-5.2 s); 1 keeps the low peak (+4%) at 2.6 s (docs/benchmarks). `MIMALLOC_PURGE_DELAY`
+    // still overrides this default.
     // SAFETY: mi_option_set_default only stores an integer in mimalloc's option table; any
     // value is valid for this option, and no allocation depends on it yet being unchanged.
-    unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 0) };
+    unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 1) };
     let cli = Cli::parse();
     init_logging(cli.log_format);
     // A panic is a bug: report it as an internal error (exit 1), never as a success.
