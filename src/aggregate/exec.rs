@@ -176,8 +176,16 @@ pub fn execute(
         memory_limit,
     } = limits;
     let (task_tx, task_rx) = unbounded::<Task>();
-    // Room for the workers to read on while the merging thread writes a batch of days out.
-    let (done_tx, done_rx) = bounded::<Done>(threads * DONE_PER_WORKER);
+    let window = threads * DONE_PER_WORKER;
+    let (done_tx, done_rx) = bounded::<Done>(window);
+    // A worker takes a ticket before a task and the merge gives one back per merged partial, so at
+    // most `window` row groups are decoded, queued or waiting for an earlier one to merge. Without
+    // this, one slow row group let the partials behind it pile up without bound.
+    let (ticket_tx, ticket_rx) = bounded::<()>(window);
+    for _ in 0..window {
+        ticket_tx.send(()).expect("room for every ticket");
+    }
+    let mut ticket_tx = Some(ticket_tx);
     let stop = AtomicBool::new(false);
     let first_days: Vec<Day> = tasks.iter().map(|t| t.first_day).collect();
     debug_assert!(tasks.iter().enumerate().all(|(i, t)| t.seq == i));
@@ -191,9 +199,13 @@ pub fn execute(
     std::thread::scope(|s| {
         for _ in 0..threads {
             let (task_rx, done_tx, stop) = (task_rx.clone(), done_tx.clone(), &stop);
+            let ticket_rx = ticket_rx.clone();
             s.spawn(move || {
                 let mut w = Worker::default();
-                for task in task_rx {
+                // Tasks leave the queue in `seq` order, so the earliest unmerged one always holds
+                // a ticket and the merge can always move on.
+                while ticket_rx.recv().is_ok() {
+                    let Ok(task) = task_rx.recv() else { break };
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
@@ -205,6 +217,7 @@ pub fn execute(
             });
         }
         drop(done_tx);
+        drop(ticket_rx);
         let mut pending = BTreeMap::new();
         let mut next = 0usize;
         let mut first_error = None;
@@ -225,6 +238,9 @@ pub fn execute(
                     while let Some(p) = pending.remove(&next) {
                         agg.merge(p, catalog);
                         next += 1;
+                        if let Some(tickets) = &ticket_tx {
+                            let _ = tickets.try_send(());
+                        }
                         let day = first_days.get(next).copied().unwrap_or(Day(i32::MAX));
                         let mut step = || {
                             if next % 8 == 0 {
@@ -242,6 +258,10 @@ pub fn execute(
                         }
                     }
                 }
+            }
+            if first_error.is_some() {
+                // Workers waiting for a ticket see the channel close and stop.
+                ticket_tx = None;
             }
         }
         if first_error.is_none() && first_days.is_empty() {

@@ -60,9 +60,6 @@ pub const COLUMNS: &[&str] = &[
 #[derive(Default)]
 pub struct LabelJson {
     json: Vec<Vec<u8>>,
-    /// The same JSON as a CSV field (quoted, quotes doubled): every row prints its labels twice,
-    /// so quoting once per set instead of once per row saves a byte-by-byte pass over both.
-    csv: Vec<Vec<u8>>,
 }
 
 impl LabelJson {
@@ -75,9 +72,6 @@ impl LabelJson {
                 &labels.values,
                 &mut out,
             );
-            let mut field = Vec::with_capacity(out.len() + 8);
-            csv::text(&mut field, &out);
-            self.csv.push(field);
             self.json.push(out);
         }
     }
@@ -87,7 +81,11 @@ impl LabelJson {
 /// need no lock, so the workers keep decoding (and interning) while a batch is written.
 pub struct BatchText {
     strings: Interner,
-    labels: LabelJson,
+    label_json: Vec<Vec<u8>>,
+    /// The same JSON as CSV fields (quoted, quotes doubled): every CSV row prints its labels
+    /// twice, so each set used is quoted once per batch instead of twice per row. Kept per batch,
+    /// not per run, because the run-wide copy was the largest table at XL (125k sets).
+    label_csv: Vec<Vec<u8>>,
 }
 
 impl BatchText {
@@ -96,16 +94,19 @@ impl BatchText {
         use crate::catalog::{NULL_ID, NULL_SET};
         let mut text = BatchText {
             strings: Interner::new(),
-            labels: LabelJson::default(),
+            label_json: Vec::new(),
+            label_csv: Vec::new(),
         };
         let mut local_strings: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
         let mut local_sets: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
         let mut set = |text: &mut BatchText, id: u32| {
             *local_sets.entry(id).or_insert_with(|| {
-                let labels = &mut text.labels;
-                labels.json.push(ctx.label_json[id as usize].clone());
-                labels.csv.push(ctx.label_csv[id as usize].clone());
-                labels.json.len() as u32 - 1
+                let json = &ctx.label_json[id as usize];
+                let mut field = Vec::with_capacity(json.len() + 8);
+                csv::text(&mut field, json);
+                text.label_csv.push(field);
+                text.label_json.push(json.clone());
+                text.label_json.len() as u32 - 1
             })
         };
         // Set 0 is the empty map, which `all_labels` names by id.
@@ -139,8 +140,8 @@ impl BatchText {
     pub fn context<'a>(&'a self, plan: &'a Plan) -> RenderContext<'a> {
         RenderContext {
             strings: &self.strings,
-            label_json: &self.labels.json,
-            label_csv: &self.labels.csv,
+            label_json: &self.label_json,
+            label_csv: &self.label_csv,
             plan,
             string_rank: Vec::new(),
             label_rank: Vec::new(),
@@ -153,7 +154,7 @@ pub struct RenderContext<'a> {
     pub strings: &'a Interner,
     /// Compact JSON of every label set, indexed by set id.
     pub label_json: &'a [Vec<u8>],
-    /// The JSON as CSV fields, indexed by set id.
+    /// The JSON as CSV fields, indexed by set id (empty in a ranking context).
     pub label_csv: &'a [Vec<u8>],
     pub plan: &'a Plan,
     /// Byte-order rank of the string ids the batch sorts on (1-based; 0 for the others).
@@ -219,7 +220,8 @@ impl<'a> RenderContext<'a> {
         RenderContext {
             strings,
             label_json: json,
-            label_csv: &label_json.csv,
+            // Ranking contexts sort; rendering goes through `BatchText::context`.
+            label_csv: &[],
             plan,
             string_rank: ranks(strings.len(), string_ids, |id| strings.get(id)),
             label_rank: ranks(json.len(), label_ids, |id| &json[id as usize]),
