@@ -330,14 +330,7 @@ fuzz_target!(|data: &[u8]| {
             .pod
             .iter()
             .copied()
-            .chain([
-                r.node_capacity_cpu_cores,
-                r.node_capacity_cpu_core_hours,
-                r.node_capacity_memory_gigabytes,
-                r.node_capacity_memory_gigabyte_hours,
-                r.cluster_capacity_cpu_core_hours,
-                r.cluster_capacity_memory_gigabyte_hours,
-            ])
+            .chain(r.capacities())
             .chain(r.storage)
             .collect();
         let meant: Result<Vec<Option<String>>, f64> = nums.into_iter().map(meant).collect();

@@ -113,19 +113,24 @@ impl SummaryRow {
         }
     }
 
-    /// The first value numeric(33,15) cannot hold (NaN, ±Inf or |v| >= 1e18; spec §11, E9), if any.
-    pub fn unrepresentable(&self) -> Option<f64> {
-        let caps = [
+    /// The six capacity columns, in output order: node cores, core-hours, GiB, GiB-hours, then
+    /// cluster core-hours and GiB-hours.
+    pub fn capacities(&self) -> [OptF64; 6] {
+        [
             self.node_capacity_cpu_cores,
             self.node_capacity_cpu_core_hours,
             self.node_capacity_memory_gigabytes,
             self.node_capacity_memory_gigabyte_hours,
             self.cluster_capacity_cpu_core_hours,
             self.cluster_capacity_memory_gigabyte_hours,
-        ];
+        ]
+    }
+
+    /// The first value numeric(33,15) cannot hold (NaN, ±Inf or |v| >= 1e18; spec §11, E9), if any.
+    pub fn unrepresentable(&self) -> Option<f64> {
         self.pod
             .iter()
-            .chain(&caps)
+            .chain(&self.capacities())
             .chain(&self.storage)
             .filter_map(|v| v.get())
             .find(|v| !v.is_finite() || v.abs() >= 1e18)

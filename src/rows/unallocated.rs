@@ -114,17 +114,6 @@ impl Default for NodeDay {
 /// Pod-row columns subtracted from capacity, in `NodeDay::sums` order.
 const SUBTRACTED: [usize; 6] = [0, 1, 2, 4, 5, 6];
 
-fn capacities(r: &SummaryRow) -> [Option<f64>; 6] {
-    [
-        r.node_capacity_cpu_cores.get(),
-        r.node_capacity_cpu_core_hours.get(),
-        r.node_capacity_memory_gigabytes.get(),
-        r.node_capacity_memory_gigabyte_hours.get(),
-        r.cluster_capacity_cpu_core_hours.get(),
-        r.cluster_capacity_memory_gigabyte_hours.get(),
-    ]
-}
-
 /// Interns the four special namespaces, before the string table is frozen for rendering.
 pub fn intern_namespaces(strings: &mut Interner) -> [u32; 4] {
     SPECIAL.map(|s| strings.intern(s.as_bytes()))
@@ -159,8 +148,8 @@ pub fn build(
         for (acc, &i) in g.sums.iter_mut().zip(&SUBTRACTED) {
             add_opt(acc, r.pod[i].get());
         }
-        for (acc, v) in g.maxes.iter_mut().zip(capacities(r)) {
-            max_opt(acc, v);
+        for (acc, v) in g.maxes.iter_mut().zip(r.capacities()) {
+            max_opt(acc, v.get());
         }
     }
     let [platform, worker, ..] = special;

@@ -141,14 +141,7 @@ impl CsvEncoder {
             sep(out);
             float(out, v.get());
         }
-        for v in [
-            r.node_capacity_cpu_cores,
-            r.node_capacity_cpu_core_hours,
-            r.node_capacity_memory_gigabytes,
-            r.node_capacity_memory_gigabyte_hours,
-            r.cluster_capacity_cpu_core_hours,
-            r.cluster_capacity_memory_gigabyte_hours,
-        ] {
+        for v in r.capacities() {
             sep(out);
             float(out, v.get());
         }

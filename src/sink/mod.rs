@@ -181,17 +181,7 @@ fn ranks<'k>(n: usize, mut ids: Vec<u32>, key: impl Fn(u32) -> &'k [u8]) -> Vec<
 }
 
 impl<'a> RenderContext<'a> {
-    /// A context for `rows`: ranks only the strings and label sets they sort on.
-    pub fn new(
-        strings: &'a Interner,
-        label_json: &'a LabelJson,
-        plan: &'a Plan,
-        rows: &[SummaryRow],
-    ) -> Self {
-        Self::ranking(strings, label_json, plan, &[rows], &[])
-    }
-
-    /// A context that ranks what the rows of `parts` and the `extra` string ids sort on.
+    /// A context that ranks only what the rows of `parts` and the `extra` string ids sort on.
     pub fn ranking(
         strings: &'a Interner,
         label_json: &'a LabelJson,

@@ -335,14 +335,7 @@ pub fn encode_row<'s>(
     for v in r.pod {
         numeric(out, v)?;
     }
-    for v in [
-        r.node_capacity_cpu_cores,
-        r.node_capacity_cpu_core_hours,
-        r.node_capacity_memory_gigabytes,
-        r.node_capacity_memory_gigabyte_hours,
-        r.cluster_capacity_cpu_core_hours,
-        r.cluster_capacity_memory_gigabyte_hours,
-    ] {
+    for v in r.capacities() {
         numeric(out, v)?;
     }
     for id in [r.persistentvolumeclaim, r.persistentvolume, r.storageclass] {
