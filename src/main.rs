@@ -1,14 +1,22 @@
-//! The `ocp-summary` binary: flags in, exit code out. The pipeline lives in the library (`lib.rs`).
+//! The `ocp-summary` binary: flags in, exit code out.
+//!
+//! The pipeline is the `ocp-summary-engine` crate; the generator and the ingester are crates of
+//! their own. This crate parses the command line, dispatches to them, and maps their typed errors
+//! to exit codes.
+
+mod cli;
+mod commands;
 
 use clap::Parser;
-use ocp_summary::cli::{self, Cli, Command};
-use ocp_summary::{error, generate, run};
+use cli::{Cli, LogFormat};
 use std::process::ExitCode;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc v3's `mi_option_t` (libmimalloc-sys 0.1.49 builds v3).
+/// `mi_option_purge_delay` in mimalloc v3's `mi_option_t`. libmimalloc-sys is pinned to exactly
+/// 0.1.49 in Cargo.toml because it exports no named constant for this option and the numbers
+/// of `mi_option_t` have changed between mimalloc versions; `purge_delay_is_option_15` checks it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
@@ -23,7 +31,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     // A panic is a bug: report it as an internal error (exit 1), never as a success.
-    let outcome = std::panic::catch_unwind(move || dispatch(cli.command));
+    let outcome = std::panic::catch_unwind(move || commands::dispatch(cli.command));
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
@@ -37,30 +45,31 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(command: Command) -> Result<(), error::RunError> {
-    match command {
-        Command::Run(args) => run::run_command(&args),
-        Command::Generate(args) => generate::upload::run(&args)
-            .map(|summary| eprintln!("{summary}"))
-            .map_err(|e| error::RunError::BadInput(format!("{e:#}"))),
-        Command::Plan(args) => run::plan_command(&args),
-        Command::Check(args) => ocp_summary::check::check_command(&args),
-        Command::Demo(args) => run::demo(&args),
-        Command::InitDb(args) => run::init_db(&args),
-        Command::Ingest(args) => {
-            ocp_summary::ingest::ingest(&args).map(|summary| eprint!("{summary}"))
-        }
-    }
-}
-
-fn init_logging(format: cli::args::LogFormat) {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("OCP_SUMMARY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        cli::args::LogFormat::Text => builder.init(),
-        cli::args::LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purge_delay_is_option_15() {
+        // mimalloc documents purge_delay's default as 10 ms; the options next to it default to
+        // other values. A different number here would silently tune some other option.
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        // SAFETY: mi_option_get only reads an integer from mimalloc's option table.
+        let value = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        assert_eq!(value, 10);
     }
 }

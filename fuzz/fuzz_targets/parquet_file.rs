@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ocp_summary::decode::probe::probe_object;
-use ocp_summary::source::memory::MemoryStore;
-use ocp_summary::source::ObjectMeta;
+use ocp_summary_engine::decode::probe::probe_object;
+use ocp_summary_engine::source::memory::MemoryStore;
+use ocp_summary_engine::source::ObjectMeta;
 
 fuzz_target!(|data: &[u8]| {
     let mut store = MemoryStore::default();
@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         size: data.len() as u64,
     };
     if let Err(e) = probe_object(&store, &object) {
+        let e = e.to_string();
         assert!(e.contains("memory:f.parquet"), "error without a location: {e}");
     }
 });

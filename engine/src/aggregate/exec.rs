@@ -1,0 +1,428 @@
+//! The worker pool: row-group tasks in, partial tables out, merged in task order.
+//!
+//! Workers (crossbeam channels, scoped threads) each own their decode buffers and hash tables, so
+//! the hot path takes no lock except the per-dictionary-page interning. The coordinator thread
+//! merges partials strictly by task sequence number, which keeps floating-point sums identical for
+//! any thread count. The results channel is bounded, so at most a few partials wait in memory.
+
+use super::capacity::{CapacityPartial, CapacityTable, CapacityWorker};
+use super::labels::{LabelPartial, LabelTable, LabelWorker};
+use super::node_roles::{LabelTextPartial, NodeRoleTable, NodeRoleWorker, RolePartial};
+use super::pod::{PodPartial, PodTable, PodWorker};
+use super::storage::{StoragePartial, StorageTable, StorageWorker};
+use super::volume_nodes::{VolumeNodePartial, VolumeNodeTable, VolumeNodeWorker};
+use crate::catalog::Catalog;
+use crate::decode::rowgroup::{read_row_group, ColumnData, ColumnPlan, RowGroupData};
+use crate::decode::strings::StringMode;
+use crate::decode::DecodeStats;
+use crate::error::{Error, InputError, InputLocation};
+use crate::plan::inputs::{TableInput, Task};
+use crate::source::ObjectStore;
+use crate::value::date::Day;
+use crossbeam_channel::{bounded, unbounded};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a table feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Capacity,
+    Pods,
+    NodeLabels,
+    NamespaceLabels,
+    /// Daily storage rows (spec §7.3).
+    Storage,
+    /// (day, namespace, pod) → node of the daily pod rows, for §7.1; read only with storage.
+    VolumeNodes,
+    /// Daily pod rows as evidence for `--derive-node-roles` (spec §2.5).
+    NodeRolePods,
+    /// Raw node-label text for `--derive-node-roles`.
+    NodeLabelText,
+}
+
+impl Role {
+    /// Small tables that span days (labels, role evidence): read whole before the per-day ones.
+    pub fn is_dimension(self) -> bool {
+        matches!(
+            self,
+            Role::NodeLabels | Role::NamespaceLabels | Role::NodeRolePods | Role::NodeLabelText
+        )
+    }
+
+    fn label_columns(self) -> &'static [usize] {
+        match self {
+            Role::Capacity | Role::VolumeNodes | Role::NodeRolePods | Role::NodeLabelText => &[],
+            Role::Storage => super::storage::LABEL_COLUMNS,
+            Role::Pods => super::pod::LABEL_COLUMNS,
+            Role::NodeLabels | Role::NamespaceLabels => super::labels::LABEL_COLUMNS,
+        }
+    }
+}
+
+/// A table to read and the role its rows play.
+pub struct RoleInput {
+    pub role: Role,
+    pub input: TableInput,
+}
+
+/// Rows and bytes read from one table.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TableStats {
+    pub row_groups: u64,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// Everything the row builders need.
+#[derive(Default)]
+pub struct Aggregates {
+    pub capacity: CapacityTable,
+    pub pods: PodTable,
+    pub node_labels: LabelTable,
+    pub namespace_labels: LabelTable,
+    pub storage: StorageTable,
+    pub volume_nodes: VolumeNodeTable,
+    pub node_roles: NodeRoleTable,
+    pub table_stats: Vec<TableStats>,
+    pub decode: DecodeStats,
+}
+
+impl Aggregates {
+    /// Moves every per-day group of the days before `day` into a batch of its own; statistics
+    /// and node roles (run-wide) stay.
+    pub fn split_before(&mut self, day: Day) -> Aggregates {
+        Aggregates {
+            capacity: self.capacity.split_before(day),
+            pods: self.pods.split_before(day),
+            node_labels: self.node_labels.split_before(day),
+            namespace_labels: self.namespace_labels.split_before(day),
+            storage: self.storage.split_before(day),
+            volume_nodes: self.volume_nodes.split_before(day),
+            ..Default::default()
+        }
+    }
+}
+
+/// Called on the merging thread whenever the days before `Day` are complete: every task that can
+/// hold them has been merged. The last call has `Day(i32::MAX)`.
+pub type OnComplete<'a> = dyn FnMut(&mut Aggregates, Day) -> Result<(), Error> + 'a;
+
+enum Partial {
+    Capacity(CapacityPartial),
+    Pods(PodPartial),
+    NodeLabels(LabelPartial),
+    NamespaceLabels(LabelPartial),
+    Storage(StoragePartial),
+    VolumeNodes(VolumeNodePartial),
+    NodeRolePods(RolePartial),
+    NodeLabelText(LabelTextPartial),
+}
+
+struct Done {
+    seq: usize,
+    table: usize,
+    rows: u64,
+    bytes: u64,
+    partial: Result<Partial, Error>,
+    decode: DecodeStats,
+}
+
+#[derive(Default)]
+struct Worker {
+    data: RowGroupData,
+    capacity: CapacityWorker,
+    pods: PodWorker,
+    labels: LabelWorker,
+    storage: StorageWorker,
+    volume_nodes: VolumeNodeWorker,
+    node_roles: NodeRoleWorker,
+}
+
+/// Partials each worker may have finished ahead of the merge. A partial holds a row group's groups
+/// (up to ~10 MB on 100k-row daily row groups); a queue of 8 per worker bought no measurable time
+/// at L or XL and cost memory, so the queue stays short.
+const DONE_PER_WORKER: usize = 2;
+
+/// How wide and how big a run may get.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub threads: usize,
+    pub memory_limit: u64,
+}
+
+/// Runs every task and merges the partials in `seq` order; stops at the first error.
+///
+/// `tasks` must be numbered in `first_day` order ([`order_by_day`]): then, once the partials up
+/// to task `k` are merged, no later task can add to a day before `tasks[k + 1].first_day`, and
+/// `on_complete` gets to turn those days into rows while the workers read on. Memory then holds
+/// the days in flight, not the month.
+///
+/// [`order_by_day`]: crate::plan::inputs::order_by_day
+#[allow(clippy::too_many_arguments)]
+pub fn execute(
+    store: &dyn ObjectStore,
+    inputs: &[RoleInput],
+    tasks: Vec<Task>,
+    catalog: &Catalog,
+    ms: &Range<i64>,
+    limits: Limits,
+    progress: &indicatif::ProgressBar,
+    mut agg: Aggregates,
+    on_complete: &mut OnComplete<'_>,
+) -> Result<Aggregates, Error> {
+    let Limits {
+        threads,
+        memory_limit,
+    } = limits;
+    let (task_tx, task_rx) = unbounded::<Task>();
+    let window = threads * DONE_PER_WORKER;
+    let (done_tx, done_rx) = bounded::<Done>(window);
+    // A worker takes a ticket before a task and the merge gives one back per merged partial, so at
+    // most `window` row groups are decoded, queued or waiting for an earlier one to merge. Without
+    // this, one slow row group let the partials behind it pile up without bound.
+    let (ticket_tx, ticket_rx) = bounded::<()>(window);
+    for _ in 0..window {
+        ticket_tx.send(()).expect("room for every ticket");
+    }
+    let mut ticket_tx = Some(ticket_tx);
+    let stop = AtomicBool::new(false);
+    let first_days: Vec<Day> = tasks.iter().map(|t| t.first_day).collect();
+    debug_assert!(tasks.iter().enumerate().all(|(i, t)| t.seq == i));
+    debug_assert!(first_days.windows(2).all(|w| w[0] <= w[1]));
+    let mut complete_before = Day(i32::MIN);
+    for t in tasks {
+        task_tx.send(t).expect("receiver alive");
+    }
+    drop(task_tx);
+    agg.table_stats.resize(inputs.len(), TableStats::default());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (task_rx, done_tx, stop) = (task_rx.clone(), done_tx.clone(), &stop);
+            let ticket_rx = ticket_rx.clone();
+            s.spawn(move || {
+                let mut w = Worker::default();
+                // Tasks leave the queue in `seq` order, so the earliest unmerged one always holds
+                // a ticket and the merge can always move on.
+                while ticket_rx.recv().is_ok() {
+                    let Ok(task) = task_rx.recv() else { break };
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let done = w.run(store, inputs, task, catalog, ms);
+                    if done_tx.send(done).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        drop(ticket_rx);
+        let mut pending = BTreeMap::new();
+        let mut next = 0usize;
+        let mut first_error = None;
+        for done in done_rx {
+            progress.inc(1);
+            let stats = &mut agg.table_stats[done.table];
+            stats.row_groups += 1;
+            stats.rows += done.rows;
+            stats.bytes += done.bytes;
+            agg.decode.add(&done.decode);
+            match done.partial {
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    first_error.get_or_insert(e);
+                }
+                Ok(p) => {
+                    pending.insert(done.seq, p);
+                    while let Some(p) = pending.remove(&next) {
+                        agg.merge(p, catalog);
+                        next += 1;
+                        if let Some(tickets) = &ticket_tx {
+                            let _ = tickets.try_send(());
+                        }
+                        let day = first_days.get(next).copied().unwrap_or(Day(i32::MAX));
+                        let mut step = || {
+                            if next % 8 == 0 {
+                                crate::plan::memory::check(memory_limit, "aggregating")?;
+                            }
+                            if day > complete_before && first_error.is_none() {
+                                complete_before = day;
+                                on_complete(&mut agg, day)?;
+                            }
+                            Ok(())
+                        };
+                        if let Err(e) = step() {
+                            stop.store(true, Ordering::Relaxed);
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            if first_error.is_some() {
+                // Workers waiting for a ticket see the channel close and stop.
+                ticket_tx = None;
+            }
+        }
+        if first_error.is_none() && first_days.is_empty() {
+            on_complete(&mut agg, Day(i32::MAX))?;
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    })?;
+    Ok(agg)
+}
+
+impl Aggregates {
+    fn merge(&mut self, partial: Partial, catalog: &Catalog) {
+        match partial {
+            Partial::Capacity(p) => self.capacity.merge(p),
+            Partial::Pods(p) => self.pods.merge(p, catalog),
+            Partial::NodeLabels(p) => self.node_labels.merge(p),
+            Partial::NamespaceLabels(p) => self.namespace_labels.merge(p),
+            Partial::Storage(p) => self.storage.merge(p),
+            Partial::VolumeNodes(p) => self.volume_nodes.merge(p),
+            Partial::NodeRolePods(p) => self.node_roles.merge_pods(p, catalog),
+            Partial::NodeLabelText(p) => self.node_roles.merge_labels(p),
+        }
+    }
+}
+
+impl Worker {
+    fn run(
+        &mut self,
+        store: &dyn ObjectStore,
+        inputs: &[RoleInput],
+        task: Task,
+        catalog: &Catalog,
+        ms: &Range<i64>,
+    ) -> Done {
+        let RoleInput { role, input } = &inputs[task.table];
+        let file = &input.files[task.file];
+        let plans: Vec<ColumnPlan> = file
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, resolved)| ColumnPlan {
+                resolved: *resolved,
+                string_mode: if role.label_columns().contains(&i) {
+                    StringMode::Labels
+                } else {
+                    StringMode::Interned
+                },
+            })
+            .collect();
+        let mut decode = DecodeStats::default();
+        let meta = file.metadata.row_group(task.row_group);
+        let read = read_row_group(
+            store,
+            &file.object.key,
+            file.object.size,
+            meta,
+            &plans,
+            catalog,
+            &mut self.data,
+            &mut decode,
+        );
+        let checked = read
+            .map_err(|e| {
+                e.at(&file.location, task.row_group, |i| {
+                    plans[i].resolved.request.name.to_string()
+                })
+            })
+            .and_then(|bytes| {
+                let ts = file
+                    .columns
+                    .iter()
+                    .position(|c| c.request.name == "interval_start");
+                let ts = ts.map(|i| &self.data.columns[i]);
+                match ts.and_then(|ts| row_before(ts, task.first_day, ms)) {
+                    Some(t) => Err(Error::from(InputError::RowBeforeStatistics {
+                        at: InputLocation {
+                            object: file.location.clone(),
+                            row_group: Some(task.row_group),
+                            column: Some("interval_start".into()),
+                        },
+                        millis: t,
+                        first_day: task.first_day,
+                    })),
+                    None => Ok(bytes),
+                }
+            });
+        let (bytes, partial) = match checked {
+            Err(e) => (0, Err(e)),
+            Ok(bytes) => (bytes, Ok(self.aggregate(*role, ms, catalog))),
+        };
+        Done {
+            seq: task.seq,
+            table: task.table,
+            rows: meta.num_rows().max(0) as u64,
+            bytes,
+            partial,
+            decode,
+        }
+    }
+
+    fn aggregate(&mut self, role: Role, ms: &Range<i64>, catalog: &Catalog) -> Partial {
+        match role {
+            Role::Capacity => Partial::Capacity(self.capacity.run(&self.data, ms)),
+            Role::Pods => Partial::Pods(self.pods.run(&self.data, ms, catalog)),
+            Role::NodeLabels => Partial::NodeLabels(self.labels.run(&self.data, ms)),
+            Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(&self.data, ms)),
+            Role::Storage => Partial::Storage(self.storage.run(&self.data, ms)),
+            Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(&self.data, ms)),
+            Role::NodeRolePods => {
+                Partial::NodeRolePods(self.node_roles.run_pods(&self.data, ms, catalog))
+            }
+            Role::NodeLabelText => {
+                Partial::NodeLabelText(self.node_roles.run_labels(&self.data, ms))
+            }
+        }
+    }
+}
+
+/// The first in-range `interval_start` before `first_day`, which the statistics promised cannot
+/// exist. Such a row would add to a day already written out, so it must stop the run.
+fn row_before(ts: &ColumnData, first_day: Day, ms: &Range<i64>) -> Option<i64> {
+    let floor = first_day.start_millis().max(ms.start);
+    ts.i64s
+        .iter()
+        .zip(&ts.valid)
+        .find(|&(&t, &valid)| valid && t >= ms.start && t < floor)
+        .map(|(&t, _)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_before_the_statistics_minimum_are_found() {
+        let day = Day(20_000);
+        let col = |ts: &[i64], valid: &[bool]| ColumnData {
+            i64s: ts.to_vec(),
+            valid: valid.to_vec(),
+            ..Default::default()
+        };
+        let ms = Day(19_990).start_millis()..Day(20_030).start_millis();
+        let inside = day.start_millis() + 5;
+        let early = day.start_millis() - 1;
+        assert_eq!(
+            row_before(&col(&[inside, inside], &[true, true]), day, &ms),
+            None
+        );
+        assert_eq!(
+            row_before(&col(&[inside, early], &[true, true]), day, &ms),
+            Some(early)
+        );
+        // NULL slots and rows outside the run's range are not the statistics' fault.
+        assert_eq!(
+            row_before(&col(&[inside, early], &[true, false]), day, &ms),
+            None
+        );
+        let before_run = ms.start - 1;
+        assert_eq!(row_before(&col(&[before_run], &[true]), day, &ms), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! Column chunks → typed columns, one row group at a time.
+//!
+//! The parquet crate's page reader fetches and decompresses pages; everything after that is ours:
+//! definition levels and dictionary ids go through the RLE kernels, dictionaries are decoded once per
+//! chunk, strings are interned once per dictionary entry, and label JSON is parsed once per distinct
+//! string (see [`strings`]). Only PLAIN and dictionary encodings are decoded here, which is what
+//! pandas/pyarrow writes; anything else is reported as unsupported with the file and column named.
+
+pub mod chunk;
+pub mod probe;
+pub mod rowgroup;
+pub mod strings;
+
+pub use crate::error::{DecodeError, ReadError};
+
+/// Page counts, so the run summary can say how much went through the kernels.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DecodeStats {
+    pub dictionary_pages: u64,
+    pub dict_id_pages: u64,
+    pub plain_pages: u64,
+    pub values: u64,
+}
+
+impl DecodeStats {
+    pub fn add(&mut self, other: &DecodeStats) {
+        self.dictionary_pages += other.dictionary_pages;
+        self.dict_id_pages += other.dict_id_pages;
+        self.plain_pages += other.plain_pages;
+        self.values += other.values;
+    }
+}

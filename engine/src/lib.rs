@@ -1,0 +1,36 @@
+//! The ocp-summary engine: Koku's OpenShift daily summary from Parquet, without Trino.
+//!
+//! Each module is one stage. Data flows down this list; `render` holds the text forms that
+//! `rows` sorts by and `sink` prints, so it sits above both:
+//!
+//! | stage | job |
+//! |---|---|
+//! | [`source`] | objects and byte ranges, from a folder or S3 |
+//! | [`plan`] | validated options, the lookups, and which files, row groups and columns to read |
+//! | [`decode`] | column pages → interned ids and numbers, through the `kernels` crate |
+//! | [`aggregate`] | per-row-group partial tables, merged in task order |
+//! | [`render`] | the text forms of values: label JSON, byte-order ranks, CSV fields |
+//! | [`rows`] | Koku's joins and formulas → [`rows::SummaryRow`]s, sorted by their text |
+//! | [`sink`] | CSV, binary COPY, and PostgreSQL behind one trait |
+//!
+//! Imports only point up this list (a stage uses the stages before it), with three exceptions
+//! that sit below every stage: [`value`] (days, nullable doubles), [`catalog`] (the run's
+//! string and label tables) and [`error`] (failures and their causes). [`run`] drives the
+//! stages; [`check`] and [`report`] serve the command line. No module imports the binary, the
+//! generator or the ingester, which live in crates of their own.
+
+pub mod aggregate;
+pub mod catalog;
+pub mod check;
+pub mod decode;
+pub mod error;
+pub mod plan;
+pub mod render;
+pub mod report;
+pub mod rows;
+pub mod run;
+pub mod sink;
+pub mod source;
+pub mod value;
+
+pub use error::Error;

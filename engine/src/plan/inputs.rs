@@ -1,0 +1,227 @@
+//! Which files and row groups a run reads.
+//!
+//! For each input table we list its partition folder, read every footer, resolve the needed
+//! columns, and keep only row groups whose `interval_start` statistics overlap the day range. The
+//! result is a flat list of [`Task`]s, one per row group, that the workers pull from.
+
+use super::columns::{resolve, ColumnRequest, ResolvedColumn};
+use super::InputScope;
+use crate::error::{Error, InputError};
+use crate::source::footer::{read_metadata, FooterError};
+use crate::source::layout::Table;
+use crate::source::{ObjectMeta, ObjectStore};
+use crate::value::date::Day;
+use parquet::file::metadata::ParquetMetaData;
+use parquet::file::statistics::Statistics;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One Parquet object with its metadata and resolved columns.
+pub struct InputFile {
+    pub object: ObjectMeta,
+    pub location: String,
+    pub metadata: Arc<ParquetMetaData>,
+    pub columns: Vec<ResolvedColumn>,
+}
+
+/// Everything read from one table.
+pub struct TableInput {
+    pub table: Table,
+    pub files: Vec<InputFile>,
+    pub row_groups_total: usize,
+    pub row_groups_selected: usize,
+    pub bytes_selected: u64,
+    pub partition_found: bool,
+}
+
+/// One unit of work: a row group of a file of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Task {
+    pub seq: usize,
+    pub table: usize,
+    pub file: usize,
+    pub row_group: usize,
+    /// The earliest day its rows can hold in the run's range (from `interval_start` statistics;
+    /// the run's first day without them). Tasks run in this order so that a day is complete, and
+    /// can be written out, once every task starting on or before it has been merged.
+    pub first_day: Day,
+}
+
+/// Footers already read in this run, by key: several scans read the same pod files, and on a
+/// remote store every footer is a round trip.
+#[derive(Default)]
+pub struct FooterCache(Mutex<HashMap<String, Arc<ParquetMetaData>>>);
+
+/// Lists, opens and prunes one table.
+pub fn scan_table(
+    store: &dyn ObjectStore,
+    cache: &FooterCache,
+    scope: &InputScope,
+    threads: usize,
+    table: Table,
+    requests: &[ColumnRequest],
+) -> Result<TableInput, Error> {
+    let prefix = table.partition_prefix(&scope.org, &scope.source, scope.year, scope.month);
+    let partition_found = store.prefix_exists(&prefix)?;
+    let objects = store.list(&prefix)?;
+    let ms = scope.millis_range();
+    let mut input = TableInput {
+        table,
+        files: Vec::new(),
+        row_groups_total: 0,
+        row_groups_selected: 0,
+        bytes_selected: 0,
+        partition_found,
+    };
+    let objects: Vec<_> = objects
+        .into_iter()
+        .filter(|o| o.key.ends_with(".parquet"))
+        .collect();
+    let footers = read_footers(store, cache, &objects, threads);
+    for (object, footer) in objects.into_iter().zip(footers) {
+        let location = store.describe(&object.key);
+        let metadata = footer.map_err(|e| match e {
+            FooterError::Source(s) => Error::from(s),
+            cause => Error::from(InputError::Footer {
+                table: Some(table.to_string()),
+                cause,
+            }),
+        })?;
+        let columns = resolve(metadata.file_metadata().schema_descr(), requests).map_err(|e| {
+            InputError::Schema {
+                object: location.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        input.row_groups_total += metadata.num_row_groups();
+        for rg in 0..metadata.num_row_groups() {
+            if row_group_overlaps(&metadata, rg, &columns, &ms) {
+                input.row_groups_selected += 1;
+                input.bytes_selected += columns
+                    .iter()
+                    .filter_map(|c| c.leaf)
+                    .map(|leaf| metadata.row_group(rg).column(leaf).compressed_size().max(0) as u64)
+                    .sum::<u64>();
+            }
+        }
+        input.files.push(InputFile {
+            object,
+            location,
+            metadata,
+            columns,
+        });
+    }
+    Ok(input)
+}
+
+/// Footers of `objects`, in order, read by up to `threads` threads: on a remote store each is a
+/// round trip, so many files would otherwise cost their latencies one after another.
+fn read_footers(
+    store: &dyn ObjectStore,
+    cache: &FooterCache,
+    objects: &[ObjectMeta],
+    threads: usize,
+) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
+    let read = |object: &ObjectMeta| {
+        if let Some(m) = cache.0.lock().expect("not poisoned").get(&object.key) {
+            return Ok(m.clone());
+        }
+        let m = read_metadata(store, object)?;
+        cache
+            .0
+            .lock()
+            .expect("not poisoned")
+            .insert(object.key.clone(), m.clone());
+        Ok(m)
+    };
+    let threads = threads.min(objects.len());
+    if threads <= 1 {
+        return objects.iter().map(read).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new((0..objects.len()).map(|_| None).collect::<Vec<_>>());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(object) = objects.get(i) else { break };
+                let footer = read(object);
+                results.lock().expect("not poisoned")[i] = Some(footer);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .map(|r| r.expect("every footer read"))
+        .collect()
+}
+
+/// Appends the tasks of `input` (table index `table`) to `tasks`.
+pub fn push_tasks(input: &TableInput, table: usize, ms: &Range<i64>, tasks: &mut Vec<Task>) {
+    for (file_idx, file) in input.files.iter().enumerate() {
+        for rg in 0..file.metadata.num_row_groups() {
+            if row_group_overlaps(&file.metadata, rg, &file.columns, ms) {
+                let first = interval_range(&file.metadata, rg, &file.columns)
+                    .map_or(ms.start, |(min, _)| min.max(ms.start));
+                tasks.push(Task {
+                    seq: tasks.len(),
+                    table,
+                    file: file_idx,
+                    row_group: rg,
+                    first_day: Day::of_millis(first),
+                });
+            }
+        }
+    }
+}
+
+/// Puts tasks in day order (then in listing order) and numbers them in that order, the order
+/// their partials are merged in.
+pub fn order_by_day(tasks: &mut [Task]) {
+    tasks.sort_by_key(|t| (t.first_day, t.seq));
+    for (i, t) in tasks.iter_mut().enumerate() {
+        t.seq = i;
+    }
+}
+
+/// The row groups of `file` a run reads.
+pub fn selected_row_groups(file: &InputFile, ms: &Range<i64>) -> Vec<usize> {
+    (0..file.metadata.num_row_groups())
+        .filter(|&rg| row_group_overlaps(&file.metadata, rg, &file.columns, ms))
+        .collect()
+}
+
+/// False only when statistics prove no `interval_start` of the row group lies in `ms`.
+fn row_group_overlaps(
+    metadata: &ParquetMetaData,
+    rg: usize,
+    columns: &[ResolvedColumn],
+    ms: &Range<i64>,
+) -> bool {
+    if metadata.row_group(rg).num_rows() == 0 {
+        return false;
+    }
+    interval_range(metadata, rg, columns).is_none_or(|(min, max)| max >= ms.start && min < ms.end)
+}
+
+/// The `interval_start` (min, max) of a row group in milliseconds, when statistics give both.
+fn interval_range(
+    metadata: &ParquetMetaData,
+    rg: usize,
+    columns: &[ResolvedColumn],
+) -> Option<(i64, i64)> {
+    let ts = columns
+        .iter()
+        .find(|c| c.request.name == "interval_start")?;
+    match metadata.row_group(rg).column(ts.leaf?).statistics() {
+        Some(Statistics::Int64(s)) => {
+            let (min, max) = (s.min_opt()?, s.max_opt()?);
+            Some(((ts.to_millis)(*min), (ts.to_millis)(*max)))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,124 @@
+//! CSV field text in PostgreSQL's `COPY ... (FORMAT csv, NULL '\N')` dialect: strings, NULL,
+//! floats, integers, dates and uuids.
+//!
+//! NULL is an unquoted `\N`; strings that could be mistaken for it, empty strings, and anything
+//! with a comma, quote or line break are quoted. Floats use the shortest text that round-trips
+//! (ryu), so no precision is lost before PostgreSQL rounds to numeric(33,15).
+
+use crate::value::Day;
+
+pub fn sep(out: &mut Vec<u8>) {
+    out.push(b',');
+}
+
+pub fn null(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\\N");
+}
+
+/// `s` as a CSV field, quoted when it must be.
+pub fn text(out: &mut Vec<u8>, s: &[u8]) {
+    let plain = !s.is_empty()
+        && s != b"\\N"
+        && !s.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
+    if plain {
+        out.extend_from_slice(s);
+        return;
+    }
+    out.push(b'"');
+    for &c in s {
+        if c == b'"' {
+            out.push(b'"');
+        }
+        out.push(c);
+    }
+    out.push(b'"');
+}
+
+/// The shortest text that reads back as `v`; PostgreSQL's spellings for NaN and infinities.
+pub fn float(out: &mut Vec<u8>, v: Option<f64>) {
+    match v {
+        Some(v) if v.is_finite() => {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes())
+        }
+        Some(v) => out.extend_from_slice(if v.is_nan() {
+            b"NaN"
+        } else if v > 0.0 {
+            b"Infinity"
+        } else {
+            b"-Infinity"
+        }),
+        None => null(out),
+    }
+}
+
+pub fn int(out: &mut Vec<u8>, v: Option<i64>) {
+    match v {
+        Some(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        None => null(out),
+    }
+}
+
+/// `YYYY-MM-DD`.
+pub fn date(out: &mut Vec<u8>, day: Day) {
+    day.write_iso(out);
+}
+
+/// The 8-4-4-4-12 lower-case hex form of a uuid.
+pub fn uuid(out: &mut Vec<u8>, b: [u8; 16]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push(b'-');
+        }
+        out.push(HEX[(byte >> 4) as usize]);
+        out.push(HEX[(byte & 15) as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_follows_postgres_csv() {
+        let mut out = Vec::new();
+        text(&mut out, b"a,b");
+        sep(&mut out);
+        text(&mut out, b"");
+        sep(&mut out);
+        text(&mut out, b"\\N");
+        sep(&mut out);
+        text(&mut out, br#"{"a":"b"}"#);
+        sep(&mut out);
+        null(&mut out);
+        assert_eq!(out, br#""a,b","","\N","{""a"":""b""}",\N"#);
+    }
+
+    #[test]
+    fn floats_round_trip() {
+        for v in [0.1, 1e300, -2.5e-300, 123456.789] {
+            let mut out = Vec::new();
+            float(&mut out, Some(v));
+            assert_eq!(
+                std::str::from_utf8(&out).unwrap().parse::<f64>().unwrap(),
+                v
+            );
+        }
+        let mut out = Vec::new();
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            float(&mut out, Some(v));
+            sep(&mut out);
+        }
+        float(&mut out, None);
+        assert_eq!(out, b"NaN,Infinity,-Infinity,\\N");
+    }
+
+    #[test]
+    fn dates_and_uuids() {
+        let mut out = Vec::new();
+        date(&mut out, Day::from_ymd(2026, 3, 9).unwrap());
+        sep(&mut out);
+        uuid(&mut out, [0xab; 16]);
+        assert_eq!(out, b"2026-03-09,abababab-abab-abab-abab-abababababab");
+    }
+}

@@ -1,0 +1,118 @@
+//! One batch of complete days → its output rows, in output order.
+//!
+//! Every output row belongs to one day, and every join of the spec matches on the day, so a batch
+//! of days is built from that batch's groups alone: Pod rows, then the unallocated rows from the
+//! sorted Pod rows (spec §8), then Storage rows. The run feeds batches in day order, which is the
+//! first key of the output order, so the concatenated batches are the month's sorted rows.
+
+use super::category::CategoryMatcher;
+use super::labels::{LabelMerger, MergeMemo};
+use super::order::{rank_rows, sort_rows};
+use super::unallocated::{self, RoleLookup};
+use super::SummaryRow;
+use crate::aggregate::exec::Aggregates;
+use crate::catalog::LabelTable;
+use crate::plan::lookups::CostCategory;
+use crate::plan::RowSelection;
+use crate::render::{LabelJson, Ranks};
+use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::labels::EnabledKeys;
+use std::time::{Duration, Instant};
+
+/// Row-building state that lives for the whole run.
+pub struct BatchBuilder<'p> {
+    selection: RowSelection,
+    cost_categories: &'p [CostCategory],
+    categories: CategoryMatcher,
+    roles: RoleLookup,
+    /// The ids of the four special namespaces ([`unallocated::intern_namespaces`]).
+    special: [u32; 4],
+    memo: MergeMemo,
+    /// Time spent building rows and sorting them, over all batches.
+    pub build_time: Duration,
+    pub sort_time: Duration,
+}
+
+/// The run-wide tables a batch is built against.
+pub struct Tables<'t> {
+    pub strings: &'t Interner,
+    pub labels: &'t mut LabelTable,
+    pub enabled: &'t EnabledKeys,
+    pub json: &'t mut LabelJson,
+}
+
+impl<'p> BatchBuilder<'p> {
+    pub fn new(
+        selection: RowSelection,
+        cost_categories: &'p [CostCategory],
+        roles: RoleLookup,
+        special: [u32; 4],
+    ) -> Self {
+        BatchBuilder {
+            selection,
+            cost_categories,
+            categories: CategoryMatcher::new(cost_categories),
+            roles,
+            special,
+            memo: MergeMemo::default(),
+            build_time: Duration::ZERO,
+            sort_time: Duration::ZERO,
+        }
+    }
+
+    /// Builds every output row of `batch`, sorts them, and hands them to `write` with the
+    /// run's strings and label JSON, which they refer to.
+    pub fn build<T>(
+        &mut self,
+        batch: &Aggregates,
+        t: &mut Tables<'_>,
+        write: impl FnOnce(Vec<SummaryRow>, &Interner, &LabelJson) -> T,
+    ) -> T {
+        let started = Instant::now();
+        let daily = batch.capacity.daily();
+        let mut merger = LabelMerger::new(t.labels, &mut self.memo);
+        let storage = super::storage::build(batch, &mut self.categories, t.strings, &mut merger);
+        let pod_only = self.selection.pod_only;
+        // Room for the storage rows and at most one unallocated row per (day, node, category).
+        let extra = storage.len() + daily.node.len() * self.cost_categories.len().max(1);
+        let mut rows = super::pod::build(
+            batch,
+            &daily,
+            &mut self.categories,
+            t.strings,
+            &mut merger,
+            extra,
+        );
+        t.json.update(t.labels, t.enabled);
+        self.build_time += started.elapsed();
+        // One ranking serves both sorts: unallocated rows only add the special namespaces.
+        let ranks = rank_rows(
+            t.strings,
+            t.json.as_slice(),
+            &[&rows, &storage],
+            &self.special,
+        );
+        self.sort(&mut rows, &ranks);
+        let started = Instant::now();
+        if !pod_only {
+            let extra = unallocated::build(
+                &rows,
+                &self.roles,
+                self.cost_categories,
+                t.strings,
+                self.special,
+            );
+            rows.extend(extra);
+        }
+        rows.extend(storage);
+        self.build_time += started.elapsed();
+        self.sort(&mut rows, &ranks);
+        write(rows, t.strings, t.json)
+    }
+
+    fn sort(&mut self, rows: &mut [SummaryRow], ranks: &Ranks) {
+        let started = Instant::now();
+        sort_rows(rows, ranks);
+        self.sort_time += started.elapsed();
+    }
+}

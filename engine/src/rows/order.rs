@@ -1,0 +1,119 @@
+//! The output order of rows: day, data source, namespace, node, labels, then the remaining ids.
+//!
+//! Strings and label JSON compare by bytes with NULL first, as Trino's `ORDER BY` does on the
+//! columns. They are ranked once per batch ([`Ranks`]), so the sort compares integers.
+
+use super::SummaryRow;
+use crate::catalog::{NULL_ID, NULL_SET};
+use crate::render::Ranks;
+use ocp_summary_kernels::intern::Interner;
+
+/// The ranks of every string and label set the rows of `parts` sort on, plus the `extra`
+/// string ids (rows added later that only use those strings can be sorted with them too).
+pub fn rank_rows(
+    strings: &Interner,
+    label_json: &[Vec<u8>],
+    parts: &[&[SummaryRow]],
+    extra: &[u32],
+) -> Ranks {
+    let n = parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut string_ids = Vec::with_capacity(n * 2 + extra.len());
+    let mut label_ids = Vec::with_capacity(n);
+    string_ids.extend_from_slice(extra);
+    for r in parts.iter().flat_map(|p| p.iter()) {
+        let ids = [
+            r.namespace,
+            r.node,
+            r.persistentvolumeclaim,
+            r.persistentvolume,
+            r.resource_id,
+        ];
+        string_ids.extend(ids.into_iter().filter(|&id| id != NULL_ID));
+        let sets = [r.pod_labels, r.volume_labels];
+        label_ids.extend(sets.into_iter().filter(|&id| id != NULL_SET));
+    }
+    Ranks::new(strings, label_json, string_ids, label_ids)
+}
+
+/// Sorts rows into the output order; every id they hold must be ranked in `ranks`.
+pub fn sort_rows(rows: &mut [SummaryRow], ranks: &Ranks) {
+    rows.sort_by_cached_key(|r| sort_key(r, ranks));
+}
+
+/// The output order of a row as integers: (day, source, namespace, node), (pod labels, volume
+/// labels, pvc, pv), (resource id, cost category).
+fn sort_key(r: &SummaryRow, ranks: &Ranks) -> (u128, u128, u64) {
+    let s = |id: u32| u128::from(ranks.string(id));
+    let l = |id: u32| u128::from(ranks.labels(id));
+    let day = u128::from((r.day.0 as u32) ^ 0x8000_0000);
+    let k0 = day << 96 | (r.data_source as u128) << 64 | s(r.namespace) << 32 | s(r.node);
+    let k1 = l(r.pod_labels) << 96
+        | l(r.volume_labels) << 64
+        | s(r.persistentvolumeclaim) << 32
+        | s(r.persistentvolume);
+    let category = r
+        .cost_category_id
+        .map_or(0, |c| (i64::from(c) - i64::from(i32::MIN) + 1) as u64);
+    (k0, k1, (s(r.resource_id) as u64) << 33 | category)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::DataSource;
+    use crate::value::Day;
+
+    /// The order Trino gives, written plainly: compare the text of each key, NULL first.
+    fn reference_key(r: &SummaryRow, strings: &Interner, json: &[Vec<u8>]) -> impl Ord {
+        let s = |id: u32| (id != NULL_ID).then(|| strings.get(id).to_vec());
+        let l = |id: u32| (id != NULL_SET).then(|| json[id as usize].clone());
+        (
+            (r.day, r.data_source, s(r.namespace), s(r.node)),
+            (l(r.pod_labels), l(r.volume_labels)),
+            (s(r.persistentvolumeclaim), s(r.persistentvolume)),
+            (s(r.resource_id), r.cost_category_id),
+        )
+    }
+
+    #[test]
+    fn integer_keys_sort_like_the_text() {
+        let mut strings = Interner::new();
+        // Interned out of byte order, so id order and text order differ.
+        let ids: Vec<u32> = [b"b".as_ref(), b"a", b"", b"c", b"aa"]
+            .iter()
+            .map(|s| strings.intern(s))
+            .collect();
+        let json = vec![
+            b"{}".to_vec(),
+            br#"{"z":"1"}"#.to_vec(),
+            br#"{"a":"1"}"#.to_vec(),
+        ];
+        let pick = |k: usize| if k % 6 == 5 { NULL_ID } else { ids[k % 6 % 5] };
+        let set = |k: usize| if k % 4 == 3 { NULL_SET } else { (k % 4) as u32 };
+        let mut rows = Vec::new();
+        for k in 0..400usize {
+            let source = if k % 2 == 0 {
+                DataSource::Pod
+            } else {
+                DataSource::Storage
+            };
+            let mut r =
+                SummaryRow::empty(source, Day::from_ymd(2026, 1, 1 + (k % 3) as u32).unwrap());
+            r.namespace = pick(k / 3);
+            r.node = pick(k / 7);
+            r.pod_labels = set(k / 5);
+            r.volume_labels = set(k / 11);
+            r.persistentvolumeclaim = pick(k / 13);
+            r.resource_id = pick(k / 17);
+            r.cost_category_id = [None, Some(-1), Some(2)][k % 3];
+            rows.push(r);
+        }
+        let ranks = rank_rows(&strings, &json, &[&rows], &[]);
+        let mut ours = rows.clone();
+        sort_rows(&mut ours, &ranks);
+        let mut reference = rows;
+        reference.sort_by_cached_key(|r| reference_key(r, &strings, &json));
+        let key = |r: &SummaryRow| reference_key(r, &strings, &json);
+        assert!(ours.iter().map(key).eq(reference.iter().map(key)));
+    }
+}

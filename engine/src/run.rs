@@ -1,0 +1,484 @@
+//! One run: plan → scan → aggregate → rows → sink, timed stage by stage.
+//!
+//! [`execute`] is what the command line and the Python package call: it resolves the lookups
+//! (from the database when the options leave them out), streams the rows to the output and
+//! writes the run report. [`describe_plan`] answers `ocp-summary plan` without computing.
+
+use crate::aggregate::exec::{self, Aggregates, Limits, OnComplete, Role, RoleInput};
+use crate::aggregate::{capacity, labels, node_roles, pod, storage, volume_nodes};
+use crate::catalog::Catalog;
+use crate::error::{Error, InputError, SinkError};
+use crate::plan::inputs::{
+    order_by_day, push_tasks, scan_table, selected_row_groups, FooterCache, Task,
+};
+use crate::plan::lookups::{Lookups, RoleResource};
+use crate::plan::{memory, Plan, ReportPaths, RowConstants};
+use crate::render::LabelJson;
+use crate::report::{write_atomic, InputReport, RunReport};
+use crate::rows::batch::{BatchBuilder, Tables};
+use crate::rows::unallocated::{self, RoleLookup};
+use crate::rows::SummaryRow;
+use crate::sink::{BatchText, RowSink};
+use crate::source::layout::Table;
+use crate::source::ObjectStore;
+use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::labels::EnabledKeys;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+/// Runs `plan` to the end: resolves the lookups, streams the rows to the plan's output and
+/// writes the reports. A failed run still writes its `--metrics` file, with the exit code.
+pub fn execute(plan: &Plan) -> Result<RunReport, Error> {
+    let result = resolve_lookups(plan).and_then(|lookups| run_plan(plan, &lookups));
+    if let (Err(e), Some(path)) = (&result, &plan.reports.metrics) {
+        let code = e.code();
+        if let Err(w) = write_atomic(path, &crate::report::failure_prometheus(code)) {
+            tracing::warn!("could not write metrics to {}: {w}", path.display());
+        }
+    }
+    result
+}
+
+/// The plan's lookups, with those the options left out read from its database, if any.
+pub fn resolve_lookups(plan: &Plan) -> Result<Lookups, Error> {
+    match &plan.db {
+        Some(spec) => crate::sink::postgres::read_lookups(spec, plan.lookups.clone()),
+        None => Ok(plan.lookups.clone().without_database()),
+    }
+}
+
+/// The run itself, with its lookups resolved.
+pub fn run_plan(plan: &Plan, lookups: &Lookups) -> Result<RunReport, Error> {
+    let run_started = Instant::now();
+    let mut report = RunReport::default();
+    let store = crate::source::open(&plan.scope.input, &plan.s3)
+        .map_err(|e| Error::options(e.to_string()))?;
+    let footers = FooterCache::default();
+    let enabled = match &lookups.enabled_keys {
+        Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
+        None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
+    };
+    let catalog = Catalog::new(enabled);
+    let special = catalog.with_tables(|strings, _, _| {
+        // Role names are looked up by text when the role table is built; interning them first
+        // keeps that lookup independent of which row groups have been read by then.
+        for r in &lookups.node_roles {
+            strings.intern(r.node.as_bytes());
+            if let RoleResource::Id(rid) = &r.resource_id {
+                strings.intern(rid.as_bytes());
+            }
+        }
+        unallocated::intern_namespaces(strings)
+    });
+    let ms = plan.scope.millis_range();
+
+    let inputs = report.stage("plan", || scan_inputs(store.as_ref(), &footers, plan))?;
+    let mut tasks = Vec::new();
+    for (i, ri) in inputs.iter().enumerate() {
+        push_tasks(&ri.input, i, &ms, &mut tasks);
+    }
+    let per_row_group = tasks
+        .iter()
+        .map(|t| decoded_bytes(&inputs[t.table], t))
+        .max()
+        .unwrap_or(0);
+    let limits = Limits {
+        threads: memory::workers_within(
+            plan.limits.memory_limit,
+            per_row_group,
+            plan.limits.threads,
+        ),
+        memory_limit: plan.limits.memory_limit,
+    };
+    let progress = progress_bar(tasks.len() as u64);
+    // Label and role tables are small and span days: read them first, whole. The per-day tables
+    // stream in day order behind them.
+    let (mut dims, mut facts): (Vec<Task>, Vec<Task>) = tasks
+        .into_iter()
+        .partition(|t| inputs[t.table].role.is_dimension());
+    order_by_day(&mut dims);
+    order_by_day(&mut facts);
+
+    let pass = Pass {
+        plan,
+        lookups,
+        store: store.as_ref(),
+        inputs: &inputs,
+        catalog: &catalog,
+        ms: &ms,
+        limits,
+        progress: &progress,
+    };
+    let started = Instant::now();
+    let mut json = LabelJson::default();
+    let mut finished: Option<(Aggregates, BatchTimes)> = None;
+    let sink_summary = crate::sink::stream_to_output(plan, &mut |sink| {
+        progress.reset();
+        finished = Some(stream_days(&pass, &dims, &facts, special, &mut json, sink)?);
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+    let (agg, times) = finished.expect("a successful output ran the pipeline");
+    (report.batches, report.max_batch_rows) = (times.batches, times.max_batch_rows);
+    // The merging thread reads, merges, builds and sorts; the writer thread renders and writes
+    // at the same time, so `write` overlaps the others and the total is the wall time.
+    let merging = started.elapsed().saturating_sub(times.build + times.sort);
+    report.stages.extend([
+        ("aggregate", merging),
+        ("rows", times.build),
+        ("sort", times.sort),
+        ("write", times.write),
+    ]);
+    report
+        .notes
+        .push("stage write runs on its own thread, overlapping the others".into());
+    report.wall = Some(run_started.elapsed());
+
+    for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
+        report.inputs.push(InputReport {
+            table: match ri.role {
+                Role::VolumeNodes => format!("{} (pod places)", ri.input.table),
+                Role::NodeRolePods | Role::NodeLabelText => {
+                    format!("{} (node roles)", ri.input.table)
+                }
+                _ => ri.input.table.to_string(),
+            },
+            files: ri.input.files.len(),
+            row_groups_read: stats.row_groups,
+            row_groups_total: ri.input.row_groups_total,
+            rows: stats.rows,
+            bytes: stats.bytes,
+        });
+    }
+    if let Some(line) = store.summary() {
+        report.notes.push(line);
+    }
+    report.pages = agg.decode;
+    report.rows_out = sink_summary.rows;
+    report.bytes_out = sink_summary.bytes;
+    (report.distinct_strings, report.label_sets) =
+        catalog.with_tables(|strings, labels, _| (strings.len(), labels.sets.len()));
+    eprint!("{}", report.text());
+    write_reports(&plan.reports, &report)?;
+    Ok(report)
+}
+
+/// What every pass over the input shares.
+struct Pass<'a> {
+    plan: &'a Plan,
+    lookups: &'a Lookups,
+    store: &'a dyn ObjectStore,
+    inputs: &'a [RoleInput],
+    catalog: &'a Catalog,
+    ms: &'a std::ops::Range<i64>,
+    limits: Limits,
+    progress: &'a indicatif::ProgressBar,
+}
+
+impl Pass<'_> {
+    fn execute(
+        &self,
+        tasks: &[Task],
+        agg: Aggregates,
+        on_complete: &mut OnComplete<'_>,
+    ) -> Result<Aggregates, Error> {
+        exec::execute(
+            self.store,
+            self.inputs,
+            tasks.to_vec(),
+            self.catalog,
+            self.ms,
+            self.limits,
+            self.progress,
+            agg,
+            on_complete,
+        )
+    }
+}
+
+/// Reads the day-spanning tables (`dims`), then the per-day ones (`facts`, in day order). Each
+/// batch of complete days is built on the merging thread and written to `sink` by a writer thread,
+/// so decoding, building and writing overlap.
+fn stream_days(
+    pass: &Pass<'_>,
+    dims: &[Task],
+    facts: &[Task],
+    special: [u32; 4],
+    json: &mut LabelJson,
+    sink: &mut (dyn RowSink + Send),
+) -> Result<(Aggregates, BatchTimes), Error> {
+    let (plan, catalog) = (pass.plan, pass.catalog);
+    let agg = pass.execute(dims, Aggregates::default(), &mut |_, _| Ok(()))?;
+    let roles = catalog.with_tables(|strings, _, _| {
+        let derived = agg.node_roles.derive(strings);
+        RoleLookup::new(&pass.lookups.node_roles, &derived, strings)
+    });
+    let mut builder = BatchBuilder::new(plan.rows, &pass.lookups.cost_categories, roles, special);
+    let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
+    let memory_limit = plan.limits.memory_limit;
+    let (merged, written) = std::thread::scope(|s| {
+        let writer = s.spawn(move || write_batches(&plan.constants, rx, sink));
+        let merged = pass.execute(facts, agg, &mut |agg, day| {
+            let batch = agg.split_before(day);
+            let (rows, text) = catalog.with_tables(|strings, labels, enabled| {
+                let mut tables = Tables {
+                    strings,
+                    labels,
+                    enabled,
+                    json: &mut *json,
+                };
+                builder.build(&batch, &mut tables, |rows, strings, json| {
+                    check_batch(memory_limit, rows, strings, json)
+                })
+            })?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            // A closed channel means the writer failed; its error is reported below.
+            tx.send((rows, text))
+                .map_err(|_| Error::from(SinkError::Stopped))
+        });
+        drop(tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (merged, written)
+    });
+    // A failed write is the cause when both failed: the merge only saw the writer go away.
+    let mut times = written?;
+    let agg = merged?;
+    times.build = builder.build_time;
+    times.sort = builder.sort_time;
+    Ok((agg, times))
+}
+
+/// Checks one sorted batch and copies out the text it renders from (under the catalog locks).
+fn check_batch(
+    memory_limit: u64,
+    mut rows: Vec<SummaryRow>,
+    strings: &Interner,
+    label_json: &LabelJson,
+) -> Result<(Vec<SummaryRow>, BatchText), Error> {
+    tracing::debug!(
+        "batch of days up to {}: {} rows, peak RSS {} MiB",
+        rows.last().map_or("none".into(), |r| r.day.to_string()),
+        rows.len(),
+        crate::report::peak_rss_bytes().unwrap_or(0) >> 20
+    );
+    memory::check(memory_limit, "building rows")?;
+    check_representable(&rows, strings)?;
+    let text = BatchText::capture(&mut rows, strings, label_json.as_slice());
+    Ok((rows, text))
+}
+
+/// The writer thread: renders and writes batches in the order they come.
+fn write_batches(
+    constants: &RowConstants,
+    batches: crossbeam_channel::Receiver<(Vec<SummaryRow>, BatchText)>,
+    sink: &mut (dyn RowSink + Send),
+) -> Result<BatchTimes, Error> {
+    let mut times = BatchTimes::default();
+    for (rows, text) in batches {
+        let t = Instant::now();
+        sink.write_batch(&rows, &text.context(constants))?;
+        times.write += t.elapsed();
+        times.batches += 1;
+        times.max_batch_rows = times.max_batch_rows.max(rows.len() as u64);
+    }
+    Ok(times)
+}
+
+/// Time the merging thread spent on complete days, over all batches.
+#[derive(Default)]
+struct BatchTimes {
+    build: Duration,
+    sort: Duration,
+    write: Duration,
+    batches: u64,
+    max_batch_rows: u64,
+}
+
+/// Spec §11 (E9): a value numeric(33,15) cannot hold fails the run before the output is complete
+/// (the temporary file is removed, the transaction rolled back).
+fn check_representable(rows: &[SummaryRow], strings: &Interner) -> Result<(), Error> {
+    let Some(bad) = rows.iter().find(|r| r.unrepresentable().is_some()) else {
+        return Ok(());
+    };
+    Err(InputError::Data(format!(
+        "a {} row of {} (node {:?}) has the value {} that numeric(33,15) cannot hold \
+         (spec §11, E9); nothing was written",
+        bad.data_source.as_str(),
+        bad.day,
+        String::from_utf8_lossy(strings_get(strings, bad.node)),
+        bad.unrepresentable().unwrap_or(f64::NAN)
+    ))
+    .into())
+}
+
+/// `--report-json` and `--metrics`, each written atomically.
+fn write_reports(paths: &ReportPaths, report: &RunReport) -> Result<(), Error> {
+    let fail = |p: &std::path::Path, e: std::io::Error| Error::from(SinkError::io(p.display(), e));
+    if let Some(p) = &paths.report_json {
+        write_atomic(p, &report.json()).map_err(|e| fail(p, e))?;
+    }
+    if let Some(p) = &paths.metrics {
+        write_atomic(p, &report.prometheus()).map_err(|e| fail(p, e))?;
+    }
+    Ok(())
+}
+
+/// Decode buffers one row group needs: ~9 bytes a value (value and validity) plus its chunks.
+fn decoded_bytes(input: &RoleInput, task: &crate::plan::inputs::Task) -> u64 {
+    let file = &input.input.files[task.file];
+    let rg = file.metadata.row_group(task.row_group);
+    let rows = rg.num_rows().max(0) as u64;
+    let chunks: u64 = file
+        .columns
+        .iter()
+        .filter_map(|c| c.leaf)
+        .map(|leaf| rg.column(leaf).compressed_size().max(0) as u64)
+        .sum();
+    rows * 9 * file.columns.len() as u64 + chunks
+}
+
+/// Lists and opens every input table a run reads (the `plan` stage).
+fn scan_inputs(
+    store: &dyn ObjectStore,
+    footers: &FooterCache,
+    plan: &Plan,
+) -> Result<Vec<RoleInput>, Error> {
+    let specs: [(Role, Table, &[_]); 4] = [
+        (Role::Capacity, Table::POD_HOURLY, capacity::COLUMNS),
+        (Role::Pods, Table::POD_DAILY, pod::COLUMNS),
+        (
+            Role::NodeLabels,
+            Table::NODE_LABELS_DAILY,
+            labels::NODE_COLUMNS,
+        ),
+        (
+            Role::NamespaceLabels,
+            Table::NAMESPACE_LABELS_DAILY,
+            labels::NAMESPACE_COLUMNS,
+        ),
+    ];
+    let scan = |&(role, table, cols): &(Role, Table, &[_])| {
+        scan_table(
+            store,
+            footers,
+            &plan.scope,
+            plan.limits.threads,
+            table,
+            cols,
+        )
+        .map(|input| RoleInput { role, input })
+    };
+    // A month with storage but no pod reports (a payload whose storage starts the day before)
+    // still gives Storage rows, as in Koku; a month with neither is most likely a wrong path.
+    let storage_found;
+    let inputs = {
+        let mut inputs = specs.iter().map(scan).collect::<Result<Vec<_>, _>>()?;
+        // Storage rows only when storage files exist (Koku's `storage_exists`); the pod side of
+        // the volume→node join is read only then.
+        let storage = scan(&(Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS))?;
+        storage_found = storage.input.partition_found;
+        if !storage.input.files.is_empty() && !plan.rows.pod_only {
+            inputs.push(storage);
+            inputs.push(scan(&(
+                Role::VolumeNodes,
+                Table::POD_DAILY,
+                volume_nodes::COLUMNS,
+            ))?);
+        }
+        if plan.rows.derive_node_roles {
+            inputs.push(scan(&(
+                Role::NodeRolePods,
+                Table::POD_DAILY,
+                node_roles::POD_COLUMNS,
+            ))?);
+            inputs.push(scan(&(
+                Role::NodeLabelText,
+                Table::NODE_LABELS_DAILY,
+                node_roles::LABEL_COLUMNS,
+            ))?);
+        }
+        inputs
+    };
+    if !inputs[0].input.partition_found && !inputs[1].input.partition_found && !storage_found {
+        let scope = &plan.scope;
+        return Err(Error::options(format!(
+            "no pod_usage partition for source={} year={} month={:02} under {} (looked for {})",
+            scope.source,
+            scope.year,
+            scope.month,
+            scope.input,
+            Table::POD_DAILY.partition_prefix(&scope.org, &scope.source, scope.year, scope.month)
+        )));
+    }
+    Ok(inputs)
+}
+
+/// `ocp-summary plan`: which files, row groups, columns and bytes a run would read.
+pub fn describe_plan(plan: &Plan) -> Result<String, Error> {
+    let store = crate::source::open(&plan.scope.input, &plan.s3)
+        .map_err(|e| Error::options(e.to_string()))?;
+    let inputs = scan_inputs(store.as_ref(), &FooterCache::default(), plan)?;
+    let ms = plan.scope.millis_range();
+    let mut out = String::new();
+    let mut total = 0u64;
+    for ri in &inputs {
+        let i = &ri.input;
+        total += i.bytes_selected;
+        out += &format!(
+            "{} ({:?}): {} files, {}/{} row groups, {} bytes of column chunks\n",
+            i.table,
+            ri.role,
+            i.files.len(),
+            i.row_groups_selected,
+            i.row_groups_total,
+            i.bytes_selected
+        );
+        for f in &i.files {
+            let cols: Vec<&str> = f
+                .columns
+                .iter()
+                .map(|c| {
+                    if c.leaf.is_some() {
+                        c.request.name
+                    } else {
+                        "(absent)"
+                    }
+                })
+                .collect();
+            out += &format!(
+                "  {}  row groups {:?}  columns [{}]\n",
+                f.location,
+                selected_row_groups(f, &ms),
+                cols.join(", ")
+            );
+        }
+    }
+    out += &format!("total: {total} bytes of column chunks\n");
+    Ok(out)
+}
+
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || len < 8 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} row groups {pos}/{len} {wide_bar} {per_sec} eta {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+fn strings_get(strings: &ocp_summary_kernels::intern::Interner, id: u32) -> &[u8] {
+    if id == crate::catalog::NULL_ID {
+        b"NULL"
+    } else {
+        strings.get(id)
+    }
+}

@@ -1,0 +1,123 @@
+//! A lock-free copy of the text one batch renders from.
+
+use crate::catalog::{NULL_ID, NULL_SET};
+use crate::plan::RowConstants;
+use crate::render::{text, RenderContext};
+use crate::rows::SummaryRow;
+use ocp_summary_kernels::intern::Interner;
+
+/// The text one batch renders from, copied out of the run's tables. Rendering and writing then
+/// need no lock, so the workers keep decoding (and interning) while a batch is written.
+pub struct BatchText {
+    strings: Interner,
+    label_json: Vec<Vec<u8>>,
+    /// The same JSON as CSV fields (quoted, quotes doubled): every CSV row prints its labels
+    /// twice, so each set used is quoted once per batch instead of twice per row. Kept per batch,
+    /// not per run, because the run-wide copy was the largest table at XL (125k sets).
+    label_csv: Vec<Vec<u8>>,
+}
+
+impl BatchText {
+    /// Copies the strings and label sets `rows` use and renumbers the rows' ids to them.
+    pub fn capture(
+        rows: &mut [SummaryRow],
+        strings: &Interner,
+        label_json: &[Vec<u8>],
+    ) -> BatchText {
+        let mut text = BatchText {
+            strings: Interner::new(),
+            label_json: Vec::new(),
+            label_csv: Vec::new(),
+        };
+        let mut local_strings: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+        let mut local_sets: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+        let mut set = |text: &mut BatchText, id: u32| {
+            *local_sets.entry(id).or_insert_with(|| {
+                let json = &label_json[id as usize];
+                let mut field = Vec::with_capacity(json.len() + 8);
+                text::text(&mut field, json);
+                text.label_csv.push(field);
+                text.label_json.push(json.clone());
+                text.label_json.len() as u32 - 1
+            })
+        };
+        // Set 0 is the empty map, which `all_labels` names by id.
+        set(&mut text, 0);
+        for r in rows {
+            for id in [
+                &mut r.namespace,
+                &mut r.node,
+                &mut r.resource_id,
+                &mut r.persistentvolumeclaim,
+                &mut r.persistentvolume,
+                &mut r.storageclass,
+            ] {
+                if *id != NULL_ID {
+                    let global = *id;
+                    *id = *local_strings
+                        .entry(global)
+                        .or_insert_with(|| text.strings.intern(strings.get(global)));
+                }
+            }
+            for id in [&mut r.pod_labels, &mut r.volume_labels] {
+                if *id != NULL_SET {
+                    *id = set(&mut text, *id);
+                }
+            }
+        }
+        text
+    }
+
+    /// A context that renders rows renumbered by [`BatchText::capture`].
+    pub fn context<'a>(&'a self, constants: &'a RowConstants) -> RenderContext<'a> {
+        RenderContext {
+            strings: &self.strings,
+            label_json: &self.label_json,
+            label_csv: &self.label_csv,
+            constants,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::DataSource;
+    use crate::value::Day;
+
+    #[test]
+    fn capture_renumbers_ids_to_the_batchs_own_text() {
+        let mut strings = Interner::new();
+        let unused = strings.intern(b"unused");
+        let ns = strings.intern(b"ns,1");
+        let json = vec![
+            b"{}".to_vec(),
+            br#"{"a":"x"}"#.to_vec(),
+            br#"{"b":"\"q"}"#.to_vec(),
+        ];
+        let mut r = SummaryRow::empty(DataSource::Pod, Day::from_ymd(2026, 1, 2).unwrap());
+        r.namespace = ns;
+        r.pod_labels = 2;
+        let mut rows = vec![r.clone(), r];
+        let text = BatchText::capture(&mut rows, &strings, &json);
+        assert_ne!(unused, ns);
+        let constants = RowConstants {
+            report_period_id: None,
+            cluster_id: "c".into(),
+            cluster_alias: "c".into(),
+            source_uuid: "s".into(),
+        };
+        let ctx = text.context(&constants);
+        assert_eq!(ctx.strings.len(), 1, "only the strings the rows use");
+        assert_eq!(ctx.strings.get(rows[0].namespace), b"ns,1");
+        assert_eq!(rows[0].namespace, rows[1].namespace);
+        // Set 0 (the empty map) is always there, for all_labels.
+        assert_eq!(ctx.label_json[0], b"{}");
+        assert_eq!(ctx.label_json[rows[0].pod_labels as usize], json[2]);
+        assert_eq!(
+            ctx.label_csv[rows[0].pod_labels as usize],
+            br#""{""b"":""\""q""}""#
+        );
+        assert_eq!(rows[0].node, NULL_ID, "NULL stays NULL");
+    }
+}

@@ -1,0 +1,279 @@
+//! CSV output in PostgreSQL's `COPY ... (FORMAT csv, NULL '\N', HEADER)` dialect (field text in
+//! [`crate::render::text`]). A file is written to a temporary name and renamed at the end, so a
+//! failed run leaves no partial output.
+
+use super::columns::{Value, COLUMNS};
+use super::output::{RowSink, SinkSummary};
+use super::uuid::UuidGen;
+use crate::catalog::{NULL_ID, NULL_SET};
+use crate::error::{Error, SinkError};
+use crate::render::text::{date, float, int, null, sep, text, uuid};
+use crate::render::{RenderContext, INFRASTRUCTURE_USAGE_COST};
+use crate::rows::SummaryRow;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Renders rows as CSV lines into a buffer; the caller decides where bytes go.
+pub struct CsvEncoder {
+    uuids: UuidGen,
+    line: Vec<u8>,
+}
+
+impl Default for CsvEncoder {
+    fn default() -> Self {
+        CsvEncoder {
+            uuids: UuidGen::new(),
+            line: Vec::with_capacity(1024),
+        }
+    }
+}
+
+impl CsvEncoder {
+    pub fn header(&self, out: &mut Vec<u8>) {
+        for (i, column) in COLUMNS.iter().enumerate() {
+            if i > 0 {
+                sep(out);
+            }
+            out.extend_from_slice(column.name.as_bytes());
+        }
+        out.push(b'\n');
+    }
+
+    pub fn row(&mut self, r: &SummaryRow, ctx: &RenderContext<'_>) -> &[u8] {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        self.render(r, ctx, &mut line);
+        self.line = line;
+        &self.line
+    }
+
+    /// Appends one CSV line for `r` to `out`.
+    fn render(&mut self, r: &SummaryRow, ctx: &RenderContext<'_>, out: &mut Vec<u8>) {
+        let c = ctx.constants;
+        for (i, column) in COLUMNS.iter().enumerate() {
+            if i > 0 {
+                sep(out);
+            }
+            match column.value {
+                Value::RowUuid => uuid(out, self.uuids.next_bytes()),
+                Value::ReportPeriodId => int(out, c.report_period_id.map(i64::from)),
+                Value::ClusterId => text(out, c.cluster_id.as_bytes()),
+                Value::ClusterAlias => text(out, c.cluster_alias.as_bytes()),
+                Value::DataSource => text(out, r.data_source.as_str().as_bytes()),
+                Value::Day => date(out, r.day),
+                Value::String(field) => match field(r) {
+                    NULL_ID => null(out),
+                    id => text(out, ctx.strings.get(id)),
+                },
+                Value::Labels(field) => match field(r) {
+                    NULL_SET => null(out),
+                    id => out.extend_from_slice(&ctx.label_csv[id as usize]),
+                },
+                Value::Numeric(field) => float(out, field(r).get()),
+                Value::SourceUuid => text(out, c.source_uuid.as_bytes()),
+                Value::InfrastructureUsageCost if r.has_infrastructure_usage_cost => {
+                    text(out, INFRASTRUCTURE_USAGE_COST.as_bytes())
+                }
+                Value::InfrastructureUsageCost => null(out),
+                Value::CostCategoryId => int(out, r.cost_category_id.map(i64::from)),
+            }
+        }
+        out.push(b'\n');
+    }
+}
+
+/// Rows per parallel rendering chunk; each chunk has its own uuid stream.
+const CHUNK_ROWS: usize = 4096;
+
+/// The uuid stream of chunk `k`: the base seed plus the chunk index, mixed by splitmix64.
+fn chunk_uuids(base: u64, k: usize) -> UuidGen {
+    UuidGen::from_seed(UuidGen::from_seed(base.wrapping_add(k as u64)).next_u64())
+}
+
+fn render_chunk(rows: &[SummaryRow], ctx: &RenderContext<'_>, uuids: UuidGen, out: &mut Vec<u8>) {
+    let mut encoder = CsvEncoder {
+        uuids,
+        line: Vec::new(),
+    };
+    out.clear();
+    for r in rows {
+        encoder.render(r, ctx, out);
+    }
+}
+
+/// Writes rows to a file (through a temporary name) or to stdout.
+pub struct CsvSink {
+    writer: Box<dyn Write + Send>,
+    target: Option<(PathBuf, PathBuf)>,
+    encoder: CsvEncoder,
+    summary: SinkSummary,
+    buf: Vec<u8>,
+    threads: usize,
+    /// The output's name, for error messages.
+    name: String,
+    /// Set when a reader of stdout went away (`| head`): later batches are dropped quietly.
+    closed: bool,
+    /// Rendering buffers kept between batches, so each batch does not fault in fresh pages.
+    spare: Vec<Vec<u8>>,
+}
+
+impl RowSink for CsvSink {
+    fn write_batch(&mut self, rows: &[SummaryRow], ctx: &RenderContext<'_>) -> Result<(), Error> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.write_all(rows, ctx, self.threads) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r.map_err(|e| SinkError::io(&self.name, e).into()),
+        }
+    }
+}
+
+impl CsvSink {
+    /// A sink into `path` (through a temporary name) or stdout, rendering on `threads` threads.
+    pub fn create(path: Option<&Path>, threads: usize, name: String) -> io::Result<CsvSink> {
+        let (writer, target): (Box<dyn Write + Send>, _) = match path {
+            None => (Box::new(io::stdout()), None),
+            Some(path) => {
+                let tmp = tmp_name(path);
+                let file = std::fs::File::create(&tmp)?;
+                (Box::new(file), Some((tmp, path.to_path_buf())))
+            }
+        };
+        let mut sink = CsvSink {
+            writer,
+            target,
+            encoder: CsvEncoder::default(),
+            summary: SinkSummary::default(),
+            buf: Vec::with_capacity(1 << 16),
+            threads,
+            name,
+            closed: false,
+            spare: Vec::new(),
+        };
+        sink.encoder.header(&mut sink.buf);
+        Ok(sink)
+    }
+
+    /// Renders and writes one row (for callers that stream rows one at a time).
+    #[allow(dead_code)]
+    pub fn write(&mut self, row: &SummaryRow, ctx: &RenderContext<'_>) -> io::Result<()> {
+        let line = self.encoder.row(row, ctx);
+        self.buf.extend_from_slice(line);
+        self.summary.rows += 1;
+        if self.buf.len() >= 1 << 16 {
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    /// Writes all `rows`: chunks of [`CHUNK_ROWS`] are rendered on `threads` scoped threads, one
+    /// round of `threads` chunks at a time, while this thread writes the previous round in order.
+    /// The bytes (uuids aside) do not depend on `threads`.
+    pub fn write_all(
+        &mut self,
+        rows: &[SummaryRow],
+        ctx: &RenderContext<'_>,
+        threads: usize,
+    ) -> io::Result<()> {
+        self.flush_buf()?;
+        let threads = threads.max(1);
+        let base = self.encoder.uuids.next_u64();
+        let chunks: Vec<&[SummaryRow]> = rows.chunks(CHUNK_ROWS).collect();
+        let mut ready: Vec<Vec<u8>> = Vec::new();
+        let mut spare = std::mem::take(&mut self.spare);
+        for (round, group) in chunks.chunks(threads).enumerate() {
+            let mut bufs: Vec<Vec<u8>> = group
+                .iter()
+                .map(|_| spare.pop().unwrap_or_default())
+                .collect();
+            let written = std::thread::scope(|s| {
+                for (k, (chunk, buf)) in group.iter().zip(bufs.iter_mut()).enumerate() {
+                    let uuids = chunk_uuids(base, round * threads + k);
+                    s.spawn(move || render_chunk(chunk, ctx, uuids, buf));
+                }
+                self.write_bufs(&ready)
+            });
+            written?;
+            spare.append(&mut ready);
+            ready = bufs;
+        }
+        self.write_bufs(&ready)?;
+        spare.append(&mut ready);
+        self.spare = spare;
+        self.summary.rows += rows.len() as u64;
+        Ok(())
+    }
+
+    fn write_bufs(&mut self, bufs: &[Vec<u8>]) -> io::Result<()> {
+        for buf in bufs {
+            self.summary.bytes += buf.len() as u64;
+            self.writer.write_all(buf)?;
+        }
+        Ok(())
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        self.summary.bytes += self.buf.len() as u64;
+        self.writer.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// True when stdout's reader went away before the end.
+    pub fn closed_pipe(&self) -> bool {
+        self.closed
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn finish(mut self) -> io::Result<SinkSummary> {
+        self.flush_buf()?;
+        self.writer.flush()?;
+        self.writer = Box::new(io::sink());
+        if let Some((tmp, path)) = self.target.take() {
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+        }
+        Ok(self.summary)
+    }
+}
+
+impl Drop for CsvSink {
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = &self.target {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+pub(super) fn tmp_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", std::process::id()));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_uuid_streams_differ() {
+        let mut a = chunk_uuids(7, 0);
+        let mut b = chunk_uuids(7, 1);
+        assert_ne!(a.next_bytes(), b.next_bytes());
+    }
+
+    #[test]
+    fn uuids_are_v4() {
+        let mut g = UuidGen::new();
+        let mut out = Vec::new();
+        uuid(&mut out, g.next_bytes());
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s.len(), 36);
+        assert_eq!(&s[14..15], "4");
+        assert!(matches!(&s[19..20], "8" | "9" | "a" | "b"));
+    }
+}

@@ -1,0 +1,257 @@
+//! `ocp-summary init-db`: Koku's tables (spec §2.5, §10.1) in a tenant schema, created only when
+//! missing, so an existing Koku database is left as it is.
+
+use super::{quote_ident, Target};
+use crate::error::Error;
+use crate::sink::columns;
+
+/// How a column of the summary table is declared.
+#[derive(Clone, Copy)]
+enum Declared {
+    /// A column this engine writes: its type is the column registry's.
+    Written,
+    /// A column later Koku steps fill (costs, cost-model fields), with Koku's type.
+    Koku(&'static str),
+}
+
+use Declared::{Koku, Written};
+
+/// Koku's columns of `reporting_ocpusagelineitem_daily_summary` (spec §10.1), in Koku's order.
+const SUMMARY_COLUMNS: &[(&str, Declared)] = &[
+    ("uuid", Written),
+    ("report_period_id", Written),
+    ("cost_category_id", Written),
+    ("cluster_id", Written),
+    ("cluster_alias", Written),
+    ("data_source", Written),
+    ("namespace", Written),
+    ("node", Written),
+    ("resource_id", Written),
+    ("usage_start", Written),
+    ("usage_end", Written),
+    ("persistentvolumeclaim", Written),
+    ("persistentvolume", Written),
+    ("storageclass", Written),
+    ("cost_model_rate_type", Koku("text")),
+    ("monthly_cost_type", Koku("text")),
+    ("raw_currency", Koku("text")),
+    ("source_uuid", Written),
+    ("pod_usage_cpu_core_hours", Written),
+    ("pod_request_cpu_core_hours", Written),
+    ("pod_effective_usage_cpu_core_hours", Written),
+    ("pod_limit_cpu_core_hours", Written),
+    ("pod_usage_memory_gigabyte_hours", Written),
+    ("pod_request_memory_gigabyte_hours", Written),
+    ("pod_effective_usage_memory_gigabyte_hours", Written),
+    ("pod_limit_memory_gigabyte_hours", Written),
+    ("node_capacity_cpu_cores", Written),
+    ("node_capacity_cpu_core_hours", Written),
+    ("node_capacity_memory_gigabytes", Written),
+    ("node_capacity_memory_gigabyte_hours", Written),
+    ("cluster_capacity_cpu_core_hours", Written),
+    ("cluster_capacity_memory_gigabyte_hours", Written),
+    ("persistentvolumeclaim_capacity_gigabyte", Written),
+    ("persistentvolumeclaim_capacity_gigabyte_months", Written),
+    ("volume_request_storage_gigabyte_months", Written),
+    ("persistentvolumeclaim_usage_gigabyte_months", Written),
+    ("infrastructure_raw_cost", Koku("numeric(33,15)")),
+    ("infrastructure_project_raw_cost", Koku("numeric(33,15)")),
+    ("infrastructure_data_in_gigabytes", Koku("numeric(33,15)")),
+    ("infrastructure_data_out_gigabytes", Koku("numeric(33,15)")),
+    ("infrastructure_markup_cost", Koku("numeric(33,15)")),
+    ("infrastructure_project_markup_cost", Koku("numeric(33,15)")),
+    ("infrastructure_monthly_cost", Koku("numeric(33,15)")),
+    ("supplementary_monthly_cost", Koku("numeric(33,15)")),
+    ("cost_model_cpu_cost", Koku("numeric(33,15)")),
+    ("cost_model_memory_cost", Koku("numeric(33,15)")),
+    ("cost_model_volume_cost", Koku("numeric(33,15)")),
+    ("cost_model_gpu_cost", Koku("numeric(33,15)")),
+    ("distributed_cost", Koku("numeric(33,15)")),
+    ("pod_labels", Written),
+    ("volume_labels", Written),
+    ("all_labels", Written),
+    ("infrastructure_usage_cost", Written),
+    ("infrastructure_monthly_cost_json", Koku("jsonb")),
+    ("infrastructure_project_monthly_cost", Koku("jsonb")),
+    ("supplementary_usage_cost", Koku("jsonb")),
+    ("supplementary_monthly_cost_json", Koku("jsonb")),
+    ("supplementary_project_monthly_cost", Koku("jsonb")),
+];
+
+/// One column definition of the summary table, in schema `s` (already quoted).
+fn column_definition(s: &str, name: &str, declared: Declared) -> String {
+    let ty = match declared {
+        Written => columns::column(name)
+            .expect("a written column is in the registry")
+            .pg_type
+            .ddl(),
+        Koku(ty) => ty.to_string(),
+    };
+    let constraint = match name {
+        "uuid" | "usage_start" | "usage_end" => "NOT NULL".to_string(),
+        "report_period_id" => format!(
+            "NULL REFERENCES {s}.reporting_ocpusagereportperiod (id) DEFERRABLE INITIALLY DEFERRED"
+        ),
+        "cost_category_id" => format!(
+            "NULL REFERENCES {s}.reporting_ocp_cost_category (id) DEFERRABLE INITIALLY DEFERRED"
+        ),
+        _ => "NULL".to_string(),
+    };
+    format!("{name} {ty} {constraint}")
+}
+
+/// The DDL, in order, for schema `s` (already quoted).
+pub fn statements(s: &str) -> Vec<String> {
+    let summary = format!("{s}.reporting_ocpusagelineitem_daily_summary");
+    let mut cols: Vec<String> = SUMMARY_COLUMNS
+        .iter()
+        .map(|&(name, declared)| column_definition(s, name, declared))
+        .collect();
+    cols.push("PRIMARY KEY (usage_start, uuid)".into());
+    let mut out = vec![
+        format!("CREATE SCHEMA IF NOT EXISTS {s}"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocpusagereportperiod (
+                id serial PRIMARY KEY,
+                cluster_id varchar(50) NOT NULL,
+                cluster_alias varchar(256) NULL,
+                report_period_start timestamptz NOT NULL,
+                report_period_end timestamptz NOT NULL,
+                provider_id uuid NULL)"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_enabledtagkeys (
+                uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                key varchar(512) NOT NULL,
+                enabled boolean NOT NULL DEFAULT true,
+                provider_type varchar(50) NOT NULL,
+                UNIQUE (key, provider_type))"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_cost_category (
+                id serial PRIMARY KEY,
+                name text NOT NULL UNIQUE,
+                description text NOT NULL DEFAULT '',
+                source_type text NOT NULL DEFAULT '',
+                system_default boolean NOT NULL DEFAULT false,
+                label text[] NOT NULL DEFAULT '{{}}')"
+        ),
+        format!(
+            "INSERT INTO {s}.reporting_ocp_cost_category (id, name, description, source_type, system_default, label)
+             VALUES (1, 'Platform', 'OpenShift platform projects', 'OCP', true, '{{}}')
+             ON CONFLICT DO NOTHING"
+        ),
+        format!(
+            "SELECT setval(pg_get_serial_sequence('{}', 'id'), greatest(1, (SELECT max(id) FROM {s}.reporting_ocp_cost_category)))",
+            format!("{s}.reporting_ocp_cost_category").replace('\'', "''")
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_cost_category_namespace (
+                id serial PRIMARY KEY,
+                namespace text NOT NULL UNIQUE,
+                system_default boolean NOT NULL DEFAULT false,
+                cost_category_id integer NOT NULL REFERENCES {s}.reporting_ocp_cost_category (id))"
+        ),
+        format!(
+            "INSERT INTO {s}.reporting_ocp_cost_category_namespace (namespace, system_default, cost_category_id)
+             VALUES ('openshift-%', true, 1), ('kube-%', true, 1), ('Platform unallocated', true, 1),
+                    ('openshift', true, 1)
+             ON CONFLICT (namespace) DO NOTHING"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_nodes (
+                uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                node text NOT NULL,
+                resource_id text NULL,
+                node_capacity_cpu_cores numeric(18,2) NULL,
+                cluster_id text NULL,
+                node_role text NULL,
+                architecture text NULL)"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {summary} (\n  {}\n) PARTITION BY RANGE (usage_start)",
+            cols.join(",\n  ")
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocpusagelineitem_daily_summary_default PARTITION OF {summary} DEFAULT"
+        ),
+    ];
+    let indexes: &[(&str, &str)] = &[
+        ("summary_ocp_usage_idx", "(usage_start)"),
+        ("summary_namespace_idx", "(namespace varchar_pattern_ops)"),
+        ("summary_node_idx", "(node varchar_pattern_ops)"),
+        ("summary_data_source_idx", "(data_source)"),
+        ("ocp_summary_monthly_cost_type_idx", "(monthly_cost_type)"),
+        (
+            "ocp_summary_cost_model_rate_type_idx",
+            "(cost_model_rate_type)",
+        ),
+        ("all_labels_idx", "USING gin (all_labels)"),
+        ("pod_labels_idx", "USING gin (pod_labels)"),
+        ("volume_labels_idx", "USING gin (volume_labels)"),
+    ];
+    for (name, def) in indexes {
+        out.push(format!(
+            "CREATE INDEX IF NOT EXISTS {name} ON {summary} {def}"
+        ));
+    }
+    out
+}
+
+/// Runs the DDL in one transaction.
+pub fn init_db(target: &Target) -> Result<(), Error> {
+    let mut client = target.connect()?;
+    let s = quote_ident(&target.schema);
+    let mut tx = client
+        .transaction()
+        .map_err(|e| target.error("begin", &e))?;
+    for sql in statements(&s) {
+        tx.batch_execute(&sql)
+            .map_err(|e| target.error(&format!("init-db ({})", first_line(&sql)), &e))?;
+    }
+    tx.commit().map_err(|e| target.error("commit", &e))?;
+    eprintln!(
+        "ocp-summary init-db: Koku's tables are in schema {s} of {}",
+        target.describe()
+    );
+    Ok(())
+}
+
+fn first_line(sql: &str) -> &str {
+    sql.lines().next().unwrap_or(sql).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_written_column_is_declared_once_with_the_registry_type() {
+        for column in columns::COLUMNS {
+            let found: Vec<_> = SUMMARY_COLUMNS
+                .iter()
+                .filter(|(name, _)| *name == column.name)
+                .collect();
+            assert_eq!(found.len(), 1, "{}", column.name);
+            assert!(matches!(found[0].1, Written), "{}", column.name);
+        }
+        let written = SUMMARY_COLUMNS
+            .iter()
+            .filter(|(_, d)| matches!(d, Written))
+            .count();
+        assert_eq!(written, columns::COLUMNS.len());
+    }
+
+    #[test]
+    fn ddl_types_come_from_the_registry() {
+        let sql = statements("\"o\"").join("\n");
+        assert!(sql.contains("cluster_id varchar(50) NULL"), "{sql}");
+        assert!(sql.contains("pod_labels jsonb NULL"));
+        assert!(sql.contains("node_capacity_cpu_cores numeric(33,15) NULL"));
+        assert!(sql.contains("usage_start date NOT NULL"));
+        assert!(sql.contains("source_uuid uuid NULL"));
+        assert!(sql.contains(
+            "report_period_id integer NULL REFERENCES \"o\".reporting_ocpusagereportperiod"
+        ));
+    }
+}

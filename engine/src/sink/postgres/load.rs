@@ -1,0 +1,282 @@
+//! The load of one run: one transaction that replaces the run's rows or leaves the old ones.
+
+use super::connect::{error_text, transient};
+use super::{quote_ident, quote_literal, Target, SUMMARY_TABLE};
+use crate::error::{Error, SinkError};
+use crate::plan::{DbSpec, InputScope, RowConstants};
+use crate::sink::columns::COLUMNS;
+use crate::sink::output::{Produce, SinkSummary};
+use crate::sink::pgcopy::CopySink;
+use crate::value::Day;
+use postgres::Client;
+use std::time::Duration;
+
+/// What the transaction scopes its lock, delete and partition by.
+struct Run<'a> {
+    scope: &'a InputScope,
+    constants: &'a RowConstants,
+}
+
+enum Failure {
+    Retry(String),
+    Final(Error),
+}
+
+impl Failure {
+    fn pg(target: &Target, what: &str, e: postgres::Error) -> Failure {
+        if transient(&e) {
+            Failure::Retry(format!("{what}: {}", error_text(&e)))
+        } else {
+            Failure::Final(target.error(what, &e))
+        }
+    }
+}
+
+/// Loads the rows of one run in one transaction, retrying it from the start on connection-class
+/// failures. The rows stream into `COPY` as `produce` completes each batch of days, so computing
+/// overlaps PostgreSQL's ingest; a retry runs `produce` again from the start.
+pub fn load(
+    spec: &DbSpec,
+    scope: &InputScope,
+    constants: &RowConstants,
+    produce: &mut Produce<'_>,
+) -> Result<SinkSummary, Error> {
+    let run = Run { scope, constants };
+    let target = Target::new(spec)?;
+    let mut delay = Duration::from_millis(500);
+    let mut attempt = 0;
+    loop {
+        let mut client = target.connect()?;
+        match load_once(&target, &mut client, &run, produce) {
+            Ok(s) => return Ok(s),
+            Err(Failure::Retry(msg)) if attempt < target.retries => {
+                attempt += 1;
+                tracing::warn!(
+                    "load into {} failed, retrying the transaction ({attempt} of {}) in {:.1} s: {msg}",
+                    target.describe(),
+                    target.retries,
+                    delay.as_secs_f64()
+                );
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+            Err(Failure::Retry(msg)) => {
+                return Err(SinkError::Unavailable(format!(
+                    "{} after {} retries: {msg}; the transaction was rolled back",
+                    target.describe(),
+                    attempt
+                ))
+                .into())
+            }
+            Err(Failure::Final(e)) => return Err(e),
+        }
+    }
+}
+
+fn load_once(
+    target: &Target,
+    client: &mut Client,
+    run: &Run<'_>,
+    produce: &mut Produce<'_>,
+) -> Result<SinkSummary, Failure> {
+    let rp = run.constants.report_period_id.ok_or_else(|| {
+        Failure::Final(Error::options(
+            "--report-period-id is required with a database",
+        ))
+    })?;
+    let summary = target.table(SUMMARY_TABLE);
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Failure::pg(target, "begin", e))?;
+    // One run per (schema, report period) at a time. A lock on the day range alone would let two
+    // overlapping ranges interleave their deletes and copies and leave duplicates.
+    let key = format!("ocp-summary:{}:{rp}", target.schema);
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&key])
+        .map_err(|e| Failure::pg(target, "advisory lock", e))?;
+
+    let periods = target.table("reporting_ocpusagereportperiod");
+    let found = tx
+        .query(&format!("SELECT 1 FROM {periods} WHERE id = $1"), &[&rp])
+        .map_err(|e| Failure::pg(target, &format!("reading {periods}"), e))?;
+    if found.is_empty() {
+        return Err(Failure::Final(Error::options(format!(
+            "report period {rp} does not exist in {periods} of {}",
+            target.describe()
+        ))));
+    }
+    check_shape(target, &mut tx)?;
+    ensure_partition(target, &mut tx, run.scope)?;
+
+    let deleted = tx
+        .execute(
+            &format!(
+                "DELETE FROM {summary} WHERE usage_start BETWEEN {} AND {} AND report_period_id = $1 \
+                 AND (infrastructure_raw_cost IS NULL OR infrastructure_raw_cost = 0)",
+                date_literal(run.scope.start),
+                date_literal(run.scope.end)
+            ),
+            &[&rp],
+        )
+        .map_err(|e| Failure::pg(target, "delete", e))?;
+
+    let columns: Vec<String> = COLUMNS.iter().map(|c| quote_ident(c.name)).collect();
+    let copy = format!(
+        "COPY {summary} ({}) FROM STDIN (FORMAT binary)",
+        columns.join(", ")
+    );
+    let writer = tx
+        .copy_in(&copy)
+        .map_err(|e| Failure::pg(target, "copy", e))?;
+    // A server error during COPY (a value too long, say) reaches us through the writer: classify it
+    // like any other, so data errors are not retried.
+    let io_fail = |e: std::io::Error| {
+        let inner = e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<postgres::Error>());
+        match inner {
+            Some(pg) if !transient(pg) => Failure::Final(target.error("copy", pg)),
+            _ => Failure::Retry(format!("copy: {e}")),
+        }
+    };
+    let mut sink = CopySink::new(writer, run.constants)
+        .map_err(|e| Failure::Final(Error::options(e.to_string())))?;
+    if let Err(e) = produce(&mut sink) {
+        return Err(match sink.write_error.take() {
+            Some(io) => io_fail(io),
+            None => Failure::Final(e),
+        });
+    }
+    let (writer, streamed) = sink.finish().map_err(io_fail)?;
+    let bytes = streamed.bytes;
+    let copied = writer
+        .finish()
+        .map_err(|e| Failure::pg(target, "copy", e))?;
+    tx.commit().map_err(|e| Failure::pg(target, "commit", e))?;
+    tracing::info!(
+        "{}: deleted {deleted} rows, copied {copied} rows ({bytes} bytes) into {summary}",
+        target.describe()
+    );
+    Ok(SinkSummary {
+        rows: copied,
+        bytes,
+    })
+}
+
+fn date_literal(d: Day) -> String {
+    format!("DATE '{d}'")
+}
+
+/// Every column we write must exist with a type the binary stream fits; the message names it.
+fn check_shape(target: &Target, tx: &mut postgres::Transaction<'_>) -> Result<(), Failure> {
+    let summary = target.table(SUMMARY_TABLE);
+    let rows = tx
+        .query(
+            "SELECT a.attname::text, t.typname::text FROM pg_attribute a \
+             JOIN pg_type t ON t.oid = a.atttypid \
+             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&summary],
+        )
+        .map_err(|e| Failure::pg(target, "reading the table shape", e))?;
+    if rows.is_empty() {
+        return Err(Failure::Final(
+            SinkError::Schema(format!(
+                "table {summary} does not exist in {} (create it with `ocp-summary init-db`)",
+                target.describe()
+            ))
+            .into(),
+        ));
+    }
+    let have: std::collections::HashMap<String, String> =
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    for col in COLUMNS {
+        let name = col.name;
+        let expected = col.pg_type.accepted_typnames();
+        let problem = match have.get(name) {
+            None => format!("table {summary} has no column {name} (spec §10.1)"),
+            Some(t) if !expected.contains(&t.as_str()) => format!(
+                "table {summary}: column {name} has type {t}, expected {} (spec §10.1)",
+                expected.join(" or ")
+            ),
+            Some(_) => continue,
+        };
+        return Err(Failure::Final(SinkError::Schema(problem).into()));
+    }
+    Ok(())
+}
+
+/// Creates `<table>_YYYY_MM` for the run's month when the table is partitioned and no partition of
+/// that name exists. Skipped when the default partition already holds rows of the month (creating it
+/// would fail; the rows keep going to the default partition) or when another partition covers the
+/// month (the CREATE fails inside a savepoint and is ignored).
+fn ensure_partition(
+    target: &Target,
+    tx: &mut postgres::Transaction<'_>,
+    scope: &InputScope,
+) -> Result<(), Failure> {
+    let summary = target.table(SUMMARY_TABLE);
+    let name = format!("{SUMMARY_TABLE}_{:04}_{:02}", scope.year, scope.month);
+    let partition = target.table(&name);
+    let state = tx
+        .query_one(
+            "SELECT (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)), \
+                    to_regclass($2) IS NOT NULL, to_regclass($3) IS NOT NULL",
+            &[
+                &summary,
+                &partition,
+                &target.table(&format!("{SUMMARY_TABLE}_default")),
+            ],
+        )
+        .map_err(|e| Failure::pg(target, "reading partitions", e))?;
+    let kind: Option<String> = state.get(0);
+    let (exists, has_default): (bool, bool) = (state.get(1), state.get(2));
+    if kind.as_deref() != Some("p") || exists {
+        return Ok(());
+    }
+    let first = Day::from_ymd(scope.year, scope.month, 1).expect("valid month");
+    let (ny, nm) = if scope.month == 12 {
+        (scope.year + 1, 1)
+    } else {
+        (scope.year, scope.month + 1)
+    };
+    let next = Day::from_ymd(ny, nm, 1).expect("valid month");
+    if has_default {
+        let default = target.table(&format!("{SUMMARY_TABLE}_default"));
+        let busy: bool = tx
+            .query_one(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM {default} WHERE usage_start >= {} AND usage_start < {})",
+                    date_literal(first),
+                    date_literal(next)
+                ),
+                &[],
+            )
+            .map_err(|e| Failure::pg(target, "reading the default partition", e))?
+            .get(0);
+        if busy {
+            tracing::warn!("{default} holds rows of {}-{:02}: not creating {partition}; rows go to the default partition", scope.year, scope.month);
+            return Ok(());
+        }
+    }
+    let mut sp = tx
+        .transaction()
+        .map_err(|e| Failure::pg(target, "savepoint", e))?;
+    let created = sp.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {partition} PARTITION OF {summary} FOR VALUES FROM ({}) TO ({})",
+        quote_literal(&first.to_string()),
+        quote_literal(&next.to_string())
+    ));
+    match created {
+        Ok(()) => sp
+            .commit()
+            .map_err(|e| Failure::pg(target, "release savepoint", e)),
+        Err(e) if !transient(&e) => {
+            tracing::warn!(
+                "not creating {partition}: {}; rows go to the existing partitions",
+                error_text(&e)
+            );
+            sp.rollback()
+                .map_err(|e| Failure::pg(target, "rollback to savepoint", e))
+        }
+        Err(e) => Err(Failure::pg(target, "create partition", e)),
+    }
+}

@@ -1,0 +1,28 @@
+//! PostgreSQL, the database sink: connecting (TLS, retries, no passwords in messages), the lookups
+//! of spec §2.5 and §3, and the load of one run in one transaction (spec §9.1, §9.3).
+//!
+//! A load is: `BEGIN`; an advisory lock on (schema, report period) so two runs on one report period
+//! never interleave; checks that the report period exists and that the table has every column we
+//! write; the month partition if missing; the §9.1 delete; `COPY ... FROM STDIN (FORMAT binary)`
+//! streamed from [`super::pgcopy`]; `COMMIT`. Any failure before `COMMIT` (an error, a dropped
+//! connection, the process killed by SIGINT/SIGTERM, which we do not catch) rolls everything back on
+//! the server. Connection-class failures retry the whole transaction, up to `--db-retries`.
+
+//!
+//! | module | job |
+//! |---|---|
+//! | [`connect`] | URL and sslmode parsing, TLS, connection retries, error text |
+//! | [`lookups`] | enabled keys, cost categories and node roles from Koku's tables |
+//! | [`load`] | the transaction: lock, checks, partition, delete, COPY, commit |
+//! | [`ddl`] | `init-db`: Koku's tables, those missing only |
+
+pub mod connect;
+pub mod ddl;
+pub mod load;
+pub mod lookups;
+
+pub use connect::{quote_ident, quote_literal, Target};
+pub use load::load;
+pub use lookups::read_lookups;
+
+pub const SUMMARY_TABLE: &str = "reporting_ocpusagelineitem_daily_summary";

@@ -1,0 +1,301 @@
+//! `ocp-summary ingest`: an operator payload (manifest.json + CSV reports, as a `.tar.gz` or a
+//! folder) → Koku's Parquet layout, as masu writes it (koku-inputs §B.3, daily-summary §2.2–§2.3).
+//!
+//! Everything is validated first (manifest present, every listed file present, every report type
+//! known) and written under a staging folder inside the output folder; files are moved into
+//! `data/parquet/...` only when every report converted, so a failed ingest writes nothing.
+
+pub mod convert;
+pub mod masu_json;
+pub mod pq;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use ocp_summary_engine::error::{Error, InputError, SinkError, SourceError};
+use report::{ReportKind, Target};
+
+/// `ocp-summary ingest`.
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    /// Operator payload: a `.tar.gz` or a folder holding `manifest.json` and the CSV reports.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Root folder; Parquet files go under `DIR/data/parquet/...`.
+    #[arg(long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Organisation (tenant) id in the Parquet paths.
+    #[arg(long)]
+    pub org: String,
+    /// Source (provider) uuid in the Parquet paths.
+    #[arg(long)]
+    pub source: String,
+    /// CSV rows per chunk: one hourly file and one daily roll-up per chunk and month (Koku's
+    /// `PARQUET_PROCESSING_BATCH_SIZE`).
+    #[arg(long, default_value_t = 200_000)]
+    pub chunk_rows: usize,
+}
+
+/// Removes the staging folder however the ingest ends.
+struct Staging(PathBuf);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The payload could not be read (a source failure, exit code 3).
+fn read_failed(location: impl std::fmt::Display, source: std::io::Error) -> Error {
+    Error::from(SourceError::Io {
+        location: location.to_string(),
+        source,
+    })
+}
+
+fn bad(msg: impl Into<String>) -> Error {
+    InputError::Data(msg.into()).into()
+}
+
+fn valid_segment(what: &str, s: &str) -> Result<(), Error> {
+    if s.is_empty() || s.contains(['/', '\\']) || s == "." || s == ".." {
+        return Err(bad(format!("--{what} {s:?} is not a valid path segment")));
+    }
+    Ok(())
+}
+
+/// Unpacks regular files of a `.tar.gz` into `dir`; entries that would land outside `dir`, links
+/// and devices are skipped.
+fn unpack(archive: &Path, dir: &Path) -> Result<(), Error> {
+    let file = std::fs::File::open(archive).map_err(|e| read_failed(archive.display(), e))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    let entries = tar
+        .entries()
+        .map_err(|e| bad(format!("{}: not a .tar.gz payload: {e}", archive.display())))?;
+    for entry in entries {
+        let mut entry =
+            entry.map_err(|e| bad(format!("{}: not a .tar.gz payload: {e}", archive.display())))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        entry
+            .unpack_in(dir)
+            .map_err(|e| bad(format!("{}: cannot unpack: {e}", archive.display())))?;
+    }
+    Ok(())
+}
+
+/// Every `manifest.json` under `dir` (the payload may keep its files in a sub-folder).
+fn find_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            find_manifests(&entry.path(), out)?;
+        } else if ty.is_file() && entry.file_name() == "manifest.json" {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// One report to convert.
+struct Planned {
+    path: PathBuf,
+    kind: ReportKind,
+}
+
+/// Reads and checks the manifest and every file it lists; nothing is written here.
+fn plan(payload: &Path, shown: &Path) -> Result<(serde_json::Value, Vec<Planned>), Error> {
+    let mut manifests = Vec::new();
+    find_manifests(payload, &mut manifests).map_err(|e| read_failed(shown.display(), e))?;
+    let manifest_path = match manifests.len() {
+        0 => {
+            return Err(bad(format!(
+                "{}: the payload has no manifest.json",
+                shown.display()
+            )))
+        }
+        1 => manifests.remove(0),
+        _ => {
+            return Err(bad(format!(
+                "{}: the payload has {} manifest.json files",
+                shown.display(),
+                manifests.len()
+            )))
+        }
+    };
+    let text = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| read_failed(format!("{}: manifest.json", shown.display()), e))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "{}: manifest.json is not JSON: {e}",
+            shown.display()
+        ))
+    })?;
+    let files = manifest
+        .get("files")
+        .and_then(|f| f.as_array())
+        .ok_or_else(|| {
+            bad(format!(
+                "{}: manifest.json has no \"files\" list",
+                shown.display()
+            ))
+        })?;
+    let base = manifest_path.parent().unwrap_or(payload);
+    let mut names = Vec::new();
+    for f in files {
+        let Some(name) = f.as_str() else {
+            return Err(bad(format!(
+                "{}: manifest.json \"files\" holds a non-string: {f}",
+                shown.display()
+            )));
+        };
+        // Koku keys files by their base name.
+        let file_name = Path::new(name)
+            .file_name()
+            .ok_or_else(|| bad(format!("{}: manifest names {name:?}", shown.display())))?;
+        names.push((name.to_string(), base.join(file_name)));
+    }
+    let missing: Vec<&str> = names
+        .iter()
+        .filter(|(_, p)| !p.is_file())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(format!(
+            "{}: manifest.json lists files the payload does not hold: {}",
+            shown.display(),
+            missing.join(", ")
+        )));
+    }
+    let mut planned = Vec::new();
+    for (name, path) in names {
+        let header = report::read_header(&path)
+            .map_err(|e| bad(format!("{}: {name}: {e:#}", shown.display())))?;
+        match ReportKind::detect(&header, &name) {
+            Some(kind) => {
+                if !header.iter().any(|h| h == "interval_start") {
+                    return Err(bad(format!(
+                        "{}: {name}: no interval_start column",
+                        shown.display()
+                    )));
+                }
+                planned.push(Planned { path, kind });
+            }
+            None => {
+                tracing::warn!(file = %name, "not a pod, storage, node-label or namespace-label report; skipped")
+            }
+        }
+    }
+    Ok((manifest, planned))
+}
+
+/// Moves every file under `from` to the same relative path under `to`.
+fn move_tree(from: &Path, to: &Path, rel: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from.join(rel))? {
+        let entry = entry?;
+        let rel = rel.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            move_tree(from, to, &rel)?;
+        } else {
+            let dest = to.join(&rel);
+            if let Some(dir) = dest.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::rename(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// What an ingest wrote.
+#[derive(Debug, Default)]
+pub struct IngestSummary {
+    pub cluster_id: Option<String>,
+    pub reports: Vec<(String, ReportKind, report::FileStats)>,
+}
+
+impl std::fmt::Display for IngestSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "ingest: cluster {}",
+            self.cluster_id.as_deref().unwrap_or("(none in manifest)")
+        )?;
+        for (name, kind, s) in &self.reports {
+            writeln!(
+                f,
+                "  {name}: {} rows read, {} dropped (> 1e18), {} chunks, {} files ({})",
+                s.rows_read,
+                s.rows_dropped,
+                s.chunks,
+                s.files.len(),
+                kind.dir()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `ingest`.
+pub fn ingest(args: &IngestArgs) -> Result<IngestSummary, Error> {
+    valid_segment("org", &args.org)?;
+    valid_segment("source", &args.source)?;
+    if args.chunk_rows == 0 {
+        return Err(bad("--chunk-rows must be at least 1"));
+    }
+    let input = &args.input;
+    let meta =
+        std::fs::metadata(input).map_err(|e| bad(format!("--input {}: {e}", input.display())))?;
+    std::fs::create_dir_all(&args.output)
+        .map_err(|e| Error::from(SinkError::io(args.output.display(), e)))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let staging = Staging(args.output.join(format!(
+        ".ocp-summary-ingest-{}-{nanos}",
+        std::process::id()
+    )));
+    let out = staging.0.join("out");
+    std::fs::create_dir_all(&out).map_err(|e| Error::from(SinkError::io(out.display(), e)))?;
+    let payload = if meta.is_dir() {
+        input.clone()
+    } else {
+        let dir = staging.0.join("payload");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::from(SinkError::io(dir.display(), e)))?;
+        unpack(input, &dir)?;
+        dir
+    };
+    let (manifest, planned) = plan(&payload, input)?;
+    let target = Target {
+        root: &out,
+        org: &args.org,
+        source: &args.source,
+        chunk_rows: args.chunk_rows,
+    };
+    let mut summary = IngestSummary {
+        cluster_id: manifest
+            .get("cluster_id")
+            .and_then(|c| c.as_str())
+            .map(str::to_string),
+        reports: Vec::new(),
+    };
+    for p in &planned {
+        let name = p
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stats = report::convert_file(&p.path, p.kind, &target)
+            .map_err(|e| bad(format!("{}: {name}: {e:#}", input.display())))?;
+        summary.reports.push((name, p.kind, stats));
+    }
+    if out.join("data").is_dir() {
+        move_tree(&out, &args.output, Path::new("data"))
+            .map_err(|e| Error::from(SinkError::io(args.output.display(), e)))?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,66 @@
+//! The command line (clap derive): subcommands and the flags that only the binary has.
+//!
+//! `run`'s options are the engine's [`RunOptions`], which derive their flags with the engine's
+//! `clap` feature; `generate` and `ingest` bring their own argument structs.
+
+use clap::{Args, Parser, Subcommand};
+use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
+use std::path::PathBuf;
+
+/// Koku's OpenShift daily summary from Parquet, without Trino.
+#[derive(Debug, Parser)]
+#[command(name = "ocp-summary", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute the daily summary for one source and month.
+    Run(RunOptions),
+    /// Write a synthetic dataset in Koku's Parquet layout.
+    Generate(ocp_summary_generate::GenerateArgs),
+    /// Show which files, row groups, columns and bytes `run` would read, without computing.
+    Plan(RunOptions),
+    /// Decode every column of Parquet files (or folders of them) and report any that fail.
+    Check(CheckArgs),
+    /// Generate a sample and run the summary on it: the built-in demo.
+    Demo(DemoArgs),
+    /// Create Koku's tables (those missing) in a PostgreSQL schema.
+    InitDb(InitDbArgs),
+    /// Convert an operator payload (manifest.json + CSV reports) into Koku's Parquet layout.
+    Ingest(ocp_summary_ingest::IngestArgs),
+}
+
+/// `ocp-summary init-db`.
+#[derive(Debug, Clone, Args)]
+pub struct InitDbArgs {
+    #[command(flatten)]
+    pub db: DbOptions,
+}
+
+/// `ocp-summary check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Parquet files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `ocp-summary demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Folder for the generated sample and the output CSV.
+    #[arg(long, default_value = "out/demo")]
+    pub dir: PathBuf,
+}

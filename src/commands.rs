@@ -1,0 +1,91 @@
+//! One function per subcommand: each turns its flags into engine calls and prints what the
+//! user asked for.
+
+use crate::cli::{Command, DemoArgs, InitDbArgs};
+use ocp_summary_engine::error::{Error, InputError, SinkError};
+use ocp_summary_engine::plan::lookups::KOKU_DEFAULT_COST_CATEGORIES;
+use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
+use ocp_summary_engine::plan::{DbSpec, Plan};
+use ocp_summary_engine::sink::postgres::{ddl, Target};
+use ocp_summary_engine::value::Day;
+use ocp_summary_engine::{check, run};
+
+pub fn dispatch(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Run(options) => run::execute(&plan(&options)?).map(|_| ()),
+        Command::Generate(args) => ocp_summary_generate::upload::run(&args)
+            .map(|summary| eprintln!("{summary}"))
+            .map_err(|e| Error::options(format!("{e:#}"))),
+        Command::Plan(options) => run::describe_plan(&plan(&options)?).map(|text| print!("{text}")),
+        Command::Check(args) => check::check_paths(&args.paths),
+        Command::Demo(args) => demo(&args),
+        Command::InitDb(args) => init_db(&args),
+        Command::Ingest(args) => ocp_summary_ingest::ingest(&args).map(|s| eprint!("{s}")),
+    }
+}
+
+fn plan(options: &RunOptions) -> Result<Plan, Error> {
+    Plan::from_options(options).map_err(|e| Error::options(format!("{e:#}")))
+}
+
+/// `ocp-summary demo`: generate a small sample and summarise it into `DIR/summary.csv`.
+fn demo(args: &DemoArgs) -> Result<(), Error> {
+    #[derive(clap::Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        generate: ocp_summary_generate::GenerateArgs,
+    }
+    let data = args.dir.join("input");
+    let gen_args = <Wrap as clap::Parser>::parse_from([
+        "generate".as_ref(),
+        "--out".as_ref(),
+        data.as_os_str(),
+        "--force".as_ref(),
+        "--days".as_ref(),
+        "3".as_ref(),
+    ])
+    .generate;
+    let summary = ocp_summary_generate::run(&gen_args)
+        .map_err(|e| SinkError::Unavailable(format!("{e:#}")))?;
+    eprintln!("{summary}");
+    let csv = args.dir.join("summary.csv");
+    let start = Day::parse(&gen_args.start)
+        .ok_or_else(|| InputError::Options(format!("demo start {:?}", gen_args.start)))?;
+    let (year, month, _) = start.ymd();
+    let options = RunOptions {
+        input: Some(data.display().to_string()),
+        org: Some(gen_args.org.clone()),
+        source: Some(gen_args.source.clone()),
+        year: Some(year),
+        month: Some(month),
+        cluster_id: Some("demo-cluster".into()),
+        cluster_alias: Some("Demo cluster".into()),
+        report_period_id: Some(1),
+        enabled_keys: Some(vec!["app".into(), "environment".into(), "team".into()]),
+        cost_categories: KOKU_DEFAULT_COST_CATEGORIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        output: Some(format!("csv:{}", csv.display())),
+        ..Default::default()
+    };
+    run::execute(&plan(&options)?)?;
+    let text = std::fs::read_to_string(&csv).map_err(|e| SinkError::io(csv.display(), e))?;
+    println!(
+        "{} rows in {}; the first five:",
+        text.lines().count().saturating_sub(1),
+        csv.display()
+    );
+    for line in text.lines().take(6) {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// `ocp-summary init-db`: Koku's tables in a schema, those missing only.
+fn init_db(args: &InitDbArgs) -> Result<(), Error> {
+    let spec = DbSpec::from_options(&args.db, &DbOptions::default(), None)
+        .map_err(|e| Error::options(format!("{e:#}")))?
+        .ok_or_else(|| Error::options("missing --database-url (or DATABASE_URL)"))?;
+    ddl::init_db(&Target::new(&spec)?)
+}
