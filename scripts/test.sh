@@ -2,7 +2,7 @@
 # Sets up everything the tests need and runs them all. This is the README's test command, and
 # what .ci/run calls.
 #   - a Python venv with duckdb for the oracle (scripts/setup-python.sh)
-#   - formatting and lint gates
+#   - formatting and lint gates, and the architecture picture's check (scripts/architecture.py)
 #   - s3s-fs, a local S3-compatible server for tests/s3.rs
 #   - the Rust unit and integration tests (oracle comparisons included)
 #   - the oracle's own self-tests
@@ -25,6 +25,9 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== architecture: no import cycles, docs/architecture.dot matches the code"
+python3 scripts/architecture.py --check
 
 echo "== s3s-fs (the local S3 server tests/s3.rs starts)"
 command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary

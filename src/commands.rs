@@ -5,7 +5,7 @@ use crate::cli::{Command, DemoArgs, InitDbArgs};
 use ocp_summary_engine::error::{Error, InputError, SinkError};
 use ocp_summary_engine::plan::lookups::KOKU_DEFAULT_COST_CATEGORIES;
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
-use ocp_summary_engine::plan::{DbSpec, Plan};
+use ocp_summary_engine::plan::{db_spec, Plan};
 use ocp_summary_engine::sink::postgres::{ddl, Target};
 use ocp_summary_engine::value::Day;
 use ocp_summary_engine::{check, run};
@@ -84,7 +84,7 @@ fn demo(args: &DemoArgs) -> Result<(), Error> {
 
 /// `ocp-summary init-db`: Koku's tables in a schema, those missing only.
 fn init_db(args: &InitDbArgs) -> Result<(), Error> {
-    let spec = DbSpec::from_options(&args.db, &DbOptions::default(), None)
+    let spec = db_spec(&args.db, &DbOptions::default(), None)
         .map_err(|e| Error::options(format!("{e:#}")))?
         .ok_or_else(|| Error::options("missing --database-url (or DATABASE_URL)"))?;
     ddl::init_db(&Target::new(&spec)?)

@@ -13,15 +13,17 @@
 //! | [`rows`] | Koku's joins and formulas → [`rows::SummaryRow`]s, sorted by their text |
 //! | [`sink`] | CSV, binary COPY, and PostgreSQL behind one trait |
 //!
-//! Imports only point up this list (a stage uses the stages before it), with three exceptions
+//! Imports only point up this list (a stage uses the stages before it), with four exceptions
 //! that sit below every stage: [`value`] (days, nullable doubles), [`catalog`] (the run's
-//! string and label tables) and [`error`] (failures and their causes). [`run`] drives the
+//! string and label tables), [`error`] (failures and their causes) and [`database`]
+//! (PostgreSQL connections, which the plan reads lookups through and the sink loads through). [`run`] drives the
 //! stages; [`check`] and [`report`] serve the command line. No module imports the binary, the
 //! generator or the ingester, which live in crates of their own.
 
 pub mod aggregate;
 pub mod catalog;
 pub mod check;
+pub mod database;
 pub mod decode;
 pub mod error;
 pub mod plan;

@@ -42,7 +42,7 @@ pub fn execute(plan: &Plan) -> Result<RunReport, Error> {
 /// The plan's lookups, with those the options left out read from its database, if any.
 pub fn resolve_lookups(plan: &Plan) -> Result<Lookups, Error> {
     match &plan.db {
-        Some(spec) => crate::sink::postgres::read_lookups(spec, plan.lookups.clone()),
+        Some(spec) => crate::plan::lookups::read_lookups(spec, plan.lookups.clone()),
         None => Ok(plan.lookups.clone().without_database()),
     }
 }

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ocp_summary::sink::pgcopy::write_numeric;
+use ocp_summary_engine::sink::pgcopy::write_numeric;
 
 /// Reads one length-prefixed numeric field back into an f64 (exact enough for the check).
 fn decode(field: &[u8]) -> f64 {

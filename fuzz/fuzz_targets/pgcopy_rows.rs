@@ -8,13 +8,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ocp_summary::catalog::{NULL_ID, NULL_SET};
-use ocp_summary::plan::date::Day;
-use ocp_summary::rows::{DataSource, OptF64, SummaryRow};
-use ocp_summary::sink::pgcopy::{
+use ocp_summary_engine::catalog::{NULL_ID, NULL_SET};
+use ocp_summary_engine::value::Day;
+use ocp_summary_engine::rows::{DataSource, SummaryRow};
+use ocp_summary_engine::value::OptF64;
+use ocp_summary_engine::sink::pgcopy::{
     encode_row, scaled, EncodeError, RunFields, HEADER, SCALE, TRAILER,
 };
-use ocp_summary::sink::{COLUMNS, INFRASTRUCTURE_USAGE_COST};
+use ocp_summary_engine::plan::RowConstants;
+use ocp_summary_engine::render::INFRASTRUCTURE_USAGE_COST;
+use ocp_summary_engine::sink::columns::COLUMNS;
 
 /// Fuzz bytes as a stream of choices; past the end every read is 0.
 struct Bytes<'a>(&'a [u8]);
@@ -315,10 +318,15 @@ fn input(data: &[u8]) -> Input {
 
 fuzz_target!(|data: &[u8]| {
     let inp = input(data);
-    let run = RunFields {
+    let constants = RowConstants {
         report_period_id: inp.run_period,
-        cluster_id: &inp.cluster_id,
-        cluster_alias: &inp.cluster_alias,
+        cluster_id: inp.cluster_id.clone(),
+        cluster_alias: inp.cluster_alias.clone(),
+        // The text form is the CSV's; the binary stream takes the parsed bytes below.
+        source_uuid: String::new(),
+    };
+    let run = RunFields {
+        constants: &constants,
         source_uuid: inp.source_uuid,
     };
     let string = |id: u32| inp.strings[id as usize].as_slice();
@@ -360,7 +368,7 @@ fuzz_target!(|data: &[u8]| {
         let checked = std::cell::RefCell::new(std::collections::BTreeSet::new());
         let col = |name: &'static str| {
             checked.borrow_mut().insert(name);
-            t[COLUMNS.iter().position(|c| *c == name).expect(name)]
+            t[COLUMNS.iter().position(|c| c.name == name).expect(name)]
         };
         assert_eq!(col("uuid"), Some(&uuid[..]));
         assert_eq!(int4(col("report_period_id")), inp.run_period);

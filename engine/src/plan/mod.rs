@@ -12,6 +12,7 @@ pub mod lookups;
 pub mod memory;
 pub mod options;
 
+pub use crate::database::DbSpec;
 use crate::source::s3::S3Settings;
 use crate::value::date::{self, days_in_month, Day};
 use anyhow::{anyhow, bail};
@@ -30,48 +31,27 @@ pub enum OutputSpec {
     Postgres,
 }
 
-/// A PostgreSQL database and tenant schema.
-#[derive(Clone)]
-pub struct DbSpec {
-    /// Never printed: it may hold a password (`sink::postgres` describes targets without it).
-    pub url: String,
-    pub schema: String,
-    pub connect_attempts: u32,
-    pub retries: u32,
-}
-
-impl std::fmt::Debug for DbSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbSpec")
-            .field("url", &"<redacted>")
-            .field("schema", &self.schema)
-            .finish()
-    }
-}
-
-impl DbSpec {
-    /// The database of `given` over `file`; `None` without a URL.
-    pub fn from_options(
-        given: &DbOptions,
-        file: &DbOptions,
-        default_schema: Option<&str>,
-    ) -> anyhow::Result<Option<DbSpec>> {
-        let Some(url) = pick(given.database_url.clone(), file.database_url.clone()) else {
-            return Ok(None);
-        };
-        let schema = pick(given.schema.clone(), file.schema.clone())
-            .or(default_schema.map(str::to_string))
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| anyhow!("missing --schema"))?;
-        Ok(Some(DbSpec {
-            url,
-            schema,
-            connect_attempts: pick(given.db_connect_attempts, file.db_connect_attempts)
-                .unwrap_or(5)
-                .max(1),
-            retries: pick(given.db_retries, file.db_retries).unwrap_or(3),
-        }))
-    }
+/// The database of `given` over `file`; `None` without a URL.
+pub fn db_spec(
+    given: &DbOptions,
+    file: &DbOptions,
+    default_schema: Option<&str>,
+) -> anyhow::Result<Option<DbSpec>> {
+    let Some(url) = pick(given.database_url.clone(), file.database_url.clone()) else {
+        return Ok(None);
+    };
+    let schema = pick(given.schema.clone(), file.schema.clone())
+        .or(default_schema.map(str::to_string))
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| anyhow!("missing --schema"))?;
+    Ok(Some(DbSpec {
+        url,
+        schema,
+        connect_attempts: pick(given.db_connect_attempts, file.db_connect_attempts)
+            .unwrap_or(5)
+            .max(1),
+        retries: pick(given.db_retries, file.db_retries).unwrap_or(3),
+    }))
 }
 
 /// What a run reads: the input root, one source's partition of one month, and a day range.
@@ -183,7 +163,7 @@ impl Plan {
             pod_only: given.pod_only || file.pod_only.unwrap_or(false),
             derive_node_roles: given.derive_node_roles || file.derive_node_roles.unwrap_or(false),
         };
-        let db = DbSpec::from_options(&given.db, &file_db, Some(&scope.org))?;
+        let db = db_spec(&given.db, &file_db, Some(&scope.org))?;
         let output = output_spec(given, &file, db.is_some())?;
         if rows.pod_only && output == OutputSpec::Postgres {
             bail!("--pod-only writes files only: a database load replaces every row of the day range, Storage rows included");

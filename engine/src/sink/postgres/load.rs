@@ -1,7 +1,7 @@
 //! The load of one run: one transaction that replaces the run's rows or leaves the old ones.
 
-use super::connect::{error_text, transient};
 use super::{quote_ident, quote_literal, Target, SUMMARY_TABLE};
+use crate::database::{error_text, transient};
 use crate::error::{Error, SinkError};
 use crate::plan::{DbSpec, InputScope, RowConstants};
 use crate::sink::columns::COLUMNS;

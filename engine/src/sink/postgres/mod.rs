@@ -1,5 +1,5 @@
-//! PostgreSQL, the database sink: connecting (TLS, retries, no passwords in messages), the lookups
-//! of spec §2.5 and §3, and the load of one run in one transaction (spec §9.1, §9.3).
+//! PostgreSQL, the database sink: the load of one run in one transaction (spec §9.1, §9.3), and
+//! the DDL of Koku's tables.
 //!
 //! A load is: `BEGIN`; an advisory lock on (schema, report period) so two runs on one report period
 //! never interleave; checks that the report period exists and that the table has every column we
@@ -11,18 +11,15 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`connect`] | URL and sslmode parsing, TLS, connection retries, error text |
-//! | [`lookups`] | enabled keys, cost categories and node roles from Koku's tables |
 //! | [`load`] | the transaction: lock, checks, partition, delete, COPY, commit |
 //! | [`ddl`] | `init-db`: Koku's tables, those missing only |
+//!
+//! Connecting is [`crate::database`]'s job, and reading the lookups [`crate::plan::lookups`]'s.
 
-pub mod connect;
 pub mod ddl;
 pub mod load;
-pub mod lookups;
 
-pub use connect::{quote_ident, quote_literal, Target};
+pub use crate::database::{quote_ident, quote_literal, Target};
 pub use load::load;
-pub use lookups::read_lookups;
 
 pub const SUMMARY_TABLE: &str = "reporting_ocpusagelineitem_daily_summary";

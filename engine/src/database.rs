@@ -1,12 +1,34 @@
 //! Connecting to PostgreSQL: the URL and libpq's sslmode, TLS, retries with backoff, and error
 //! text that names the target but never its password.
+//!
+//! Koku's database is read before the run (the lookups, in [`crate::plan::lookups`]) and written
+//! after it (the rows, in [`crate::sink::postgres`]), so connecting sits below both.
 
 use crate::error::{Error, SinkError};
-use crate::plan::DbSpec;
 use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::{Client, Config};
 use std::time::Duration;
+
+/// `ident` as a PostgreSQL quoted identifier: in double quotes, inner quotes doubled.
+/// A PostgreSQL database and tenant schema.
+#[derive(Clone)]
+pub struct DbSpec {
+    /// Never printed: it may hold a password ([`Target::describe`] shows targets without it).
+    pub url: String,
+    pub schema: String,
+    pub connect_attempts: u32,
+    pub retries: u32,
+}
+
+impl std::fmt::Debug for DbSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSpec")
+            .field("url", &"<redacted>")
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
 
 /// `ident` as a PostgreSQL quoted identifier: in double quotes, inner quotes doubled.
 pub fn quote_ident(ident: &str) -> String {

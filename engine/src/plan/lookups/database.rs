@@ -1,10 +1,10 @@
 //! The lookups a run joins against, read from Koku's tables when the options leave them out.
 
-use super::Target;
-use crate::error::Error;
-use crate::plan::lookups::{
+use super::{
     enabled_key_list, CostCategory, GivenLookups, Lookups, Missing, NodeRole, RoleResource,
 };
+use crate::database::Target;
+use crate::error::Error;
 use crate::plan::DbSpec;
 use postgres::Client;
 

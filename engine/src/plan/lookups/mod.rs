@@ -5,6 +5,10 @@
 //! before any row is read. Keeping it apart from [`super::Plan`] is what lets the plan stay
 //! immutable: the database is read after validation, and nothing rewrites the plan.
 
+mod database;
+
+pub use database::read_lookups;
+
 use anyhow::{anyhow, bail, Context};
 
 /// The resolved lookups of one run.
