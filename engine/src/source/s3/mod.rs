@@ -7,17 +7,22 @@
 //! backoff and jitter; authentication and not-found errors fail at once, naming bucket and key.
 //! Credentials come from the AWS default chain (environment, profile, SSO, ...) and never appear
 //! in messages.
+//!
+//! This file is the store itself. Judging a failed attempt and the wait before the next one are in
+//! `retry`, and building the SDK client from [`S3Settings`] is in `client`, so the request code
+//! reads without the SDK's configuration and error types in the way.
+
+mod client;
+mod retry;
 
 use super::{ObjectMeta, ObjectStore, SourceError};
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use bytes::Bytes;
+use retry::{backoff, classify, Failure};
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Connection settings; nothing secret lives here (credentials come from the AWS chain).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,12 +93,6 @@ pub struct S3Store {
     pub stats: S3Stats,
 }
 
-/// One failed attempt: worth another try or not.
-enum Failure {
-    Retry(String),
-    Fatal(String),
-}
-
 impl S3Store {
     /// Connects to `url` (`s3://BUCKET[/PREFIX]`); no request is sent yet.
     pub fn open(url: &str, settings: &S3Settings) -> Result<S3Store, String> {
@@ -105,47 +104,7 @@ impl S3Store {
             .enable_all()
             .build()
             .map_err(|e| format!("starting the S3 runtime: {e}"))?;
-        let http = match &settings.ca_bundle {
-            None => None,
-            Some(path) => Some(https_client_with_ca(path)?),
-        };
-        let client = rt.block_on(async {
-            use aws_config::meta::region::RegionProviderChain;
-            // Flag or config, then AWS_REGION, then the profile; no IMDS lookup off EC2.
-            let region = RegionProviderChain::first_try(
-                settings.region.clone().map(aws_sdk_s3::config::Region::new),
-            )
-            .or_else(aws_config::environment::EnvironmentVariableRegionProvider::new())
-            .or_else(aws_config::profile::ProfileFileRegionProvider::new())
-            .or_else("us-east-1");
-            let mut loader =
-                aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
-            if let Some(http) = http {
-                loader = loader.http_client(http);
-            }
-            let shared = loader.load().await;
-            let mut conf = aws_sdk_s3::config::Builder::from(&shared)
-                .force_path_style(settings.path_style)
-                .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-                .timeout_config(
-                    aws_smithy_types::timeout::TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(10))
-                        .read_timeout(Duration::from_secs(30))
-                        .operation_attempt_timeout(Duration::from_secs(120))
-                        .build(),
-                )
-                // Older S3-compatible servers reject the new default checksum trailers.
-                .request_checksum_calculation(
-                    aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
-                )
-                .response_checksum_validation(
-                    aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
-                );
-            if let Some(endpoint) = &settings.endpoint {
-                conf = conf.endpoint_url(endpoint);
-            }
-            aws_sdk_s3::Client::from_conf(conf.build())
-        });
+        let client = client::build(&rt, settings)?;
         Ok(S3Store {
             rt,
             client,
@@ -368,168 +327,5 @@ impl ObjectStore for S3Store {
     }
 }
 
-/// Sorts an SDK error into retry-or-not with a message free of secrets.
-fn classify<E>(err: SdkError<E, aws_smithy_runtime_api::http::Response>, op: &str) -> Failure
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match &err {
-        SdkError::ServiceError(ctx) => {
-            let status = ctx.raw().status().as_u16();
-            let code = ctx.err().code().unwrap_or("").to_string();
-            let detail = if code.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                format!("{code}, HTTP {status}")
-            };
-            match code.as_str() {
-                "InvalidAccessKeyId"
-                | "SignatureDoesNotMatch"
-                | "InvalidToken"
-                | "ExpiredToken"
-                | "TokenRefreshRequired"
-                | "AuthorizationHeaderMalformed" => {
-                    return Failure::Fatal(format!(
-                        "{op}: authentication failed ({detail}); check the access key and \
-                         secret (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE)"
-                    ))
-                }
-                "NoSuchBucket" => {
-                    return Failure::Fatal(format!("{op}: the bucket does not exist ({detail})"))
-                }
-                "NoSuchKey" => {
-                    return Failure::Fatal(format!("{op}: the object does not exist ({detail})"))
-                }
-                "SlowDown"
-                | "RequestTimeout"
-                | "InternalError"
-                | "ServiceUnavailable"
-                | "Throttling"
-                | "ThrottlingException"
-                | "RequestTimeTooSkewed" => return Failure::Retry(format!("{op}: {detail}")),
-                _ => {}
-            }
-            match status {
-                401 | 403 => Failure::Fatal(format!(
-                    "{op}: access denied ({detail}); check the credentials and the bucket policy"
-                )),
-                404 => Failure::Fatal(format!("{op}: not found ({detail})")),
-                408 | 429 | 500..=599 => Failure::Retry(format!("{op}: {detail}")),
-                _ => Failure::Fatal(format!("{op}: {detail}")),
-            }
-        }
-        SdkError::TimeoutError(_) => Failure::Retry(format!("{op}: timed out")),
-        // Missing credentials and bad settings fail at once; network errors are retried.
-        SdkError::DispatchFailure(d) if d.is_user() || is_credentials_error(&err) => {
-            Failure::Fatal(format!("{op}: {}", chain(&err)))
-        }
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            Failure::Retry(format!("{op}: {}", chain(&err)))
-        }
-        _ => Failure::Fatal(format!("{op}: {}", chain(&err))),
-    }
-}
-
-fn is_credentials_error(err: &dyn std::error::Error) -> bool {
-    let mut source = err.source();
-    while let Some(e) = source {
-        if e.is::<aws_credential_types::provider::error::CredentialsError>() {
-            return true;
-        }
-        source = e.source();
-    }
-    false
-}
-
-/// The error and its causes, by `Display` only: `Debug` output could carry request details.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = e.source();
-    }
-    strip_debug(&out).to_string()
-}
-
-/// Cuts the text at the first ` (Name(` or ` (Name {`: some SDK errors append their `Debug` form.
-fn strip_debug(text: &str) -> &str {
-    let b = text.as_bytes();
-    for (i, _) in text.match_indices(" (") {
-        let rest = &b[i + 2..];
-        let name = rest
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .count();
-        if name > 0 && rest[0].is_ascii_uppercase() {
-            if let Some(&c) = rest.get(name) {
-                if c == b'(' || c == b' ' && rest.get(name + 1) == Some(&b'{') {
-                    return &text[..i];
-                }
-            }
-        }
-    }
-    text
-}
-
-/// Exponential backoff with jitter: 100 ms · 2^attempt, capped at 10 s, scaled by [0.5, 1).
-fn backoff(attempt: u32) -> Duration {
-    let base = 100u64.saturating_mul(1 << attempt.min(16)).min(10_000);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(attempt);
-    let jitter = h.finish() % 1000;
-    Duration::from_millis(base / 2 + base * jitter / 2000)
-}
-
-fn https_client_with_ca(
-    path: &std::path::Path,
-) -> Result<aws_sdk_s3::config::SharedHttpClient, String> {
-    use aws_smithy_http_client::tls;
-    let pem = std::fs::read(path).map_err(|e| format!("--s3-ca-bundle {}: {e}", path.display()))?;
-    let trust = tls::TrustStore::default().with_pem_certificate(pem);
-    let ctx = tls::TlsContext::builder()
-        .with_trust_store(trust)
-        .build()
-        .map_err(|e| format!("--s3-ca-bundle {}: {e}", path.display()))?;
-    Ok(aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .tls_context(ctx)
-        .build_https())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_split_into_bucket_and_prefix() {
-        assert_eq!(parse_url("s3://b"), Some(("b".into(), "".into())));
-        assert_eq!(parse_url("s3://b/"), Some(("b".into(), "".into())));
-        assert_eq!(parse_url("s3://b/p/q/"), Some(("b".into(), "p/q/".into())));
-        assert_eq!(parse_url("s3:///p"), None);
-        assert_eq!(parse_url("/local"), None);
-    }
-
-    #[test]
-    fn debug_tails_are_cut() {
-        assert_eq!(
-            strip_debug("io error: refused (DispatchFailure(X { a })) "),
-            "io error: refused"
-        );
-        assert_eq!(strip_debug("x (Foo { a: 1 })"), "x");
-        assert_eq!(strip_debug("HTTP 503 (SlowDown)"), "HTTP 503 (SlowDown)");
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert!(backoff(0) >= Duration::from_millis(50) && backoff(0) < Duration::from_millis(100));
-        assert!(backoff(3) >= Duration::from_millis(400));
-        assert!(backoff(30) <= Duration::from_secs(10));
-    }
-}
+mod tests;
