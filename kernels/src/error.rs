@@ -31,6 +31,24 @@ pub enum KernelError {
         /// The dictionary length.
         len: usize,
     },
+    /// A run header of 0 ended the hybrid stream before every value was decoded.
+    ///
+    /// A header of 0 (an RLE run of no values) is what fastparquet pads pages with; it marks
+    /// the end of the runs, as in arrow-rs (see [`crate::rle::decode_hybrid`]).
+    RunsEnded {
+        /// Byte offset of the zero header in the hybrid stream.
+        offset: usize,
+        /// Values still to decode when it was reached.
+        missing: usize,
+    },
+    /// More distinct values than an interner can give ids to.
+    ///
+    /// Ids are `u32` and `u32::MAX` is reserved as the NULL id, so an interner holds at most
+    /// `u32::MAX` distinct values (ids `0..=u32::MAX - 1`), fewer if built with a lower limit.
+    TooManyDistinct {
+        /// The most distinct values the interner holds.
+        limit: u32,
+    },
     /// Label JSON that is not `null` or an object of string values.
     LabelJson {
         /// Byte offset in the input where the problem was found (best effort).
@@ -54,6 +72,16 @@ impl fmt::Display for KernelError {
             Self::DictIndexOutOfRange { index, len } => write!(
                 f,
                 "dictionary index {index} out of range for a dictionary of {len} entries"
+            ),
+            Self::RunsEnded { offset, missing } => write!(
+                f,
+                "RLE/bit-packed stream ends at a zero run header at byte {offset} \
+                 with {missing} values still to decode"
+            ),
+            Self::TooManyDistinct { limit } => write!(
+                f,
+                "more than {limit} distinct values to intern (ids are 32-bit, with u32::MAX \
+                 reserved for NULL)"
             ),
             Self::LabelJson { offset, reason } => {
                 write!(f, "invalid label JSON at byte {offset}: {reason}")

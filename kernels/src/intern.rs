@@ -1,51 +1,116 @@
-//! Byte-string interning: each distinct string gets a dense `u32` id from 0 and is stored once.
+//! Slice interning: each distinct slice gets a dense `u32` id from 0 and is stored once.
 //!
-//! Label values, dictionary strings and keys repeat across millions of rows; the pipeline keeps
-//! one id per distinct string and compares ids. All strings live back to back in one arena
-//! (`bytes`) with an offset table, so there is one allocation per interner rather than one per
-//! string. The hash table holds only ids; probing compares against the arena, and a resize
-//! rehashes from the arena (resizes are amortised, and ids keep the table half the size of
-//! `(hash, id)` pairs).
+//! Label values, dictionary strings and keys repeat across millions of rows, and so do whole
+//! label sets; the pipeline keeps one id per distinct value and compares ids. [`SliceInterner`]
+//! is the one design behind both [`Interner`] (byte strings, `T = u8`) and
+//! [`crate::labels::LabelSets`] (sorted label arrays, `T = Label`):
+//!
+//! - **Arena storage.** All slices live back to back in one `Vec<T>` with an offset table, so
+//!   there is one allocation per interner rather than one per distinct value, and interning a
+//!   new slice is an `extend_from_slice` plus a push.
+//! - **Id-only hash table.** The table holds only `u32` ids: probing compares the candidate's
+//!   slice in the arena, and a resize rehashes every id from the arena. Resizes are amortised,
+//!   and ids keep the table half the size of `(hash, id)` pairs, so more of it stays in cache.
+//! - **One hash per call.** [`SliceInterner::try_intern`] hashes the slice once and uses that
+//!   hash both to probe and to insert.
+//! - **`u32::MAX` is never an id.** Callers use `u32::MAX` as the NULL id (and NULL set id), so
+//!   at most [`MAX_DISTINCT`] slices are interned (ids `0..=u32::MAX - 1`). One more distinct
+//!   slice is [`KernelError::TooManyDistinct`] from `try_intern`, never a wrapped or aliased id.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-/// Interned byte strings, ids dense from 0 in order of first [`Interner::intern`].
-#[derive(Clone, Default)]
-pub struct Interner {
-    /// Every string, back to back.
-    bytes: Vec<u8>,
-    /// `ends[id]` is the end of string `id` in `bytes`; it starts where `id - 1` ends.
+use crate::KernelError;
+
+/// Most distinct slices one interner holds: ids run `0..=u32::MAX - 1`, so no id equals
+/// `u32::MAX`, the value callers reserve for NULL.
+pub const MAX_DISTINCT: u32 = u32::MAX;
+
+/// Interned slices of `T`, ids dense from 0 in order of first [`SliceInterner::try_intern`].
+///
+/// See the [module docs](self) for the layout and why.
+#[derive(Clone)]
+pub struct SliceInterner<T> {
+    /// Every slice, back to back.
+    items: Vec<T>,
+    /// `ends[id]` is the end of slice `id` in `items`; it starts where `id - 1` ends.
     ends: Vec<usize>,
+    /// Ids, hashed by their slice's contents.
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
+    /// Most distinct slices allowed: [`MAX_DISTINCT`] unless [`SliceInterner::with_limit`]
+    /// lowered it (which the tests do, to reach the limit without 4 billion slices).
+    limit: u32,
 }
 
-impl std::fmt::Debug for Interner {
+/// Byte strings interned to dense `u32` ids: label values, dictionary strings, keys.
+pub type Interner = SliceInterner<u8>;
+
+// Written out rather than derived: a derive would require `T: Default`, which the label pairs
+// interned by `LabelSets` do not implement.
+impl<T> Default for SliceInterner<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            ends: Vec::new(),
+            table: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
+            limit: MAX_DISTINCT,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for SliceInterner<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Interner")
-            .field("len", &self.len())
-            .field("bytes_used", &self.bytes_used())
+        f.debug_struct("SliceInterner")
+            .field("len", &self.ends.len())
+            .field("items_used", &self.items.len())
             .finish()
     }
 }
 
-impl Interner {
+impl<T: Copy + Hash + Eq> SliceInterner<T> {
     /// An empty interner.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// An empty interner with room for `strings` strings totalling `bytes` bytes.
+    /// An empty interner with room for `slices` distinct slices totalling `items` items
+    /// (for [`Interner`]: strings and bytes).
     #[must_use]
-    pub fn with_capacity(strings: usize, bytes: usize) -> Self {
+    pub fn with_capacity(slices: usize, items: usize) -> Self {
         Self {
-            bytes: Vec::with_capacity(bytes),
-            ends: Vec::with_capacity(strings),
-            table: HashTable::with_capacity(strings),
-            hasher: DefaultHashBuilder::default(),
+            items: Vec::with_capacity(items),
+            ends: Vec::with_capacity(slices),
+            table: HashTable::with_capacity(slices),
+            ..Self::default()
+        }
+    }
+
+    /// An empty interner that holds at most `limit` distinct slices (ids `0..limit`); past that,
+    /// [`SliceInterner::try_intern`] fails. `limit` can only lower [`MAX_DISTINCT`], the default.
+    #[must_use]
+    pub fn with_limit(limit: u32) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// The id of `s`, adding it if it is new.
+    ///
+    /// # Errors
+    ///
+    /// [`KernelError::TooManyDistinct`] if `s` is new and the interner already holds its limit
+    /// of distinct slices ([`MAX_DISTINCT`] by default, so the largest id ever returned is
+    /// `u32::MAX - 1`). The interner is then unchanged; slices already interned still resolve.
+    #[inline]
+    pub fn try_intern(&mut self, s: &[T]) -> Result<u32, KernelError> {
+        match self.find_or_insert(s) {
+            Some(id) => Ok(id),
+            None => Err(too_many(self.limit)),
         }
     }
 
@@ -53,51 +118,71 @@ impl Interner {
     ///
     /// # Panics
     ///
-    /// If more than `u32::MAX` distinct strings are interned.
+    /// Where [`SliceInterner::try_intern`] returns an error: past [`MAX_DISTINCT`] distinct
+    /// slices (or the [`SliceInterner::with_limit`] limit). Ids never reach `u32::MAX`.
     #[inline]
-    pub fn intern(&mut self, s: &[u8]) -> u32 {
+    pub fn intern(&mut self, s: &[T]) -> u32 {
+        match self.find_or_insert(s) {
+            Some(id) => id,
+            None => intern_failed(self.limit),
+        }
+    }
+
+    /// The id of `s`, adding it if new; `None` if it is new and the limit is reached.
+    ///
+    /// The shared body of `try_intern` and `intern`. It returns an `Option` rather than a
+    /// `Result<_, KernelError>` so the hot path passes a register pair around, not the error
+    /// enum; the error is built out of line, only when the limit is hit.
+    #[inline]
+    fn find_or_insert(&mut self, s: &[T]) -> Option<u32> {
+        // Hashed once: the same hash probes and, for a new slice, inserts.
         let hash = self.hasher.hash_one(s);
         let Self {
-            bytes,
+            items,
             ends,
             table,
             hasher,
+            limit,
         } = self;
-        let found = table.find(hash, |&id| string(bytes, ends, id) == s);
-        if let Some(&id) = found {
-            return id;
+        if let Some(&id) = table.find(hash, |&id| slice(items, ends, id) == s) {
+            return Some(id);
         }
-        let id = u32::try_from(ends.len()).expect("more than u32::MAX interned strings");
-        bytes.extend_from_slice(s);
-        ends.push(bytes.len());
+        if ends.len() >= *limit as usize {
+            return None;
+        }
+        // `ends.len() < limit <= u32::MAX`: the id fits in a u32 and is below u32::MAX.
+        let id = ends.len() as u32;
+        items.extend_from_slice(s);
+        ends.push(items.len());
+        // A resize rehashes every id from its slice in the arena.
         table.insert_unique(hash, id, |&other| {
-            hasher.hash_one(string(bytes, ends, other))
+            hasher.hash_one(slice(items, ends, other))
         });
-        id
+        Some(id)
     }
 
     /// The id of `s` if it has been interned.
     #[inline]
     #[must_use]
-    pub fn lookup(&self, s: &[u8]) -> Option<u32> {
+    pub fn lookup(&self, s: &[T]) -> Option<u32> {
         let hash = self.hasher.hash_one(s);
         self.table
-            .find(hash, |&id| string(&self.bytes, &self.ends, id) == s)
+            .find(hash, |&id| slice(&self.items, &self.ends, id) == s)
             .copied()
     }
 
-    /// The string with id `id`.
+    /// The slice with id `id`.
     ///
     /// # Panics
     ///
     /// If `id` was not returned by this interner (`id >= self.len()`).
     #[inline]
     #[must_use]
-    pub fn get(&self, id: u32) -> &[u8] {
-        string(&self.bytes, &self.ends, id)
+    pub fn get(&self, id: u32) -> &[T] {
+        slice(&self.items, &self.ends, id)
     }
 
-    /// Number of distinct strings.
+    /// Number of distinct slices.
     #[inline]
     #[must_use]
     pub fn len(&self) -> usize {
@@ -111,15 +196,15 @@ impl Interner {
         self.ends.is_empty()
     }
 
-    /// Total bytes of the distinct strings (the arena's length, not its capacity).
+    /// Total items of the distinct slices (the arena's length, not its capacity).
     #[inline]
     #[must_use]
-    pub fn bytes_used(&self) -> usize {
-        self.bytes.len()
+    pub fn items_used(&self) -> usize {
+        self.items.len()
     }
 
-    /// `(id, string)` in id order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (u32, &[u8])> + '_ {
+    /// `(id, slice)` in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (u32, &[T])> + '_ {
         (0..self.ends.len()).map(|i| {
             let id = i as u32; // ids are checked to fit in u32 when created
             (id, self.get(id))
@@ -127,34 +212,70 @@ impl Interner {
     }
 }
 
-/// String `id` of the arena.
+impl SliceInterner<u8> {
+    /// Total bytes of the distinct strings (the arena's length, not its capacity).
+    #[inline]
+    #[must_use]
+    pub fn bytes_used(&self) -> usize {
+        self.items.len()
+    }
+}
+
+/// Slice `id` of the arena.
 #[inline]
-fn string<'a>(bytes: &'a [u8], ends: &[usize], id: u32) -> &'a [u8] {
+fn slice<'a, T>(items: &'a [T], ends: &[usize], id: u32) -> &'a [T] {
     let id = id as usize;
     let start = if id == 0 { 0 } else { ends[id - 1] };
-    &bytes[start..ends[id]]
+    &items[start..ends[id]]
+}
+
+/// Kept out of line so the hit path of `try_intern` stays small.
+#[cold]
+#[inline(never)]
+fn too_many(limit: u32) -> KernelError {
+    KernelError::TooManyDistinct { limit }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn intern_failed(limit: u32) -> ! {
+    panic!("interning failed: {}", too_many(limit))
 }
 
 /// Reference interner for the tests: a `HashMap` and a `Vec`, nothing clever.
 #[cfg(test)]
 mod naive {
     use std::collections::HashMap;
+    use std::hash::Hash;
 
-    #[derive(Default)]
-    pub struct Interner {
-        pub ids: HashMap<Vec<u8>, u32>,
-        pub strings: Vec<Vec<u8>>,
+    pub struct SliceInterner<T> {
+        pub ids: HashMap<Vec<T>, u32>,
+        pub slices: Vec<Vec<T>>,
+        pub limit: usize,
     }
 
-    impl Interner {
-        pub fn intern(&mut self, s: &[u8]) -> u32 {
-            if let Some(&id) = self.ids.get(s) {
-                return id;
+    impl<T: Clone + Hash + Eq> SliceInterner<T> {
+        pub fn with_limit(limit: usize) -> Self {
+            Self {
+                ids: HashMap::new(),
+                slices: Vec::new(),
+                limit,
             }
-            let id = self.strings.len() as u32;
+        }
+
+        /// `None` when `s` is new and the limit is reached.
+        pub fn intern(&mut self, s: &[T]) -> Option<u32> {
+            if let Some(&id) = self.ids.get(s) {
+                return Some(id);
+            }
+            if self.slices.len() >= self.limit {
+                return None;
+            }
+            let id = self.slices.len() as u32;
             self.ids.insert(s.to_vec(), id);
-            self.strings.push(s.to_vec());
-            id
+            self.slices.push(s.to_vec());
+            Some(id)
         }
     }
 }
@@ -185,6 +306,7 @@ mod tests {
         }
         assert_eq!(i.len(), 5);
         assert_eq!(i.bytes_used(), 1 + 2 + 2 + 2);
+        assert_eq!(i.items_used(), i.bytes_used());
         assert_eq!(i.lookup(b"b"), None);
         let all: Vec<_> = i.iter().collect();
         assert_eq!(all[2], (2, &b"ab"[..]));
@@ -208,21 +330,149 @@ mod tests {
         }
     }
 
+    /// Clones are independent: interning into one does not show in the other.
+    #[test]
+    fn clone_is_independent() {
+        let mut a = Interner::new();
+        a.intern(b"x");
+        let mut b = a.clone();
+        assert_eq!(b.intern(b"y"), 1);
+        assert_eq!(a.lookup(b"y"), None);
+        assert_eq!(a.intern(b"z"), 1);
+        assert_eq!(b.get(1), b"y");
+        assert_eq!(format!("{a:?}"), "SliceInterner { len: 2, items_used: 2 }");
+    }
+
+    /// The default limit leaves `u32::MAX` free for NULL.
+    #[test]
+    fn default_limit_reserves_u32_max() {
+        assert_eq!(MAX_DISTINCT, u32::MAX);
+        assert_eq!(Interner::new().limit, MAX_DISTINCT);
+        assert_eq!(Interner::with_capacity(4, 4).limit, MAX_DISTINCT);
+        assert_eq!(Interner::default().limit, MAX_DISTINCT);
+        // The largest id handed out is `limit - 1`: shown with a limit small enough to reach.
+        let mut i = Interner::with_limit(3);
+        let ids: Vec<u32> = [b"a", b"b", b"c"].map(|s| i.intern(s)).to_vec();
+        assert_eq!(ids, [0, 1, 2]);
+    }
+
+    #[test]
+    fn id_limit_is_an_error() {
+        let mut i = Interner::with_limit(2);
+        assert_eq!(i.try_intern(b"a"), Ok(0));
+        assert_eq!(i.try_intern(b"b"), Ok(1));
+        let err = i.try_intern(b"c").unwrap_err();
+        assert_eq!(err, KernelError::TooManyDistinct { limit: 2 });
+        assert!(err.to_string().contains("more than 2 distinct"), "{err}");
+        // Nothing was added, and known strings still resolve.
+        assert_eq!((i.len(), i.bytes_used()), (2, 2));
+        assert_eq!(i.lookup(b"c"), None);
+        assert_eq!(i.try_intern(b"a"), Ok(0));
+        assert_eq!(i.intern(b"b"), 1);
+        assert_eq!(
+            i.try_intern(b"c"),
+            Err(KernelError::TooManyDistinct { limit: 2 })
+        );
+    }
+
+    #[test]
+    fn zero_limit_rejects_everything() {
+        let mut i = SliceInterner::<u32>::with_limit(0);
+        assert_eq!(
+            i.try_intern(&[]),
+            Err(KernelError::TooManyDistinct { limit: 0 })
+        );
+        assert!(i.is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "more than 1 distinct")]
+    fn intern_past_the_limit_panics() {
+        let mut i = Interner::with_limit(1);
+        i.intern(b"a");
+        i.intern(b"b");
+    }
+
+    /// Slices of a non-byte type, as `LabelSets` uses, through several table resizes.
+    #[test]
+    fn generic_items_survive_resizes() {
+        let mut i = SliceInterner::<(u32, u32)>::with_capacity(0, 0);
+        let set = |n: u32| -> Vec<(u32, u32)> { (0..n % 7).map(|k| (k, n)).collect() };
+        for n in 0..5_000u32 {
+            let id = i.intern(&set(n));
+            assert_eq!(i.get(id), set(n).as_slice());
+        }
+        // Every n with n % 7 == 0 gives the one empty slice; the others are all distinct.
+        assert_eq!(i.len(), (0..5_000).filter(|n| n % 7 != 0).count() + 1);
+        for n in 0..5_000u32 {
+            let id = i.lookup(&set(n)).expect("interned");
+            assert_eq!(i.get(id), set(n).as_slice());
+        }
+    }
+
+    /// Checks `fast` against the reference after interning `slices` into both.
+    fn check_against_naive<T: Copy + Hash + Eq + std::fmt::Debug>(
+        fast: &mut SliceInterner<T>,
+        limit: u32,
+        slices: &[Vec<T>],
+    ) -> Result<(), TestCaseError> {
+        let mut slow = naive::SliceInterner::with_limit(limit as usize);
+        for s in slices {
+            let want = slow.intern(s);
+            let got = fast.try_intern(s);
+            match want {
+                Some(id) => prop_assert_eq!(got, Ok(id)),
+                None => prop_assert_eq!(got, Err(KernelError::TooManyDistinct { limit })),
+            }
+            prop_assert_eq!(fast.len(), slow.slices.len());
+        }
+        for (id, s) in fast.iter() {
+            prop_assert_eq!(s, &slow.slices[id as usize][..]);
+            prop_assert_eq!(fast.lookup(s), Some(id));
+        }
+        for s in slices {
+            prop_assert_eq!(fast.lookup(s), slow.ids.get(s).copied());
+        }
+        prop_assert_eq!(
+            fast.items_used(),
+            slow.slices.iter().map(Vec::len).sum::<usize>()
+        );
+        Ok(())
+    }
+
     proptest! {
         #[test]
         fn matches_naive(strings in proptest::collection::vec(
             proptest::collection::vec(0u8..4, 0..5), 0..200)) {
             let mut fast = Interner::new();
-            let mut slow = naive::Interner::default();
-            for s in &strings {
-                prop_assert_eq!(fast.intern(s), slow.intern(s));
-            }
-            prop_assert_eq!(fast.len(), slow.strings.len());
-            for (id, s) in fast.iter() {
-                prop_assert_eq!(s, &slow.strings[id as usize][..]);
-                prop_assert_eq!(fast.lookup(s), Some(id));
-            }
-            prop_assert_eq!(fast.bytes_used(), slow.strings.iter().map(Vec::len).sum::<usize>());
+            check_against_naive(&mut fast, MAX_DISTINCT, &strings)?;
+            prop_assert_eq!(fast.bytes_used(), fast.items_used());
+        }
+
+        /// Starting from no capacity, every table growth rehashes ids from the arena.
+        #[test]
+        fn matches_naive_through_resizes(strings in proptest::collection::vec(
+            proptest::collection::vec(any::<u8>(), 0..12), 0..2_000)) {
+            let mut fast = Interner::with_capacity(0, 0);
+            check_against_naive(&mut fast, MAX_DISTINCT, &strings)?;
+        }
+
+        /// Label-like pairs, the `LabelSets` instantiation.
+        #[test]
+        fn pairs_match_naive(sets in proptest::collection::vec(
+            proptest::collection::vec((0u32..3, 0u32..3), 0..4), 0..300)) {
+            let mut fast = SliceInterner::with_capacity(1, 1);
+            check_against_naive(&mut fast, MAX_DISTINCT, &sets)?;
+        }
+
+        /// A small limit: the first `limit` distinct slices get ids, later new ones are errors
+        /// that leave the interner as it was, repeats of known ones still resolve.
+        #[test]
+        fn limit_matches_naive(limit in 0u32..20, strings in proptest::collection::vec(
+            proptest::collection::vec(0u8..4, 0..4), 0..100)) {
+            let mut fast = Interner::with_limit(limit);
+            check_against_naive(&mut fast, limit, &strings)?;
+            prop_assert!(fast.len() <= limit as usize);
         }
     }
 }

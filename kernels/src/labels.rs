@@ -9,12 +9,9 @@
 //! Parsing uses simd-json's tape with buffers kept in [`LabelParser`] and reused across calls.
 //! Duplicate keys resolve as in Python's `json.loads`: the last occurrence wins.
 
-use std::hash::BuildHasher;
-
-use hashbrown::{DefaultHashBuilder, HashTable};
 use simd_json::{Buffers, Node, Tape};
 
-use crate::intern::Interner;
+use crate::intern::{Interner, SliceInterner};
 use crate::KernelError;
 
 /// An enabled label key; ids are ranks in byte order, so ordering by `KeyId` orders by key.
@@ -280,14 +277,13 @@ pub struct SetId(pub u32);
 
 /// Interns label arrays: many rows share a handful of distinct label sets, and the summary
 /// groups by set, so rows carry a `SetId`.
+///
+/// A [`SliceInterner`] of [`Label`]s, the same arena design as the string [`Interner`] (see
+/// [`crate::intern`]), with the empty set interned first so it is always `SetId(0)`. Set ids
+/// never reach `u32::MAX`, which callers use as the NULL set id.
 #[derive(Clone)]
 pub struct LabelSets {
-    /// Every set's pairs, back to back.
-    pairs: Vec<Label>,
-    /// `ends[id]` is where set `id` ends in `pairs`.
-    ends: Vec<usize>,
-    table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
+    sets: SliceInterner<Label>,
 }
 
 impl Default for LabelSets {
@@ -300,52 +296,51 @@ impl std::fmt::Debug for LabelSets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LabelSets")
             .field("len", &self.len())
-            .field("pairs", &self.pairs.len())
+            .field("pairs", &self.sets.items_used())
             .finish()
     }
-}
-
-fn set<'a>(pairs: &'a [Label], ends: &[usize], id: u32) -> &'a [Label] {
-    let id = id as usize;
-    let start = if id == 0 { 0 } else { ends[id - 1] };
-    &pairs[start..ends[id]]
 }
 
 impl LabelSets {
     /// Holds only the empty set, as `SetId(0)`.
     #[must_use]
     pub fn new() -> Self {
-        let mut sets = Self {
-            pairs: Vec::new(),
-            ends: Vec::new(),
-            table: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
-        };
-        sets.intern(&[]);
-        sets
+        Self::with_sets(SliceInterner::new())
+    }
+
+    /// `sets` with the empty set interned first, as `SetId(0)`.
+    fn with_sets(mut sets: SliceInterner<Label>) -> Self {
+        let empty = sets.intern(&[]);
+        debug_assert_eq!(empty, 0);
+        Self { sets }
+    }
+
+    /// At most `limit` distinct sets, the empty one included (`limit >= 1`); for tests.
+    #[cfg(test)]
+    pub(crate) fn with_limit(limit: u32) -> Self {
+        Self::with_sets(SliceInterner::with_limit(limit))
+    }
+
+    /// The id of `labels` (sorted by key, as the parser and merge produce), adding it if new.
+    ///
+    /// # Errors
+    ///
+    /// [`KernelError::TooManyDistinct`] if `labels` is new and `u32::MAX` distinct sets are
+    /// already interned (so no set gets the id `u32::MAX`). The sets are then unchanged.
+    #[inline]
+    pub fn try_intern(&mut self, labels: &[Label]) -> Result<SetId, KernelError> {
+        self.sets.try_intern(labels).map(SetId)
     }
 
     /// The id of `labels` (sorted by key, as the parser and merge produce), adding it if new.
     ///
     /// # Panics
     ///
-    /// If more than `u32::MAX` distinct sets are interned.
+    /// Where [`LabelSets::try_intern`] returns an error: past `u32::MAX` distinct sets, so
+    /// that no set gets the id `u32::MAX`.
+    #[inline]
     pub fn intern(&mut self, labels: &[Label]) -> SetId {
-        let hash = self.hasher.hash_one(labels);
-        let Self {
-            pairs,
-            ends,
-            table,
-            hasher,
-        } = self;
-        if let Some(&id) = table.find(hash, |&id| set(pairs, ends, id) == labels) {
-            return SetId(id);
-        }
-        let id = u32::try_from(ends.len()).expect("more than u32::MAX label sets");
-        pairs.extend_from_slice(labels);
-        ends.push(pairs.len());
-        table.insert_unique(hash, id, |&other| hasher.hash_one(set(pairs, ends, other)));
-        SetId(id)
+        SetId(self.sets.intern(labels))
     }
 
     /// The labels of set `id`.
@@ -356,21 +351,21 @@ impl LabelSets {
     #[inline]
     #[must_use]
     pub fn get(&self, id: SetId) -> &[Label] {
-        set(&self.pairs, &self.ends, id.0)
+        self.sets.get(id.0)
     }
 
     /// Number of distinct sets, the empty one included (so never 0).
     #[inline]
     #[must_use]
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.sets.len()
     }
 
     /// Always false: the empty set is always present. Here for API symmetry.
     #[inline]
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.sets.is_empty()
     }
 }
 

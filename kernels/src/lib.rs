@@ -7,7 +7,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`rle`] | Parquet RLE / bit-packed hybrid → dictionary ids and levels |
-//! | [`intern`] | byte string → dense `u32` id, each string stored once |
+//! | [`intern`] | slice → dense `u32` id, each slice stored once: byte strings ([`intern::Interner`]) and label sets |
 //! | [`labels`] | Koku label JSON → sorted `(KeyId, ValueId)` pairs filtered by enabled keys |
 //! | [`merge`] | merge sorted pair arrays, the later map wins (node < namespace < pod) |
 //! | [`like`] | SQL `LIKE` with `%` and `_`, case-sensitive, no escape |

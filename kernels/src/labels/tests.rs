@@ -235,6 +235,32 @@ fn label_sets() {
     assert_eq!(sets.intern(&a), SetId(1));
     assert_eq!(sets.get(SetId(2)), &b);
     assert_eq!(sets.len(), 3);
+    assert_eq!(sets.try_intern(&b), Ok(SetId(2)));
+    assert_eq!(format!("{sets:?}"), "LabelSets { len: 3, pairs: 3 }");
+}
+
+#[test]
+fn label_set_limit_is_an_error() {
+    // Room for the empty set and one more.
+    let mut sets = LabelSets::with_limit(2);
+    let a = [(KeyId(0), ValueId(1))];
+    let b = [(KeyId(1), ValueId(1))];
+    assert_eq!(sets.try_intern(&a), Ok(SetId(1)));
+    assert_eq!(
+        sets.try_intern(&b),
+        Err(KernelError::TooManyDistinct { limit: 2 })
+    );
+    assert_eq!(sets.len(), 2);
+    assert_eq!(sets.try_intern(&[]), Ok(SetId(0)));
+    assert_eq!(sets.intern(&a), SetId(1));
+}
+
+#[test]
+#[should_panic(expected = "more than 2 distinct")]
+fn label_set_intern_past_the_limit_panics() {
+    let mut sets = LabelSets::with_limit(2);
+    sets.intern(&[(KeyId(0), ValueId(1))]);
+    sets.intern(&[(KeyId(0), ValueId(2))]);
 }
 
 #[test]

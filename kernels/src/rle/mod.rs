@@ -6,9 +6,40 @@
 //! LSB-first, `bit_width` bytes per group of 8. LSB 0: an RLE run of `header >> 1` copies of one
 //! value stored in `ceil(bit_width / 8)` little-endian bytes.
 //!
-//! Bit-packed groups are unpacked eight at a time by [`unpack8`], monomorphised per bit width so
+//! Bit-packed groups are unpacked eight at a time by `unpack8`, monomorphised per bit width so
 //! every shift and offset is a constant and there is no bounds check per value. [`naive`] is the
 //! bit-by-bit twin that the tests and the fuzz target compare against.
+//!
+//! # Zero run headers
+//!
+//! The format requires every run to hold 1 to 2^31 − 1 values, so a header of 0 (an RLE run of
+//! no values) or 1 (a bit-packed run of no groups) is never valid. Some writers emit them anyway:
+//! fastparquet pads pages with zero bytes after the last run. We do what arrow-rs does, read in
+//! `parquet` 60.1.0, `src/encodings/rle.rs`, `RleDecoder::reload` and its callers:
+//!
+//! - **Header 0 ends the stream.** `reload` answers "no more runs" to an indicator of 0 without
+//!   reading a value byte after it (its comment: fastparquet pads the end of pages, which is not
+//!   spec-compliant but which the C++ implementation handles), so `get_batch` returns short, and
+//!   arrow-rs's column reader turns a short read into an error ("insufficient definition levels
+//!   / values read"). Here any value still needed after a zero header is
+//!   [`KernelError::RunsEnded`]. At bit width 0 they are zeros instead: this decoder already
+//!   accepts a zero-width stream that ends early (where arrow-rs would report the short read),
+//!   and reads a zero header the same way. As padding after the last needed value, a zero
+//!   header is never read at all.
+//! - **Except as the very first header, where it is skipped.** `RleDecoder::set_data` calls
+//!   `reload` to load the first run and ignores its "no more runs" answer, so a leading zero
+//!   header is stepped over and decoding goes on with the next header (a second zero then
+//!   stops it). Every arrow-rs reader calls `set_data` once per page, so this holds whatever
+//!   batch sizes it then reads with; we match it.
+//! - **Header 1 is an empty run, skipped** anywhere: `reload` sets a bit-packed run of 0 values
+//!   and the decoding loop immediately reloads the next header.
+//!
+//! One arrow-rs behaviour is not reproduced, because it depends on batch sizes rather than on
+//! the stream: a zero header stops only the current `get_batch` call and leaves the reader past
+//! it. `DictIndexDecoder`, which fills 1024 ids at a time and calls again after a short batch
+//! that read something, therefore steps over a mid-stream zero header in dictionary ids unless
+//! it falls exactly on a batch boundary. Level decoding does not call again, and neither do we:
+//! a zero header before the last needed value is an error.
 
 pub mod naive;
 
@@ -23,11 +54,15 @@ pub const MAX_BIT_WIDTH: u8 = 32;
 /// bit-packed run that is cut short is accepted as long as every value needed is present.
 /// With `bit_width == 0` every value is zero; an empty `data` is then accepted as is, and so is a
 /// stream that ends before `num_values` (a writer need not spend bytes on zero-width values).
+/// Zero run headers are read as arrow-rs reads them (see [the module docs](self#zero-run-headers)):
+/// header 0 ends the stream, except as the first header, which is skipped; header 1 is an empty
+/// run.
 ///
 /// # Errors
 ///
 /// [`KernelError::BitWidthTooLarge`] above 32 bits, [`KernelError::UnexpectedEof`] if `data`
-/// ends before `num_values` values, [`KernelError::BadRunHeader`] for an over-long run header.
+/// ends before `num_values` values, [`KernelError::RunsEnded`] if a zero header ends it first,
+/// [`KernelError::BadRunHeader`] for an over-long run header.
 /// On error `out` may hold part of the values.
 pub fn decode_hybrid(
     data: &[u8],
@@ -47,6 +82,7 @@ pub fn decode_hybrid(
             out.resize(out.len() + remaining, 0);
             break;
         }
+        let header_start = pos;
         let (header, header_len) = read_header(data, pos)?;
         pos += header_len;
         let available = data.len() - pos;
@@ -66,6 +102,20 @@ pub fn decode_hybrid(
             remaining -= take;
         } else {
             let count = (header >> 1) as usize;
+            if count == 0 {
+                // Header 0: the end of the runs (see the module docs), skipped only when first.
+                if header_start == 0 {
+                    continue;
+                }
+                if width == 0 {
+                    out.resize(out.len() + remaining, 0);
+                    break;
+                }
+                return Err(KernelError::RunsEnded {
+                    offset: header_start,
+                    missing: remaining,
+                });
+            }
             if value_bytes > available {
                 return Err(KernelError::UnexpectedEof {
                     needed: value_bytes,

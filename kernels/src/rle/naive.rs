@@ -5,7 +5,8 @@
 
 use crate::KernelError;
 
-/// Same contract as [`super::decode_hybrid`], one bit at a time.
+/// Same contract as [`super::decode_hybrid`], one bit at a time, zero run headers included:
+/// header 0 ends the stream unless it is the first header, header 1 is an empty bit-packed run.
 ///
 /// # Errors
 ///
@@ -80,6 +81,24 @@ pub fn decode_hybrid(
             pos = (run_start + groups * width).min(data.len());
         } else {
             let count = header >> 1;
+            if count == 0 {
+                // Header 0 ends the stream, except as the first header (arrow-rs; see the
+                // `rle` module docs). No value byte follows it.
+                if header_start == 0 {
+                    continue;
+                }
+                if width == 0 {
+                    while produced < num_values {
+                        out.push(0);
+                        produced += 1;
+                    }
+                    break;
+                }
+                return Err(KernelError::RunsEnded {
+                    offset: header_start,
+                    missing: num_values - produced,
+                });
+            }
             let mut value = 0u32;
             for b in 0..width.div_ceil(8) {
                 let Some(&byte) = data.get(pos) else {
