@@ -37,6 +37,9 @@ pub struct LabelTable {
     pub sets: LabelSets,
     by_string: HashMap<u32, u32>,
     scratch: Vec<Label>,
+    /// Label strings parsed so far: tests check each distinct string is parsed once.
+    #[cfg(test)]
+    pub(crate) parses: usize,
 }
 
 impl Catalog {
@@ -52,6 +55,8 @@ impl Catalog {
                 sets: LabelSets::new(),
                 by_string: HashMap::new(),
                 scratch: Vec::new(),
+                #[cfg(test)]
+                parses: 0,
             }),
             enabled,
         }
@@ -117,6 +122,10 @@ impl Catalog {
 
 impl LabelTable {
     fn parse(&mut self, text: &[u8], enabled: &EnabledKeys) -> Result<u32, BadLabels> {
+        #[cfg(test)]
+        {
+            self.parses += 1;
+        }
         let parsed = self
             .parser
             .parse_filtered(text, enabled, &mut self.values, &mut self.scratch)

@@ -35,4 +35,7 @@ pub mod sink;
 pub mod source;
 pub mod value;
 
+#[cfg(test)]
+pub(crate) mod test_util;
+
 pub use error::Error;

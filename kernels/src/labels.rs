@@ -266,7 +266,7 @@ fn collect(
         let Node::String(value) = nodes[label.1 .0 as usize] else {
             unreachable!("checked to be a string above");
         };
-        label.1 = ValueId(values.intern(value.as_bytes()));
+        label.1 = ValueId(values.try_intern(value.as_bytes())?);
     }
     Ok(())
 }

@@ -102,3 +102,169 @@ impl CapacityTable {
         daily
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{
+        catalog, f64_col, id_col, intern, row_group, sql_max, sql_sum, ts_col, Rng,
+    };
+    use std::collections::HashMap as StdMap;
+
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+    const D0: i64 = 20_600;
+
+    #[derive(Clone, Copy)]
+    struct Raw {
+        ts: Option<i64>,
+        node: u32,
+        cpu: Option<f64>,
+        mem: Option<f64>,
+    }
+
+    fn range() -> Range<i64> {
+        D0 * DAY..(D0 + 2) * DAY
+    }
+
+    /// Hourly rows over days D0-1..D0+2, several pods per (hour, node), the empty and NULL node
+    /// included.
+    fn rows(cat: &crate::catalog::Catalog, n: usize, seed: u64) -> Vec<Raw> {
+        let mut rng = Rng::new(seed);
+        let nodes = [
+            intern(cat, Some("n1")),
+            intern(cat, Some("n2")),
+            intern(cat, Some("")),
+            intern(cat, None),
+        ];
+        (0..n)
+            .map(|_| {
+                let hour = rng.below(4 * 24 / 6) as i64 * 6; // few distinct intervals
+                let ts = (D0 - 1) * DAY + hour * HOUR;
+                Raw {
+                    ts: (!rng.percent(4)).then_some(ts),
+                    node: rng.pick(&nodes),
+                    cpu: (!rng.percent(20)).then(|| rng.below(64) as f64 * 3600.0),
+                    mem: (!rng.percent(20)).then(|| rng.below(1 << 20) as f64 * 4096.0),
+                }
+            })
+            .collect()
+    }
+
+    fn data(rows: &[Raw]) -> RowGroupData {
+        row_group(
+            rows.len(),
+            vec![
+                ts_col(&rows.iter().map(|r| r.ts).collect::<Vec<_>>()),
+                id_col(&rows.iter().map(|r| r.node).collect::<Vec<_>>()),
+                f64_col(&rows.iter().map(|r| r.cpu).collect::<Vec<_>>()),
+                f64_col(&rows.iter().map(|r| r.mem).collect::<Vec<_>>()),
+            ],
+        )
+    }
+
+    type Pair = (Option<f64>, Option<f64>);
+
+    /// Spec §5 literally: max per (interval, node); Σ of those per (day, node); Σ over nodes.
+    fn reference(rows: &[Raw]) -> (StdMap<(Day, u32), Pair>, StdMap<Day, Pair>) {
+        let r = range();
+        let mut intervals: StdMap<(i64, u32), Pair> = StdMap::new();
+        for row in rows {
+            let Some(t) = row.ts.filter(|t| r.contains(t)) else {
+                continue;
+            };
+            let e = intervals.entry((t, row.node)).or_default();
+            *e = (sql_max(e.0, row.cpu), sql_max(e.1, row.mem));
+        }
+        let mut node: StdMap<(Day, u32), Pair> = StdMap::new();
+        for ((t, n), (cpu, mem)) in intervals {
+            let e = node.entry((Day((t / DAY) as i32), n)).or_default();
+            *e = (sql_sum(e.0, cpu), sql_sum(e.1, mem));
+        }
+        let mut cluster: StdMap<Day, Pair> = StdMap::new();
+        for ((day, _), (cpu, mem)) in &node {
+            let e = cluster.entry(*day).or_default();
+            *e = (sql_sum(e.0, *cpu), sql_sum(e.1, *mem));
+        }
+        (node, cluster)
+    }
+
+    fn check(daily: &DailyCapacity, rows: &[Raw]) {
+        let (node, cluster) = reference(rows);
+        let got_node: StdMap<(Day, u32), Pair> = daily
+            .node
+            .iter()
+            .map(|(k, v)| (*k, (v.cpu, v.mem)))
+            .collect();
+        let got_cluster: StdMap<Day, Pair> = daily
+            .cluster
+            .iter()
+            .map(|(k, v)| (*k, (v.cpu, v.mem)))
+            .collect();
+        assert_eq!(got_node, node);
+        assert_eq!(got_cluster, cluster);
+        assert_eq!(cluster.len(), 2, "both days of the range, nothing outside");
+    }
+
+    #[test]
+    fn one_row_group_gives_spec_capacities() {
+        let cat = catalog(&[]);
+        let rows = rows(&cat, 600, 31);
+        let mut table = CapacityTable::default();
+        table.merge(CapacityWorker::default().run(&data(&rows), &range()));
+        check(&table.daily(), &rows);
+    }
+
+    /// The same interval split over row groups takes the max across them, not a sum.
+    #[test]
+    fn row_groups_merge_by_max_per_interval() {
+        let cat = catalog(&[]);
+        let rows = rows(&cat, 600, 32);
+        let mut table = CapacityTable::default();
+        let mut worker = CapacityWorker::default();
+        for part in rows.chunks(37) {
+            table.merge(worker.run(&data(part), &range()));
+        }
+        check(&table.daily(), &rows);
+    }
+
+    #[test]
+    fn by_hand() {
+        let t = D0 * DAY;
+        let (a, b) = (1, 2);
+        let rows = [
+            Raw {
+                ts: Some(t),
+                node: a,
+                cpu: Some(4.0),
+                mem: None,
+            },
+            Raw {
+                ts: Some(t),
+                node: a,
+                cpu: Some(6.0),
+                mem: None,
+            },
+            Raw {
+                ts: Some(t + HOUR),
+                node: a,
+                cpu: Some(5.0),
+                mem: Some(1.0),
+            },
+            Raw {
+                ts: Some(t + HOUR),
+                node: b,
+                cpu: None,
+                mem: None,
+            },
+        ];
+        let mut table = CapacityTable::default();
+        table.merge(CapacityWorker::default().run(&data(&rows), &range()));
+        let daily = table.daily();
+        let day = Day(D0 as i32);
+        assert_eq!(daily.node[&(day, a)].cpu, Some(11.0), "max 6, then 5");
+        assert_eq!(daily.node[&(day, a)].mem, Some(1.0));
+        assert_eq!(daily.node[&(day, b)].cpu, None, "every value NULL");
+        assert_eq!(daily.cluster[&day].cpu, Some(11.0));
+    }
+}

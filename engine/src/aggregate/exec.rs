@@ -395,34 +395,4 @@ fn row_before(ts: &ColumnData, first_day: Day, ms: &Range<i64>) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_before_the_statistics_minimum_are_found() {
-        let day = Day(20_000);
-        let col = |ts: &[i64], valid: &[bool]| ColumnData {
-            i64s: ts.to_vec(),
-            valid: valid.to_vec(),
-            ..Default::default()
-        };
-        let ms = Day(19_990).start_millis()..Day(20_030).start_millis();
-        let inside = day.start_millis() + 5;
-        let early = day.start_millis() - 1;
-        assert_eq!(
-            row_before(&col(&[inside, inside], &[true, true]), day, &ms),
-            None
-        );
-        assert_eq!(
-            row_before(&col(&[inside, early], &[true, true]), day, &ms),
-            Some(early)
-        );
-        // NULL slots and rows outside the run's range are not the statistics' fault.
-        assert_eq!(
-            row_before(&col(&[inside, early], &[true, false]), day, &ms),
-            None
-        );
-        let before_run = ms.start - 1;
-        assert_eq!(row_before(&col(&[before_run], &[true]), day, &ms), None);
-    }
-}
+mod tests;

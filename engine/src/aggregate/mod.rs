@@ -57,3 +57,100 @@ pub fn add_opt(acc: &mut Option<f64>, v: Option<f64>) {
         *acc = Some(acc.unwrap_or(0.0) + v);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{sql_max, sql_sum, Rng};
+
+    #[test]
+    fn add_opt_is_sql_sum() {
+        let cases = [
+            (None, None, None),
+            (None, Some(2.5), Some(2.5)),
+            (Some(1.0), None, Some(1.0)),
+            (Some(1.0), Some(2.5), Some(3.5)),
+            (None, Some(0.0), Some(0.0)),
+            (Some(-4.0), Some(1.0), Some(-3.0)),
+        ];
+        for (acc, v, want) in cases {
+            let mut a = acc;
+            add_opt(&mut a, v);
+            assert_eq!(a, want, "{acc:?} + {v:?}");
+        }
+    }
+
+    #[test]
+    fn max_opt_is_sql_max() {
+        let cases = [
+            (None, None, None),
+            (None, Some(-5.0), Some(-5.0)),
+            (Some(-5.0), None, Some(-5.0)),
+            (Some(-5.0), Some(-7.0), Some(-5.0)),
+            (Some(1.0), Some(3.0), Some(3.0)),
+            (Some(3.0), Some(1.0), Some(3.0)),
+            (None, Some(0.0), Some(0.0)),
+        ];
+        for (acc, v, want) in cases {
+            let mut a = acc;
+            max_opt(&mut a, v);
+            assert_eq!(a, want, "max({acc:?}, {v:?})");
+        }
+    }
+
+    /// Folds over sequences with NULLs: NULL only when every input is NULL.
+    #[test]
+    fn folds_match_sql_aggregates() {
+        let mut rng = Rng::new(11);
+        for len in 0..40 {
+            let values: Vec<Option<f64>> = (0..len)
+                .map(|_| (!rng.percent(40)).then(|| rng.below(2001) as f64 - 1000.0))
+                .collect();
+            let (mut sum, mut max) = (None, None);
+            for &v in &values {
+                add_opt(&mut sum, v);
+                max_opt(&mut max, v);
+            }
+            let present: Vec<f64> = values.iter().flatten().copied().collect();
+            let want_sum = (!present.is_empty()).then(|| present.iter().sum::<f64>());
+            let want_max = present.iter().copied().reduce(f64::max);
+            assert_eq!(sum, want_sum, "{values:?}");
+            assert_eq!(max, want_max, "{values:?}");
+            assert_eq!(values.iter().fold(None, |a, &v| sql_sum(a, v)), want_sum);
+            assert_eq!(values.iter().fold(None, |a, &v| sql_max(a, v)), want_max);
+        }
+    }
+
+    fn check_split(keys: &[(i32, u32)], before: i32) {
+        let mut map: hashbrown::HashMap<(i32, u32), u32> =
+            keys.iter().map(|&(d, x)| ((d, x), x * 10)).collect();
+        let original = map.clone();
+        let taken = take_days_before(&mut map, Day(before), |k| Day(k.0));
+        for (k, v) in &original {
+            let (from, other) = if k.0 < before {
+                (&taken, &map)
+            } else {
+                (&map, &taken)
+            };
+            assert_eq!(from.get(k), Some(v), "{k:?} before {before}");
+            assert!(!other.contains_key(k), "{k:?} in both");
+        }
+        assert_eq!(taken.len() + map.len(), original.len());
+    }
+
+    #[test]
+    fn take_days_before_moves_exactly_the_earlier_days() {
+        let keys = [(-1, 1), (0, 2), (4, 3), (5, 4), (5, 5), (6, 6), (9, 7)];
+        // Mixed, everything before (the whole map moves), nothing before, empty.
+        for before in [5, 6, 10, i32::MAX, -1, i32::MIN] {
+            check_split(&keys, before);
+        }
+        check_split(&[], 3);
+        let mut all: hashbrown::HashMap<(i32, u32), u32> = keys.iter().map(|&k| (k, 0)).collect();
+        assert_eq!(
+            take_days_before(&mut all, Day(100), |k| Day(k.0)).len(),
+            keys.len()
+        );
+        assert!(all.is_empty());
+    }
+}

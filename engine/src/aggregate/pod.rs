@@ -244,3 +244,6 @@ impl PodTable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

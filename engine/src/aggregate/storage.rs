@@ -149,3 +149,147 @@ impl StorageTable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{
+        catalog, f64_col, id_col, intern, label_set, row_group, sql_max, sql_sum, ts_col, Rng,
+    };
+    use std::collections::HashMap as StdMap;
+
+    const DAY: i64 = 86_400_000;
+    const D0: i64 = 20_700;
+
+    fn range() -> Range<i64> {
+        D0 * DAY..(D0 + 2) * DAY
+    }
+
+    #[derive(Clone)]
+    struct Raw {
+        ts: Option<i64>,
+        /// namespace, pod, pvc, pv, storageclass, csi handle: string ids.
+        strings: [u32; 6],
+        pv_labels: u32,
+        pvc_labels: u32,
+        /// capacity bytes, capacity, request and usage byte-seconds.
+        m: [Option<f64>; 4],
+    }
+
+    fn rows(cat: &crate::catalog::Catalog, n: usize, seed: u64) -> Vec<Raw> {
+        let mut rng = Rng::new(seed);
+        let s = |v: Option<&str>| intern(cat, v);
+        let pools = [
+            vec![s(Some("ns")), s(Some("")), s(None)],
+            vec![s(Some("pod-1")), s(Some("pod-2")), s(Some("")), s(None)],
+            vec![s(Some("pvc-1")), s(Some("pvc-2")), s(None)],
+            vec![s(Some("pv-1")), s(Some("pv-2"))],
+            vec![s(Some("gp3")), s(None)],
+            vec![s(Some("h-1")), s(None)],
+        ];
+        let labels = [
+            label_set(cat, Some(r#"{"app": "x"}"#)),
+            label_set(cat, Some("{}")),
+            label_set(cat, None),
+        ];
+        let r = range();
+        let ts_pool = [r.start - 1, r.start, r.start + DAY + 3, r.end - 1, r.end];
+        (0..n)
+            .map(|_| Raw {
+                ts: rng.maybe(5, &ts_pool),
+                strings: std::array::from_fn(|i| rng.pick(&pools[i])),
+                pv_labels: rng.pick(&labels),
+                pvc_labels: rng.pick(&labels),
+                m: std::array::from_fn(|_| (!rng.percent(20)).then(|| rng.below(1000) as f64)),
+            })
+            .collect()
+    }
+
+    fn data(rows: &[Raw]) -> RowGroupData {
+        let mut cols = vec![ts_col(&rows.iter().map(|r| r.ts).collect::<Vec<_>>())];
+        for i in 0..6 {
+            cols.push(id_col(
+                &rows.iter().map(|r| r.strings[i]).collect::<Vec<_>>(),
+            ));
+        }
+        cols.push(id_col(
+            &rows.iter().map(|r| r.pv_labels).collect::<Vec<_>>(),
+        ));
+        cols.push(id_col(
+            &rows.iter().map(|r| r.pvc_labels).collect::<Vec<_>>(),
+        ));
+        for i in 0..4 {
+            cols.push(f64_col(&rows.iter().map(|r| r.m[i]).collect::<Vec<_>>()));
+        }
+        assert_eq!(cols.len(), COLUMNS.len());
+        row_group(rows.len(), cols)
+    }
+
+    type Key = (Day, [u32; 6], u32, u32);
+
+    /// One group per distinct line: max of capacity bytes, SQL sums of the rest; no node filter.
+    fn reference(rows: &[Raw]) -> StdMap<Key, [Option<f64>; 4]> {
+        let r = range();
+        let mut out: StdMap<Key, [Option<f64>; 4]> = StdMap::new();
+        for row in rows {
+            let Some(t) = row.ts.filter(|t| r.contains(t)) else {
+                continue;
+            };
+            let key = (
+                Day((t / DAY) as i32),
+                row.strings,
+                row.pv_labels,
+                row.pvc_labels,
+            );
+            let e = out.entry(key).or_default();
+            e[0] = sql_max(e[0], row.m[0]);
+            for (acc, v) in e.iter_mut().zip(row.m).skip(1) {
+                *acc = sql_sum(*acc, v);
+            }
+        }
+        out
+    }
+
+    fn check(got: &HashMap<StorageKey, StorageAcc>, rows: &[Raw]) {
+        let got: StdMap<Key, [Option<f64>; 4]> = got
+            .iter()
+            .map(|(k, a)| {
+                let strings = [
+                    k.namespace,
+                    k.pod,
+                    k.pvc,
+                    k.pv,
+                    k.storageclass,
+                    k.csi_volume_handle,
+                ];
+                let v = [a.cap_bytes, a.sums[0], a.sums[1], a.sums[2]];
+                ((k.day, strings, k.pv_labels, k.pvc_labels), v)
+            })
+            .collect();
+        let want = reference(rows);
+        assert!(want.len() > 30);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn worker_groups_distinct_lines_like_sql() {
+        let cat = catalog(&["app"]);
+        let rows = rows(&cat, 700, 41);
+        let partial = StorageWorker::default().run(&data(&rows), &range());
+        let map: HashMap<StorageKey, StorageAcc> = partial.iter().copied().collect();
+        assert_eq!(map.len(), partial.len());
+        check(&map, &rows);
+    }
+
+    #[test]
+    fn table_merges_row_groups() {
+        let cat = catalog(&["app"]);
+        let rows = rows(&cat, 700, 42);
+        let mut table = StorageTable::default();
+        let mut worker = StorageWorker::default();
+        for part in rows.chunks(101) {
+            table.merge(worker.run(&data(part), &range()));
+        }
+        check(&table.groups, &rows);
+    }
+}

@@ -81,3 +81,94 @@ impl VolumeNodeTable {
             .map_or(&[], Vec::as_slice)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{id_col, row_group, ts_col, Rng};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    const DAY: i64 = 86_400_000;
+
+    fn range() -> Range<i64> {
+        10 * DAY..12 * DAY
+    }
+
+    /// (ts, namespace, pod, node, resource_id).
+    type Raw = (Option<i64>, u32, u32, u32, u32);
+
+    fn rows(n: usize, seed: u64) -> Vec<Raw> {
+        let mut rng = Rng::new(seed);
+        let ts = [
+            9 * DAY + 5,
+            10 * DAY,
+            10 * DAY + 7,
+            11 * DAY,
+            12 * DAY - 1,
+            12 * DAY,
+        ];
+        (0..n)
+            .map(|_| {
+                (
+                    rng.maybe(5, &ts),
+                    rng.pick(&[1, 2, NULL_ID]),
+                    rng.pick(&[3, 4, 0, NULL_ID]),
+                    rng.pick(&[5, 6, 0, NULL_ID]),
+                    rng.pick(&[7, 8, NULL_ID]),
+                )
+            })
+            .collect()
+    }
+
+    fn data(rows: &[Raw]) -> RowGroupData {
+        row_group(
+            rows.len(),
+            vec![
+                ts_col(&rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+                id_col(&rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+                id_col(&rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+                id_col(&rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+                id_col(&rows.iter().map(|r| r.4).collect::<Vec<_>>()),
+            ],
+        )
+    }
+
+    /// Spec §7.1: the pod side of `namespace = namespace AND pod = pod AND day = day`; NULL never
+    /// equals, so rows with a NULL namespace or pod cannot join. Nodes are kept even when NULL.
+    fn reference(rows: &[Raw]) -> BTreeMap<(Day, u32, u32), Vec<(u32, u32)>> {
+        let mut out: BTreeMap<(Day, u32, u32), BTreeSet<(u32, u32)>> = BTreeMap::new();
+        for &(ts, ns, pod, node, rid) in rows {
+            let Some(t) = ts.filter(|t| range().contains(t)) else {
+                continue;
+            };
+            if ns != NULL_ID && pod != NULL_ID {
+                out.entry((Day((t / DAY) as i32), ns, pod))
+                    .or_default()
+                    .insert((node, rid));
+            }
+        }
+        out.into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect()
+    }
+
+    #[test]
+    fn distinct_places_per_pod_and_day() {
+        let rows = rows(300, 61);
+        let mut table = VolumeNodeTable::default();
+        let mut worker = VolumeNodeWorker::default();
+        for part in rows.chunks(29) {
+            table.merge(worker.run(&data(part), &range()));
+        }
+        let want = reference(&rows);
+        assert!(want.values().flatten().any(|p| p.0 == NULL_ID));
+        let got: BTreeMap<(Day, u32, u32), Vec<(u32, u32)>> =
+            table.places.iter().map(|(k, v)| (*k, v.clone())).collect();
+        assert_eq!(got, want);
+        for (&(day, ns, pod), places) in &want {
+            assert_eq!(table.get(day, ns, pod), &places[..]);
+        }
+        assert!(table.get(Day(10), NULL_ID, 3).is_empty());
+        assert!(table.get(Day(9), 1, 3).is_empty(), "outside the range");
+    }
+}

@@ -336,3 +336,6 @@ pub fn plain_byte_arrays(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -82,3 +82,221 @@ impl ValueDecoder for StringDecoder<'_> {
         self.intern_plain(buf, n, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::NULL_SET;
+    use crate::decode::chunk::{decode_chunk, ColumnOut, Scratch};
+    use crate::decode::DecodeStats;
+    use crate::test_util::{
+        catalog, dict_ids, filter_labels, label_map, levels_v1, plain_strings, text,
+    };
+    use bytes::Bytes;
+    use parquet::basic::Encoding;
+    use parquet::column::page::Page;
+
+    fn dictionary(values: &[&str]) -> Page {
+        Page::DictionaryPage {
+            buf: Bytes::from(plain_strings(values)),
+            num_values: values.len() as u32,
+            encoding: Encoding::PLAIN,
+            is_sorted: false,
+        }
+    }
+
+    fn data_page(encoding: Encoding, levels: &[u32], values: Vec<u8>) -> Page {
+        Page::DataPage {
+            buf: Bytes::from([levels_v1(levels), values].concat()),
+            num_values: levels.len() as u32,
+            encoding,
+            def_level_encoding: Encoding::RLE,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        }
+    }
+
+    /// A V1 page of dictionary ids; `ids` are the non-NULL slots' ids.
+    fn ids_page(levels: &[u32], ids: &[u32]) -> Page {
+        data_page(Encoding::RLE_DICTIONARY, levels, dict_ids(ids, 3))
+    }
+
+    /// A V1 PLAIN page; `None` slots are NULL.
+    fn plain_page(values: &[Option<&str>]) -> Page {
+        let levels: Vec<u32> = values.iter().map(|v| u32::from(v.is_some())).collect();
+        let present: Vec<&str> = values.iter().flatten().copied().collect();
+        data_page(Encoding::PLAIN, &levels, plain_strings(&present))
+    }
+
+    fn decode(cat: &Catalog, mode: StringMode, pages: Vec<Page>) -> Result<Vec<u32>, DecodeError> {
+        let rows: usize = pages
+            .iter()
+            .map(|p| match p {
+                Page::DataPage { num_values, .. } => *num_values as usize,
+                _ => 0,
+            })
+            .sum();
+        let mut ids = Vec::new();
+        let out = ColumnOut {
+            values: &mut ids,
+            valid: None,
+            rows_left: rows,
+        };
+        decode_chunk(
+            pages.into_iter().map(Ok),
+            1,
+            &mut StringDecoder::new(cat, mode),
+            out,
+            &mut Scratch::default(),
+            &mut DecodeStats::default(),
+        )?;
+        Ok(ids)
+    }
+
+    fn strings_len(cat: &Catalog) -> usize {
+        cat.with_tables(|s, _, _| s.len())
+    }
+
+    fn parses(cat: &Catalog) -> usize {
+        cat.with_tables(|_, l, _| l.parses)
+    }
+
+    fn texts(cat: &Catalog, ids: &[u32]) -> Vec<Option<String>> {
+        ids.iter().map(|&id| text(cat, id)).collect()
+    }
+
+    fn owned(v: &[Option<&str>]) -> Vec<Option<String>> {
+        v.iter().map(|s| s.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn dictionary_entries_are_interned_once_and_data_pages_map_ids() {
+        let cat = catalog(&[]);
+        let before = strings_len(&cat);
+        let pages = || {
+            vec![
+                // "" is interned up front (EMPTY_ID): three new strings.
+                dictionary(&["zeta", "alpha", "", "zeta2"]),
+                ids_page(&[1, 1, 0, 1, 1, 1], &[0, 1, 3, 2, 0]),
+                ids_page(&[1, 0], &[1]),
+            ]
+        };
+        let ids = decode(&cat, StringMode::Interned, pages()).expect("decodes");
+        let want = [
+            Some("zeta"),
+            Some("alpha"),
+            None,
+            Some("zeta2"),
+            Some(""),
+            Some("zeta"),
+            Some("alpha"),
+            None,
+        ];
+        assert_eq!(texts(&cat, &ids), owned(&want));
+        assert_eq!(ids[2], NULL_ID);
+        assert_eq!(ids[0], ids[5], "equal strings, one id");
+        assert_eq!(strings_len(&cat), before + 3);
+        // Ids are global: the same chunk read again gives the same ids and interns nothing.
+        assert_eq!(decode(&cat, StringMode::Interned, pages()).unwrap(), ids);
+        assert_eq!(strings_len(&cat), before + 3);
+    }
+
+    #[test]
+    fn plain_pages_intern_value_by_value() {
+        let cat = catalog(&[]);
+        let before = strings_len(&cat);
+        let values = [Some("b"), Some("a"), Some("b"), None, Some("c")];
+        let ids = decode(&cat, StringMode::Interned, vec![plain_page(&values)]).unwrap();
+        assert_eq!(texts(&cat, &ids), owned(&values));
+        assert_eq!(ids[0], ids[2]);
+        assert_eq!(strings_len(&cat), before + 3);
+    }
+
+    #[test]
+    fn a_later_dictionary_page_replaces_the_earlier_one() {
+        let cat = catalog(&[]);
+        let pages = vec![
+            dictionary(&["a", "b"]),
+            ids_page(&[1], &[1]),
+            dictionary(&["c", "d", "e"]),
+            ids_page(&[1, 1, 1], &[1, 0, 2]),
+        ];
+        let ids = decode(&cat, StringMode::Interned, pages).unwrap();
+        assert_eq!(
+            texts(&cat, &ids),
+            owned(&[Some("b"), Some("d"), Some("c"), Some("e")])
+        );
+    }
+
+    /// Label columns: every distinct string is parsed once for the whole run, whichever page
+    /// (dictionary or PLAIN) brings it; ids are label-set ids, filtered by the enabled keys.
+    #[test]
+    fn labels_are_parsed_once_per_distinct_string() {
+        let enabled = ["app", "env"];
+        let cat = catalog(&enabled);
+        let j1 = r#"{"app": "web", "other": "x"}"#;
+        let j2 = r#"{"env": "prod"}"#;
+        let j3 = r#"{"app": "web"}"#; // filters to the same set as j1
+        let j4 = "{}";
+        let j5 = r#"{"env": "dev", "app": "db"}"#;
+        let pages = || {
+            vec![
+                dictionary(&[j1, j2, j3, "null", j4]),
+                ids_page(&[1, 1, 1, 0, 1, 1, 1, 1], &[0, 1, 2, 3, 4, 0, 1]),
+                plain_page(&[Some(j5), Some(j1), None, Some(j5)]),
+            ]
+        };
+        let rows = [
+            Some(j1),
+            Some(j2),
+            Some(j3),
+            None,
+            Some("null"),
+            Some(j4),
+            Some(j1),
+            Some(j2),
+            Some(j5),
+            Some(j1),
+            None,
+            Some(j5),
+        ];
+        let parsed_before = parses(&cat);
+        let ids = decode(&cat, StringMode::Labels, pages()).expect("decodes");
+        assert_eq!(ids.len(), rows.len());
+        cat.with_tables(|_, labels, keys| {
+            for (i, (&id, json)) in ids.iter().zip(rows).enumerate() {
+                assert_eq!(
+                    label_map(labels, keys, id),
+                    filter_labels(json, &enabled),
+                    "row {i}: {json:?}"
+                );
+            }
+        });
+        assert_eq!(ids[3], NULL_SET, "NULL text");
+        assert_eq!(ids[4], NULL_SET, "JSON null");
+        assert_eq!(ids[0], ids[2], "equal after filtering");
+        assert_ne!(ids[0], ids[1]);
+        // j1, j2, j3, null, {}, j5: six distinct strings, six parses.
+        assert_eq!(parses(&cat) - parsed_before, 6);
+        assert_eq!(decode(&cat, StringMode::Labels, pages()).unwrap(), ids);
+        assert_eq!(parses(&cat) - parsed_before, 6, "nothing parsed twice");
+    }
+
+    #[test]
+    fn bad_label_json_is_a_label_error_quoting_the_text() {
+        let cat = catalog(&["app"]);
+        for pages in [
+            vec![dictionary(&[r#"{"app": 1}"#]), ids_page(&[1], &[0])],
+            vec![plain_page(&[Some(r#"{"app": 1}"#)])],
+        ] {
+            let err = decode(&cat, StringMode::Labels, pages).expect_err("bad");
+            let DecodeError::Label { preview, .. } = err else {
+                panic!("{err:?}")
+            };
+            assert!(preview.contains(r#""app": 1"#), "{preview}");
+        }
+        // The same text is an ordinary string outside label columns.
+        let pages = vec![plain_page(&[Some(r#"{"app": 1}"#)])];
+        assert!(decode(&cat, StringMode::Interned, pages).is_ok());
+    }
+}

@@ -70,3 +70,92 @@ impl<'a> LabelMerger<'a> {
         merged
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{catalog, concat, label_map, label_set};
+    use std::collections::BTreeSet;
+
+    const JSON: [Option<&str>; 8] = [
+        Some("{}"),
+        Some(r#"{"a": "1"}"#),
+        Some(r#"{"a": "2", "b": "1"}"#),
+        Some(r#"{"b": "2", "c": "3"}"#),
+        Some(r#"{"c": "1", "d": "1", "a": "3"}"#),
+        Some(r#"{"d": "2"}"#),
+        Some(r#"{"x": "1"}"#), // no enabled key: the empty set
+        None,
+    ];
+
+    fn sets(cat: &crate::catalog::Catalog) -> Vec<u32> {
+        let ids: BTreeSet<u32> = JSON.iter().map(|j| label_set(cat, *j)).collect();
+        assert_eq!(ids.len(), 7, "six distinct maps and NULL");
+        ids.into_iter().collect()
+    }
+
+    /// `map_concat(x, y)` memoised equals the plain merge (later map wins) and an unmemoised
+    /// call; NULL in, NULL out.
+    #[test]
+    fn concat2_memoised_equals_plain_merge() {
+        let cat = catalog(&["a", "b", "c", "d"]);
+        let sets = sets(&cat);
+        cat.with_tables(|_, labels, keys| {
+            let mut memo = MergeMemo::default();
+            for round in 0..2 {
+                for &x in &sets {
+                    for &y in &sets {
+                        let got = LabelMerger::new(labels, &mut memo).concat2(x, y);
+                        let fresh =
+                            LabelMerger::new(labels, &mut MergeMemo::default()).concat2(x, y);
+                        assert_eq!(got, fresh, "round {round}: {x} {y}");
+                        let want = match (label_map(labels, keys, x), label_map(labels, keys, y)) {
+                            (Some(a), Some(b)) => Some(concat(&[&a, &b])),
+                            _ => None,
+                        };
+                        assert_eq!(label_map(labels, keys, got), want, "{x} {y}");
+                    }
+                }
+                // Every non-NULL pair merged once, in the first round only.
+                assert_eq!(memo.pairs.len(), 6 * 6, "round {round}");
+            }
+        });
+    }
+
+    /// `map_concat(node or {}, namespace or {}, last)`: pod (or volume) beats namespace beats
+    /// node; NULL only when `last` is NULL (E5).
+    #[test]
+    fn concat3_memoised_equals_plain_merge() {
+        let cat = catalog(&["a", "b", "c", "d"]);
+        let sets = sets(&cat);
+        cat.with_tables(|_, labels, keys| {
+            let mut memo = MergeMemo::default();
+            let empty = crate::test_util::LabelMap::new();
+            for round in 0..2 {
+                for &node in &sets {
+                    for &ns in &sets {
+                        for &last in &sets {
+                            let got = LabelMerger::new(labels, &mut memo).concat3(node, ns, last);
+                            let fresh = LabelMerger::new(labels, &mut MergeMemo::default())
+                                .concat3(node, ns, last);
+                            assert_eq!(got, fresh, "round {round}");
+                            let or_empty = |s| label_map(labels, keys, s).unwrap_or_default();
+                            let want = label_map(labels, keys, last)
+                                .map(|l| concat(&[&or_empty(node), &or_empty(ns), &l]));
+                            assert_eq!(label_map(labels, keys, got), want, "{node} {ns} {last}");
+                            if last != NULL_SET && node == NULL_SET {
+                                // NULL node labels join as `{}`.
+                                let as_empty =
+                                    LabelMerger::new(labels, &mut memo).concat3(0, ns, last);
+                                assert_eq!(got, as_empty);
+                                assert_eq!(label_map(labels, keys, 0), Some(empty.clone()));
+                            }
+                        }
+                    }
+                }
+                // NULL and `{}` share memo entries: 6 × 6 × 6 non-NULL-last combinations.
+                assert_eq!(memo.triples.len(), 6 * 6 * 6, "round {round}");
+            }
+        });
+    }
+}

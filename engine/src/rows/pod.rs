@@ -116,3 +116,6 @@ fn hours(seconds: f64, memory: bool) -> f64 {
         h
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -201,3 +201,6 @@ fn to_row(k: FinalKey, f: &FinalAcc, node_count: Option<u32>) -> SummaryRow {
     row.cost_category_id = f.cost_category_id;
     row
 }
+
+#[cfg(test)]
+mod tests;

@@ -198,3 +198,6 @@ fn to_row((day, node): (Day, u32), g: &NodeDay, namespace: u32) -> SummaryRow {
     row.cluster_capacity_memory_gigabyte_hours = cluster_mem.into();
     row
 }
+
+#[cfg(test)]
+mod tests;
