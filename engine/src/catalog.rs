@@ -7,6 +7,7 @@
 
 use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets, ParsedLabels};
+use ocp_summary_kernels::KernelError;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -62,14 +63,36 @@ impl Catalog {
         }
     }
 
+    /// A catalog whose string table stops at `limit` distinct strings, to test the overflow path
+    /// without four billion strings.
+    #[cfg(test)]
+    pub(crate) fn with_string_limit(enabled: EnabledKeys, limit: u32) -> Self {
+        let catalog = Catalog::new(enabled);
+        let mut strings = Interner::with_limit(limit);
+        strings.intern(b"");
+        *catalog.strings.lock().expect("fresh") = strings;
+        catalog
+    }
+
     /// Interns each string yielded by `each` (called with a sink), appending global ids to `out`.
-    pub fn intern_many<E>(
+    ///
+    /// Fails once the table holds as many distinct strings as ids can name: the last id is the
+    /// NULL id, so an input with more strings must stop the run rather than alias NULL. `out`
+    /// is then incomplete and must not be used.
+    pub fn intern_many<E: From<KernelError>>(
         &self,
         out: &mut Vec<u32>,
         each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut strings = self.strings.lock().expect("string table poisoned");
-        each(&mut |s| out.push(strings.intern(s)))
+        let mut full = None;
+        each(&mut |s| match strings.try_intern(s) {
+            Ok(id) => out.push(id),
+            Err(e) => {
+                full.get_or_insert(e);
+            }
+        })?;
+        full.map_or(Ok(()), |e| Err(e.into()))
     }
 
     /// Replaces each global string id in `ids` by its label set id, parsing strings seen first here.
@@ -135,7 +158,15 @@ impl LabelTable {
             })?;
         Ok(match parsed {
             ParsedLabels::Null => NULL_SET,
-            ParsedLabels::Map => self.sets.intern(&self.scratch).0,
+            ParsedLabels::Map => {
+                self.sets
+                    .try_intern(&self.scratch)
+                    .map_err(|e| BadLabels {
+                        preview: preview(text),
+                        reason: e.to_string(),
+                    })?
+                    .0
+            }
         })
     }
 }

@@ -402,7 +402,7 @@ pub fn intern(catalog: &Catalog, s: Option<&str>) -> u32 {
     let Some(s) = s else { return NULL_ID };
     let mut out = Vec::new();
     catalog
-        .intern_many::<()>(&mut out, |push| {
+        .intern_many::<ocp_summary_kernels::KernelError>(&mut out, |push| {
             push(s.as_bytes());
             Ok(())
         })

@@ -299,4 +299,37 @@ mod tests {
         let pages = vec![plain_page(&[Some(r#"{"app": 1}"#)])];
         assert!(decode(&cat, StringMode::Interned, pages).is_ok());
     }
+
+    #[test]
+    fn more_distinct_strings_than_ids_is_an_error_not_an_alias_of_null() {
+        use ocp_summary_kernels::KernelError;
+        let enabled = ocp_summary_kernels::labels::EnabledKeys::new(std::iter::empty::<&[u8]>());
+        // The empty string is interned first, so four more fit under a limit of five.
+        let cat = Catalog::with_string_limit(enabled, 5);
+        let fits = vec![plain_page(&[
+            Some("a"),
+            Some("b"),
+            None,
+            Some("c"),
+            Some("d"),
+        ])];
+        let ids = decode(&cat, StringMode::Interned, fits).expect("four new strings fit");
+        assert!(ids.iter().all(|&id| id < 5 || id == NULL_ID));
+        for pages in [
+            vec![plain_page(&[Some("a"), Some("e")])],
+            vec![dictionary(&["b", "f"]), ids_page(&[1, 1], &[0, 1])],
+        ] {
+            let err = decode(&cat, StringMode::Interned, pages).expect_err("a sixth string");
+            assert!(
+                matches!(
+                    err,
+                    DecodeError::Kernel(KernelError::TooManyDistinct { limit: 5 })
+                ),
+                "{err:?}"
+            );
+        }
+        // Strings seen before still intern to their ids.
+        let again = decode(&cat, StringMode::Interned, vec![plain_page(&[Some("d")])]).unwrap();
+        assert_eq!(again, [ids[4]]);
+    }
 }

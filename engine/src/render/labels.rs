@@ -45,7 +45,7 @@ mod tests {
             .intern_many(&mut ids, |push| {
                 push(br#"{"team":"b","app":"a","other":"x"}"#);
                 push(br#"{}"#);
-                Ok::<_, ()>(())
+                Ok::<_, ocp_summary_kernels::KernelError>(())
             })
             .unwrap();
         catalog.resolve_labels(&mut ids).unwrap();
