@@ -9,7 +9,7 @@ mod database;
 
 pub use database::read_lookups;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 
 /// The resolved lookups of one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -138,7 +138,9 @@ pub fn parse_cost_category(s: &str) -> anyhow::Result<CostCategory> {
     })
 }
 
-/// `NODE[@RESOURCE_ID]=ROLE`; `\N` stands for NULL (resource id or role), as in the oracle.
+/// `NODE[@RESOURCE_ID]=ROLE`; `\N` stands for NULL (resource id or role), as in the oracle. The
+/// node may be empty: Koku's `reporting_ocp_nodes` holds node `''` (edge case E1), and a row of
+/// that table must be expressible as a flag.
 pub fn parse_node_role(s: &str) -> anyhow::Result<NodeRole> {
     let (target, role) = s
         .rsplit_once('=')
@@ -148,9 +150,6 @@ pub fn parse_node_role(s: &str) -> anyhow::Result<NodeRole> {
         Some((node, "\\N")) => (node, RoleResource::Null),
         Some((node, rid)) => (node, RoleResource::Id(rid.to_string())),
     };
-    if node.is_empty() {
-        bail!("--node-role {s:?}: the node name is empty");
-    }
     Ok(NodeRole {
         node: node.to_string(),
         resource_id,
@@ -190,7 +189,13 @@ mod tests {
         let r = parse_node_role("n3@\\N=\\N").unwrap();
         assert_eq!((r.resource_id, r.role), (RoleResource::Null, None));
         assert!(parse_node_role("n4").is_err());
-        assert!(parse_node_role("=worker").is_err());
+        let r = parse_node_role("@i-abc=worker").unwrap();
+        assert_eq!(
+            (r.node.as_str(), &r.resource_id),
+            ("", &RoleResource::Id("i-abc".into()))
+        );
+        let r = parse_node_role("=infra").unwrap();
+        assert_eq!((r.node.as_str(), &r.resource_id), ("", &RoleResource::Any));
     }
 
     #[test]
