@@ -4,6 +4,7 @@
 //! `clap` feature; `generate` and `ingest` bring their own argument structs.
 
 use clap::{Args, Parser, Subcommand};
+use ocp_summary_engine::cluster::ClusterQuery;
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
 use std::path::PathBuf;
 
@@ -38,6 +39,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Create Koku's tables (those missing) in a PostgreSQL schema.
     InitDb(InitDbArgs),
+    /// Koku's cluster-information queries (nodes, PVCs, projects, timestamps) as CSV.
+    ClusterInfo(ClusterInfoArgs),
+    /// Koku's `get_max_min_timestamp_sql`: min and max `interval_start` of the daily pod rows.
+    MaxMinTimestamp(RunOptions),
     /// Convert an operator payload (manifest.json + CSV reports) into Koku's Parquet layout.
     Ingest(ocp_summary_ingest::IngestArgs),
 }
@@ -47,6 +52,16 @@ pub enum Command {
 pub struct InitDbArgs {
     #[command(flatten)]
     pub db: DbOptions,
+}
+
+/// `ocp-summary cluster-info`.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterInfoArgs {
+    #[command(flatten)]
+    pub run: RunOptions,
+    /// Print only this query's CSV (default: every query, each after a `# QUERY` line).
+    #[arg(long, value_enum)]
+    pub query: Option<ClusterQuery>,
 }
 
 /// `ocp-summary check`.

@@ -1,7 +1,8 @@
 //! One function per subcommand: each turns its flags into engine calls and prints what the
 //! user asked for.
 
-use crate::cli::{Command, DemoArgs, InitDbArgs};
+use crate::cli::{ClusterInfoArgs, Command, DemoArgs, InitDbArgs};
+use ocp_summary_engine::cluster::{cluster_info, ClusterQuery};
 use ocp_summary_engine::error::{Error, InputError, SinkError};
 use ocp_summary_engine::plan::lookups::KOKU_DEFAULT_COST_CATEGORIES;
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
@@ -20,8 +21,40 @@ pub fn dispatch(command: Command) -> Result<(), Error> {
         Command::Check(args) => check::check_paths(&args.paths),
         Command::Demo(args) => demo(&args),
         Command::InitDb(args) => init_db(&args),
+        Command::ClusterInfo(args) => cluster(&args),
+        Command::MaxMinTimestamp(options) => {
+            let q = ClusterQuery::Timestamps;
+            let info = cluster_info(&plan(&options)?, &[q])?;
+            print_stdout(&info.csv(q).unwrap_or_default())
+        }
         Command::Ingest(args) => ocp_summary_ingest::ingest(&args).map(|s| eprint!("{s}")),
     }
+}
+
+/// `ocp-summary cluster-info`: one query's CSV, or every query's after a `# QUERY` line.
+fn cluster(args: &ClusterInfoArgs) -> Result<(), Error> {
+    let queries: Vec<ClusterQuery> = match args.query {
+        Some(q) => vec![q],
+        None => ClusterQuery::ALL.to_vec(),
+    };
+    let info = cluster_info(&plan(&args.run)?, &queries)?;
+    let mut text = String::new();
+    for q in queries {
+        if args.query.is_none() {
+            text.push_str(&format!("# {}\n", q.name()));
+        }
+        text.push_str(&info.csv(q).unwrap_or_default());
+    }
+    print_stdout(&text)
+}
+
+/// Writes `text` to stdout; a closed pipe is a sink error, not a panic.
+fn print_stdout(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::from(SinkError::io("stdout", e)))
 }
 
 fn plan(options: &RunOptions) -> Result<Plan, Error> {

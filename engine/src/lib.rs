@@ -17,12 +17,13 @@
 //! that sit below every stage: [`value`] (days, nullable doubles), [`catalog`] (the run's
 //! string and label tables), [`error`] (failures and their causes) and [`database`]
 //! (PostgreSQL connections, which the plan reads lookups through and the sink loads through). [`run`] drives the
-//! stages; [`check`] and [`report`] serve the command line. No module imports the binary, the
+//! stages, [`cluster`] answers Koku's cluster-information queries; [`check`] and [`report`] serve the command line. No module imports the binary, the
 //! generator or the ingester, which live in crates of their own.
 
 pub mod aggregate;
 pub mod catalog;
 pub mod check;
+pub mod cluster;
 pub mod database;
 pub mod decode;
 pub mod error;

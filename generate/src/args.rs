@@ -81,6 +81,12 @@ pub struct GenerateArgs {
     /// Turn off the edge-case shapes (see module docs / generate.json).
     #[arg(long)]
     pub no_edge_cases: bool,
+    /// Add the cluster-information shapes (with edge cases on): operator `node_role` values on the
+    /// daily pod rows of the first infra node (`worker`) and of `node-001` (`gpu`), every other pod
+    /// of the last node on a second resource id, and `kubernetes_io_arch` node labels on some
+    /// nodes (mixed case, one changing with the E2 label change). Off, the output is unchanged.
+    #[arg(long)]
+    pub cluster_cases: bool,
     /// Worker threads (default: available parallelism).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -190,5 +196,6 @@ pub(crate) fn params_from(args: &GenerateArgs) -> anyhow::Result<Params> {
         storage_classes: args.storage_classes,
         csi_drivers: args.csi_drivers,
         edge_cases: !args.no_edge_cases,
+        cluster_cases: !args.no_edge_cases && args.cluster_cases,
     })
 }

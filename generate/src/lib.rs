@@ -42,6 +42,13 @@
 //! * the last node is overcommitted (requests ×3): its pods' usage sum exceeds its capacity, so
 //!   unallocated capacity goes negative (E11).
 //!
+//! With `--cluster-cases` too (off by default, so other output stays byte-identical), shapes for Koku's
+//! cluster-information queries: the daily `node_role` column holds `worker` on every other pod of
+//! `infra-000` and `gpu` on every other pod of `node-001` (NULL elsewhere); every other pod of the last
+//! node runs on a second resource id (`<id>-replaced`); node labels gain `kubernetes_io_arch` (`amd64` on
+//! the first node and the E2 node, whose changed label set says `S390X`, `ARM64` on every third node from
+//! the second, absent elsewhere).
+//!
 //! Always present (not gated): `vm_kubevirt_io_name` on every 40th pod; Koku cost-category namespaces
 //! (`openshift-*`, `kube-*`, `openshift`) and near misses (`openshift_x`, `Openshift-caps`, `kubex`);
 //! short-lived pods (`--short-lived-pct`) whose first/last hours have pod seconds < 3600; storage knobs:

@@ -136,9 +136,8 @@ pub(crate) fn write_manifest(
     }
     let doc = J::O(vec![
         ("generator", J::S("ocp-summary generate".into())),
-        (
-            "params",
-            J::O(vec![
+        ("params", {
+            let mut params = vec![
                 ("org", J::S(args.org.clone())),
                 ("source", J::S(args.source.clone())),
                 ("start", J::S(date_str(p.start_day))),
@@ -167,8 +166,13 @@ pub(crate) fn write_manifest(
                 ("storage_classes", J::U(p.storage_classes as u64)),
                 ("csi_drivers", J::U(p.csi_drivers as u64)),
                 ("edge_cases", J::B(p.edge_cases)),
-            ]),
-        ),
+            ];
+            // Only when asked for, so that generate.json stays the same without it.
+            if p.cluster_cases {
+                params.push(("cluster_cases", J::B(true)));
+            }
+            J::O(params)
+        }),
         (
             "months",
             J::A(

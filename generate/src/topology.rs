@@ -78,6 +78,8 @@ pub struct Params {
     pub storage_classes: u32,
     pub csi_drivers: u32,
     pub edge_cases: bool,
+    /// `--cluster-cases` (only with edge cases).
+    pub cluster_cases: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +98,8 @@ pub struct Pod {
     pub node: ByteArray,
     pub resource_id: ByteArray,
     pub labels: Option<ByteArray>,
+    /// The operator's `node_role` on the daily rows (NULL unless `--cluster-cases`).
+    pub node_role: Option<ByteArray>,
     pub cores: f64,
     pub mem: f64,
     pub req_cpu: f64,

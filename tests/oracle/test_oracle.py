@@ -691,3 +691,85 @@ class CompareTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ClusterTests(OracleTestCase):
+    """cluster.py: Koku's cluster-information queries on hand-made rows."""
+
+    def run_cluster(self, query, start=None, end=None):
+        import cluster  # noqa: E402 (imported here: the module imports oracle too)
+        out = os.path.join(self.tmp, f"cluster_{query}.csv")
+        argv = ["--input", self.tmp, "--org", ORG, "--source", SRC, "--year", "2025", "--month", "10",
+                "--query", query, "--out", out, "--cluster-id", "ignored"]
+        if start:
+            argv += ["--start", start]
+        if end:
+            argv += ["--end", end]
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = cluster.main(argv)
+        self.assertEqual(rc, 0, err.getvalue())
+        with open(out, encoding="utf-8", newline="") as f:
+            recs = compare.parse_csv(f.read())
+        header = [v for v, _ in recs[0]]
+        rows = [tuple(None if (v == "\\N" and not q) else v for v, q in rec) for rec in recs[1:]]
+        return header, sorted(rows, key=lambda r: tuple("" if v is None else v for v in r))
+
+    def test_nodes_roles_arch_capacity_and_join(self):
+        infra = '{"node_role_kubernetes_io": "infra"}'
+        self.fx.pod_daily([
+            pod_row(ns="openshift-kube-apiserver", node="n1", rid="i-1", cores=4.0),
+            pod_row(ns="ns1", node="n1", rid="i-1", day=2, cores=8.0),
+            pod_row(ns="ns1", node="n1", rid=None, cores=2.0),
+            pod_row(ns="ns1", node="n2", rid="i-2"),
+            pod_row(ns="openshift-kube-apiserver", node="n3", rid="i-3", node_role="custom"),
+            pod_row(ns="ns1", node="n3", rid="i-3"),
+            pod_row(ns="ns1", node="n4", rid="i-4"),
+            pod_row(ns="ns1", node="n5", rid="i-5"),
+            pod_row(ns="ns1", node=None, rid="i-6"),
+            pod_row(ns="ns1", node="n6", rid="i-6"),
+        ])
+        self.fx.node_labels([
+            dict(interval_start=ts(1), node="n1", node_labels='{"a": "1", "kubernetes_io_arch": "AMD64"}'),
+            dict(interval_start=ts(2), node="n1", node_labels='{"a": "2"}'),
+            dict(interval_start=ts(1), node="n2", node_labels=infra),
+            dict(interval_start=ts(1), node="n3", node_labels=infra),
+            dict(interval_start=ts(1), node="n5", node_labels='{"kubernetes_io_arch": ["x"]}'),
+            dict(interval_start=ts(1), node="n5", node_labels=None),
+            # n4 has no label rows; n6's are outside the range below
+            dict(interval_start=ts(5), node="n6", node_labels=infra),
+        ])
+        header, rows = self.run_cluster("nodes", end="2025-10-03")
+        self.assertEqual(header, ["node", "resource_id", "node_capacity_cpu_cores", "node_role", "arch"])
+        self.assertEqual(rows, [
+            # max(node_labels) over the range is '{"a": "2"}': no arch
+            ("n1", None, "2.0", "worker", None),
+            ("n1", "i-1", "8.0", "master", None),
+            ("n2", "i-2", "4.0", "infra", None),
+            ("n3", "i-3", "4.0", "custom", None),
+            ("n5", "i-5", "4.0", "worker", None),
+        ])
+        _, rows = self.run_cluster("nodes", end="2025-10-01")
+        self.assertEqual(rows[0], ("n1", None, "2.0", "worker", "amd64"))
+        self.assertEqual(rows[1], ("n1", "i-1", "4.0", "master", "amd64"))
+
+    def test_pvcs_projects_and_timestamps(self):
+        self.fx.pod_daily([
+            pod_row(ns="ns1", day=2), pod_row(ns="ns1", day=3), pod_row(ns=None, day=3),
+            pod_row(ns="ns2", day=9),
+        ])
+        self.fx.storage([
+            dict(interval_start=ts(2), persistentvolume="pv1", persistentvolumeclaim="c1", csi_volume_handle="h1"),
+            dict(interval_start=ts(3), persistentvolume="pv1", persistentvolumeclaim="c1", csi_volume_handle="h1"),
+            dict(interval_start=ts(3), persistentvolume="pv2", persistentvolumeclaim="", csi_volume_handle=None),
+            dict(interval_start=ts(9), persistentvolume="pv3", persistentvolumeclaim="c3", csi_volume_handle="h3"),
+        ])
+        _, rows = self.run_cluster("pvcs", end="2025-10-05")
+        self.assertEqual(rows, [("pv1", "c1", "h1"), ("pv2", "", None)])
+        _, rows = self.run_cluster("projects", end="2025-10-05")
+        self.assertEqual(rows, [(None,), ("ns1",)])
+        header, rows = self.run_cluster("timestamps", start="2025-10-02", end="2025-10-05")
+        self.assertEqual(header, ["min_timestamp", "max_timestamp"])
+        self.assertEqual(rows, [("2025-10-02 00:00:00.000", "2025-10-03 00:00:00.000")])
+        _, rows = self.run_cluster("timestamps", start="2025-10-10")
+        self.assertEqual(rows, [(None, None)])

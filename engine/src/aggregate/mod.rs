@@ -11,9 +11,11 @@
 //! | [`labels`] | daily node / namespace labels | distinct filtered label sets per day (spec §4) |
 //! | [`storage`] | daily storage usage | sums per distinct storage line (spec §7.3 pre-join) |
 //! | [`node_roles`] | daily pod usage, node labels | roles as Koku derives them (spec §2.5; opt-in) |
+//! | [`cluster`] | daily pod usage, node labels, storage | Koku's cluster-information queries |
 //! | [`volume_nodes`] | daily pod usage | (node, resource_id) of each pod per day (spec §7.1) |
 
 pub mod capacity;
+pub mod cluster;
 pub mod exec;
 pub mod labels;
 pub mod node_roles;

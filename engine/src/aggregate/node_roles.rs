@@ -6,7 +6,8 @@
 //! in range contains `"node_role_kubernetes_io": "infra"` (a LIKE on the raw JSON string), else
 //! `worker`. The node-label side sits in the WHERE clause, so a node without node-label rows in
 //! range gets no role at all. Only used with `--derive-node-roles`; both tables are read again,
-//! the label text as plain interned strings (unfiltered, unlike the label-set role).
+//! the label text as plain interned strings (unfiltered, unlike the label-set role). The same
+//! rules ([`infra_by_node`], [`role_name`]) give `cluster-info`'s roles ([`super::cluster`]).
 
 use super::pod::max_string;
 use crate::catalog::{Catalog, NULL_ID};
@@ -32,7 +33,7 @@ pub const LABEL_COLUMNS: &[ColumnRequest] = &[
     ColumnRequest::required("node_labels", ColumnKind::String),
 ];
 
-const API_SERVER: &[u8] = b"openshift-kube-apiserver";
+pub const API_SERVER: &[u8] = b"openshift-kube-apiserver";
 /// Koku's LIKE pattern (its `_` are wildcards too).
 const INFRA: &str = r#"%"node_role_kubernetes_io": "infra"%"#;
 
@@ -46,7 +47,7 @@ pub struct RoleEvidence {
 }
 
 impl RoleEvidence {
-    fn merge(&mut self, other: RoleEvidence, cmp: &impl Fn(u32, u32) -> std::cmp::Ordering) {
+    pub fn merge(&mut self, other: RoleEvidence, cmp: &impl Fn(u32, u32) -> std::cmp::Ordering) {
         max_string(&mut self.operator_role, other.operator_role, cmp);
         self.api_server |= other.api_server;
     }
@@ -132,31 +133,44 @@ impl NodeRoleTable {
 
     /// (node, resource_id, role) per group, sorted; nodes without label rows get none.
     pub fn derive(&self, strings: &Interner) -> Vec<(u32, u32, String)> {
-        // Node → whether any of its label texts says infra. `=` never matches a NULL node.
-        let like = LikePattern::new(INFRA);
-        let mut infra: HashMap<u32, bool> = HashMap::new();
-        for &(node, text) in &self.label_texts {
-            if node == NULL_ID {
-                continue;
-            }
-            let says = text != NULL_ID && like.matches(strings.get(text));
-            *infra.entry(node).or_default() |= says;
-        }
+        let infra = infra_by_node(&self.label_texts, strings);
         let mut out: Vec<(u32, u32, String)> = self
             .pods
             .iter()
             .filter_map(|(&(node, rid), ev)| {
                 let node_infra = *infra.get(&node)?;
-                let role = match ev.operator_role {
-                    NULL_ID if ev.api_server => "master".to_string(),
-                    NULL_ID if node_infra => "infra".to_string(),
-                    NULL_ID => "worker".to_string(),
-                    id => String::from_utf8_lossy(strings.get(id)).into_owned(),
-                };
-                Some((node, rid, role))
+                Some((node, rid, role_name(ev, node_infra, strings)))
             })
             .collect();
         out.sort_unstable();
         out
+    }
+}
+
+/// Node → whether any of its label texts says infra (Koku's `any_match(... like ...)`), for every
+/// node with label rows. `=` never matches a NULL node, so NULL nodes are left out.
+pub fn infra_by_node<'a>(
+    label_texts: impl IntoIterator<Item = &'a (u32, u32)>,
+    strings: &Interner,
+) -> HashMap<u32, bool> {
+    let like = LikePattern::new(INFRA);
+    let mut infra: HashMap<u32, bool> = HashMap::new();
+    for &(node, text) in label_texts {
+        if node == NULL_ID {
+            continue;
+        }
+        let says = text != NULL_ID && like.matches(strings.get(text));
+        *infra.entry(node).or_default() |= says;
+    }
+    infra
+}
+
+/// `coalesce(max(node_role), CASE apiserver namespace → master, infra label → infra, else worker)`.
+pub fn role_name(ev: &RoleEvidence, node_infra: bool, strings: &Interner) -> String {
+    match ev.operator_role {
+        NULL_ID if ev.api_server => "master".to_string(),
+        NULL_ID if node_infra => "infra".to_string(),
+        NULL_ID => "worker".to_string(),
+        id => String::from_utf8_lossy(strings.get(id)).into_owned(),
     }
 }

@@ -124,6 +124,11 @@ impl Frame for PodDaily<'_> {
             17 => push_f64s(buf, rows.iter().map(|r| r.sums[8].get())),
             18 => push_f64s(buf, rows.iter().map(|r| pod(r).mem)),
             19 => push_f64s(buf, rows.iter().map(|r| r.sums[9].get())),
+            20 if self.topo.params.cluster_cases => {
+                for r in rows {
+                    push_opt_str(buf, pod(r).node_role.as_ref());
+                }
+            }
             20 => buf.defs.resize(rows.len(), 0),
             _ => unreachable!(),
         }

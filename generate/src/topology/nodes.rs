@@ -89,8 +89,26 @@ pub(super) fn build(p: &Params, rng: &mut SplitMix, info: &mut EdgeInfo) -> Node
                 l.push(("node-role.kubernetes.io/master".into(), String::new()));
             }
         }
+        if p.cluster_cases {
+            // arch labels: present (mixed case) or absent; the E2 node's changes (max(text) picks)
+            let arch = if i == change_node || i == 0 {
+                Some("amd64")
+            } else if i % 3 == 1 {
+                Some("ARM64")
+            } else {
+                None
+            };
+            if let Some(a) = arch {
+                l.push(("kubernetes_io_arch".into(), a.into()));
+            }
+        }
         let mut alt = l.clone();
         let ch = if i == change_node { change_hour } else { NEVER };
+        if ch != NEVER && p.cluster_cases {
+            if let Some(slot) = alt.iter_mut().find(|(k, _)| k == "kubernetes_io_arch") {
+                slot.1 = "S390X".into();
+            }
+        }
         if ch != NEVER {
             match alt.iter_mut().find(|(k, _)| k == "environment") {
                 Some(slot) => slot.1 = "node-env-changed".into(),

@@ -194,6 +194,22 @@ pub(super) fn build(
     }
     let mut pods = Vec::with_capacity(drafts.len());
     for d in &drafts {
+        // `--cluster-cases`: operator roles on every other pod of two nodes, and every other pod
+        // of the last node on a second resource id (no random draws, so the rest is unchanged).
+        let mut node_role = None;
+        let mut second_rid = None;
+        if let (true, Some(nd)) = (p.cluster_cases, d.node) {
+            let node = &nodes[nd as usize];
+            let even = pods.len() % 2 == 0;
+            if even && node.name == "infra-000" {
+                node_role = Some(ba("worker"));
+            } else if even && node.name == "node-001" {
+                node_role = Some(ba("gpu"));
+            }
+            if !even && nd + 1 == n {
+                second_rid = Some(format!("{}-replaced", node.resource_id));
+            }
+        }
         let (cores, mem, k, mult, node_name, rid) = match d.node {
             Some(nd) => {
                 let node = &nodes[nd as usize];
@@ -232,7 +248,8 @@ pub(super) fn build(
             name: ba(&d.name),
             namespace: ba(&namespace_names[d.ns as usize]),
             node: ba(node_name),
-            resource_id: ba(rid),
+            resource_id: ba(second_rid.as_deref().unwrap_or(rid)),
+            node_role,
             labels: d.labels.as_ref().map(|l| ba(&py_json_labels(l))),
             cores,
             mem,

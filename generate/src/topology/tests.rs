@@ -19,6 +19,7 @@ pub fn params() -> Params {
         storage_classes: 3,
         csi_drivers: 2,
         edge_cases: true,
+        cluster_cases: false,
     }
 }
 
