@@ -24,11 +24,12 @@ PNG = ROOT / "docs" / "architecture.png"
 # Pipeline stages in data-flow order, then the shared modules below them, then the drivers.
 STAGES = ["source", "plan", "decode", "aggregate", "render", "rows", "sink"]
 SHARED = ["value", "catalog", "error", "database"]
-DRIVERS = ["run", "check", "report"]
+DRIVERS = ["run", "cluster", "check", "report"]
 CRATES = {
     "ocp-summary": "the binary: flags, subcommands, exit codes",
     "ocp-summary-generate": "synthetic Koku Parquet",
     "ocp-summary-ingest": "operator CSV payloads -> Koku Parquet",
+    "ocp-summary-python": "the Python package ocp_summary (PyO3)",
     "ocp-summary-engine": "the pipeline",
     "ocp-summary-kernels": "pure kernels: RLE, interning, label JSON, merge, LIKE",
 }
@@ -36,6 +37,7 @@ CRATE_DIRS = {
     "ocp-summary": ".",
     "ocp-summary-generate": "generate",
     "ocp-summary-ingest": "ingest",
+    "ocp-summary-python": "python",
     "ocp-summary-engine": "engine",
     "ocp-summary-kernels": "kernels",
 }

@@ -6,6 +6,7 @@
 #   - s3s-fs, a local S3-compatible server for tests/s3.rs
 #   - the Rust unit and integration tests (oracle comparisons included)
 #   - the oracle's own self-tests
+#   - the Python package (python/): wheel built with maturin, pytest against PostgreSQL 15
 #   - a build of the fuzz targets on the stable toolchain
 # FUZZ_SECONDS=N runs every fuzz target for N seconds (default 15).
 set -euo pipefail
@@ -37,6 +38,9 @@ cargo test --workspace
 
 echo "== oracle self-tests"
 PYTHONDONTWRITEBYTECODE=1 "$PY" -m unittest discover -s tests/oracle -p 'test_*.py'
+
+echo "== python package: maturin wheel (dev profile) and pytest (python/tests)"
+scripts/test-python-package.sh
 
 echo "== fuzz: build the targets with coverage instrumentation (stable toolchain) and run each briefly"
 # cargo-fuzz's flags by hand, so no extra tool is needed; --target keeps them off build scripts.

@@ -29,7 +29,21 @@ use std::time::{Duration, Instant};
 /// Runs `plan` to the end: resolves the lookups, streams the rows to the plan's output and
 /// writes the reports. A failed run still writes its `--metrics` file, with the exit code.
 pub fn execute(plan: &Plan) -> Result<RunReport, Error> {
-    let result = resolve_lookups(plan).and_then(|lookups| run_plan(plan, &lookups));
+    execute_with(plan, Summary::Stderr)
+}
+
+/// Whether a run prints its summary ([`RunReport::text`]) to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Summary {
+    /// The command line: the summary goes to stderr.
+    Stderr,
+    /// Library callers (the Python package): nothing is printed; the caller has the report.
+    Quiet,
+}
+
+/// [`execute`], printing the summary or not.
+pub fn execute_with(plan: &Plan, summary: Summary) -> Result<RunReport, Error> {
+    let result = resolve_lookups(plan).and_then(|lookups| run_plan_with(plan, &lookups, summary));
     if let (Err(e), Some(path)) = (&result, &plan.reports.metrics) {
         let code = e.code();
         if let Err(w) = write_atomic(path, &crate::report::failure_prometheus(code)) {
@@ -49,6 +63,10 @@ pub fn resolve_lookups(plan: &Plan) -> Result<Lookups, Error> {
 
 /// The run itself, with its lookups resolved.
 pub fn run_plan(plan: &Plan, lookups: &Lookups) -> Result<RunReport, Error> {
+    run_plan_with(plan, lookups, Summary::Stderr)
+}
+
+fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<RunReport, Error> {
     let run_started = Instant::now();
     let mut report = RunReport::default();
     let store = crate::source::open(&plan.scope.input, &plan.s3)
@@ -90,7 +108,10 @@ pub fn run_plan(plan: &Plan, lookups: &Lookups) -> Result<RunReport, Error> {
         ),
         memory_limit: plan.limits.memory_limit,
     };
-    let progress = progress_bar(tasks.len() as u64);
+    let progress = match summary {
+        Summary::Stderr => progress_bar(tasks.len() as u64),
+        Summary::Quiet => indicatif::ProgressBar::hidden(),
+    };
     // Label and role tables are small and span days: read them first, whole. The per-day tables
     // stream in day order behind them.
     let (mut dims, mut facts): (Vec<Task>, Vec<Task>) = tasks
@@ -158,7 +179,9 @@ pub fn run_plan(plan: &Plan, lookups: &Lookups) -> Result<RunReport, Error> {
     report.bytes_out = sink_summary.bytes;
     (report.distinct_strings, report.label_sets) =
         catalog.with_tables(|strings, labels, _| (strings.len(), labels.sets.len()));
-    eprint!("{}", report.text());
+    if summary == Summary::Stderr {
+        eprint!("{}", report.text());
+    }
     write_reports(&plan.reports, &report)?;
     Ok(report)
 }

@@ -160,6 +160,7 @@ impl S3Options {
                 .s3_retries
                 .or(file.s3_retries)
                 .unwrap_or(DEFAULT_RETRIES),
+            credentials: None,
         }
     }
 }

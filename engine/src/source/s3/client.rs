@@ -26,6 +26,15 @@ pub(super) fn build(
         if let Some(http) = http {
             loader = loader.http_client(http);
         }
+        if let Some(c) = &settings.credentials {
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_access_key.clone(),
+                None,
+                None,
+                "ocp-summary-static",
+            ));
+        }
         let shared = loader.load().await;
         let mut conf = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(settings.path_style)

@@ -5,8 +5,9 @@
 //! bounds the requests in flight. Retries are ours, not the SDK's, so they can be counted:
 //! timeouts, connection failures, 5xx, 429/SlowDown and short bodies are retried with exponential
 //! backoff and jitter; authentication and not-found errors fail at once, naming bucket and key.
-//! Credentials come from the AWS default chain (environment, profile, SSO, ...) and never appear
-//! in messages.
+//! Credentials come from the AWS default chain (environment, profile, SSO, ...), or from
+//! [`S3Settings::credentials`] when a library caller gives a static key pair, and never appear in
+//! messages.
 //!
 //! This file is the store itself. Judging a failed attempt and the wait before the next one are in
 //! `retry`, and building the SDK client from [`S3Settings`] is in `client`, so the request code
@@ -24,7 +25,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Connection settings; nothing secret lives here (credentials come from the AWS chain).
+/// Connection settings. Credentials come from the AWS chain unless [`S3Settings::credentials`]
+/// gives them; the secret is never printed (its `Debug` is redacted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Settings {
     /// Endpoint URL (MinIO, RGW, ...); `None`: AWS, or `AWS_ENDPOINT_URL[_S3]`.
@@ -39,6 +41,25 @@ pub struct S3Settings {
     pub concurrency: usize,
     /// Retries per request after the first attempt.
     pub retries: u32,
+    /// Explicit static credentials (the Python package's `S3_ACCESS_KEY` / `S3_SECRET`), used
+    /// instead of the AWS chain; `None`: the chain (environment, profile, SSO, ...).
+    pub credentials: Option<S3Credentials>,
+}
+
+/// A static access key pair. `Debug` shows the key id only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for S3Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
 }
 
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -53,6 +74,7 @@ impl Default for S3Settings {
             ca_bundle: None,
             concurrency: DEFAULT_CONCURRENCY,
             retries: DEFAULT_RETRIES,
+            credentials: None,
         }
     }
 }

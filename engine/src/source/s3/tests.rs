@@ -27,3 +27,17 @@ fn backoff_grows_and_is_capped() {
     assert!(backoff(3) >= Duration::from_millis(400));
     assert!(backoff(30) <= Duration::from_secs(10));
 }
+
+#[test]
+fn explicit_credentials_keep_the_secret_out_of_debug() {
+    let settings = S3Settings {
+        credentials: Some(S3Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI-secret".into(),
+        }),
+        ..S3Settings::default()
+    };
+    let text = format!("{settings:?}");
+    assert!(text.contains("AKIDEXAMPLE"), "{text}");
+    assert!(!text.contains("wJalrXUtnFEMI"), "{text}");
+}

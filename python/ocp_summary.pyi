@@ -1,0 +1,45 @@
+"""Type stubs for the `ocp_summary` extension module (see python/README.md)."""
+
+import datetime
+import uuid
+from typing import Any, Dict, List, Optional, Union
+
+__version__: str
+
+_Day = Union[datetime.date, str]
+
+class OcpSummaryError(Exception): ...
+class InputError(OcpSummaryError): ...
+class SourceError(OcpSummaryError): ...
+class SinkError(OcpSummaryError): ...
+class MemoryLimitError(OcpSummaryError): ...
+
+def populate_daily_summary(
+    start_date: _Day,
+    end_date: _Day,
+    report_period_id: int,
+    cluster_id: str,
+    cluster_alias: Optional[str],
+    source: Union[str, uuid.UUID],
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    output: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+    enabled_keys: Optional[List[str]] = None,
+    cost_categories: Optional[List[str]] = None,
+    node_roles: Optional[List[str]] = None,
+    derive_node_roles: bool = False,
+    threads: Optional[int] = None,
+    memory_limit: Optional[str] = None,
+    db_connect_attempts: Optional[int] = None,
+    db_retries: Optional[int] = None,
+) -> Dict[str, Any]: ...
+
+populate_line_item_daily_summary_table_trino = populate_daily_summary
