@@ -2,7 +2,7 @@
 
 import datetime
 import uuid
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 __version__: str
 
@@ -43,3 +43,39 @@ def populate_daily_summary(
 ) -> Dict[str, Any]: ...
 
 populate_line_item_daily_summary_table_trino = populate_daily_summary
+
+def max_min_timestamp(
+    source: Union[str, uuid.UUID],
+    start_date: _Day,
+    end_date: _Day,
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+    threads: Optional[int] = None,
+) -> Tuple[datetime.datetime, datetime.datetime]: ...
+
+def cluster_information(
+    source: Union[str, uuid.UUID],
+    start_date: _Day,
+    end_date: _Day,
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+    threads: Optional[int] = None,
+) -> Dict[str, List[Any]]:
+    """{"nodes": [[node, resource_id, node_capacity_cpu_cores, node_role, arch], ...],
+    "pvcs": [[persistentvolume, persistentvolumeclaim, csi_volume_handle], ...],
+    "projects": [namespace, ...]}"""
+    ...
