@@ -13,7 +13,7 @@
 //!   the flat list of namespaces (`[project[0] for project in projects]`).
 
 use crate::py_error;
-use crate::settings::{iso_day, org_for_schema, storage, year_month};
+use crate::settings::{scoped_options, storage};
 use ocp_summary_engine::cluster::{cluster_info, ClusterInfo, ClusterQuery};
 use ocp_summary_engine::plan::options::RunOptions;
 use ocp_summary_engine::plan::Plan;
@@ -26,7 +26,6 @@ use pyo3::IntoPyObjectExt;
 /// The settings every read takes: masu's `(source_uuid, start_date, end_date)` and the tenant.
 struct Read {
     options: RunOptions,
-    credentials: Option<ocp_summary_engine::source::s3::S3Credentials>,
     start: String,
     end: String,
 }
@@ -46,12 +45,6 @@ fn read_settings(
     s3_path_style: Option<bool>,
     threads: Option<usize>,
 ) -> PyResult<Read> {
-    let start = iso_day("start_date", start_date)?;
-    let end = iso_day("end_date", end_date)?;
-    // masu's queries take the partition's year and month from start_date.
-    let (year, month) = year_month("start_date", &start)?;
-    // masu passes `str(provider.uuid)`; a uuid.UUID works too.
-    let source = source.str()?.to_string();
     let storage = storage(
         input,
         s3_endpoint,
@@ -60,23 +53,15 @@ fn read_settings(
         s3_region,
         s3_path_style,
     )?;
+    let (scoped, start, end) = scoped_options(source, start_date, end_date, &schema, org, storage)?;
     let options = RunOptions {
-        input: Some(storage.input),
-        org: Some(org.unwrap_or_else(|| org_for_schema(&schema))),
-        source: Some(source),
-        year: Some(year),
-        month: Some(month),
-        start: Some(start.clone()),
-        end: Some(end.clone()),
         // The plan needs one; none of these queries reads it.
         cluster_id: Some("cluster-information".into()),
         threads,
-        s3: storage.s3,
-        ..RunOptions::default()
+        ..scoped
     };
     Ok(Read {
         options,
-        credentials: storage.credentials,
         start,
         end,
     })
@@ -84,15 +69,9 @@ fn read_settings(
 
 /// Runs `queries` with the GIL released.
 fn run(py: Python<'_>, read: Read, queries: &[ClusterQuery]) -> PyResult<ClusterInfo> {
-    let Read {
-        options,
-        credentials,
-        ..
-    } = read;
+    let options = read.options;
     py.detach(move || {
-        let mut plan =
-            Plan::from_options(&options).map_err(|e| Error::options(format!("{e:#}")))?;
-        plan.s3.credentials = credentials;
+        let plan = Plan::from_options(&options).map_err(|e| Error::options(format!("{e:#}")))?;
         cluster_info(&plan, queries)
     })
     .map_err(py_error)

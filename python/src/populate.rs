@@ -1,6 +1,6 @@
 //! `populate_daily_summary`: masu's `populate_line_item_daily_summary_table_trino`.
 
-use crate::settings::{env, iso_day, koku_database_from_env, org_for_schema, storage, year_month};
+use crate::settings::{env, koku_database_from_env, scoped_options, storage};
 use crate::{py_error, InputError};
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
 use ocp_summary_engine::plan::Plan;
@@ -53,11 +53,6 @@ pub(crate) fn populate_daily_summary(
     db_connect_attempts: Option<u32>,
     db_retries: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
-    let start = iso_day("start_date", start_date)?;
-    let end = iso_day("end_date", end_date)?;
-    let (year, month) = year_month("start_date", &start)?;
-    // masu passes the provider uuid as a str or a uuid.UUID.
-    let source = source.str()?.to_string();
     let storage = storage(
         input,
         s3_endpoint,
@@ -66,6 +61,7 @@ pub(crate) fn populate_daily_summary(
         s3_region,
         s3_path_style,
     )?;
+    let (scoped, _, _) = scoped_options(source, start_date, end_date, &schema, org, storage)?;
     let to_file = output.as_deref().is_some_and(|o| o != "postgres");
     // A file output reads its lookups from a database only when one is configured; a load
     // always needs one (Koku's defaults apply when the DATABASE_* variables are partly set).
@@ -79,13 +75,6 @@ pub(crate) fn populate_daily_summary(
         ));
     }
     let options = RunOptions {
-        input: Some(storage.input),
-        org: Some(org.unwrap_or_else(|| org_for_schema(&schema))),
-        source: Some(source),
-        year: Some(year),
-        month: Some(month),
-        start: Some(start),
-        end: Some(end),
         cluster_alias: cluster_alias.or_else(|| Some(cluster_id.clone())),
         cluster_id: Some(cluster_id),
         report_period_id: Some(report_period_id),
@@ -102,14 +91,10 @@ pub(crate) fn populate_daily_summary(
         output,
         threads,
         memory_limit,
-        s3: storage.s3,
-        ..RunOptions::default()
+        ..scoped
     };
-    let credentials = storage.credentials;
     let report = py.detach(move || {
-        let mut plan =
-            Plan::from_options(&options).map_err(|e| Error::options(format!("{e:#}")))?;
-        plan.s3.credentials = credentials;
+        let plan = Plan::from_options(&options).map_err(|e| Error::options(format!("{e:#}")))?;
         run::execute_with(&plan, Summary::Quiet).map(|r| r.json())
     });
     let json = report.map_err(py_error)?;

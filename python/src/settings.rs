@@ -2,7 +2,7 @@
 //! the `S3_*` variables masu reads) and the database (`DATABASE_URL`, else Koku's `DATABASE_*`).
 
 use crate::InputError;
-use ocp_summary_engine::plan::options::S3Options;
+use ocp_summary_engine::plan::options::{RunOptions, S3Options};
 use ocp_summary_engine::source::s3::S3Credentials;
 use pyo3::prelude::*;
 use pyo3::types::{PyDate, PyString};
@@ -102,9 +102,8 @@ fn endpoint_url(endpoint: String) -> String {
 pub(crate) struct Storage {
     /// A folder or `s3://BUCKET[/PREFIX]`.
     pub input: String,
+    /// The S3 settings, static credentials included (`None`: the AWS default chain).
     pub s3: S3Options,
-    /// Static credentials; `None` for the AWS default chain.
-    pub credentials: Option<S3Credentials>,
 }
 
 /// The input and S3 settings from keyword arguments, else from Koku's `S3_BUCKET_NAME`,
@@ -155,8 +154,36 @@ pub(crate) fn storage(
             s3_endpoint: endpoint,
             s3_region: s3_region.or_else(|| env("S3_REGION")),
             s3_path_style: path_style,
+            credentials,
             ..S3Options::default()
         },
-        credentials,
     })
+}
+
+/// The options every function shares: masu's `(source, start_date, end_date)`, the tenant, and
+/// where the Parquet is. Year and month come from `start_date` (Koku runs one month at a time);
+/// masu passes the source as a `str` or a `uuid.UUID`. Returns the options and the two days.
+pub(crate) fn scoped_options(
+    source: &Bound<'_, PyAny>,
+    start_date: &Bound<'_, PyAny>,
+    end_date: &Bound<'_, PyAny>,
+    schema: &str,
+    org: Option<String>,
+    storage: Storage,
+) -> PyResult<(RunOptions, String, String)> {
+    let start = iso_day("start_date", start_date)?;
+    let end = iso_day("end_date", end_date)?;
+    let (year, month) = year_month("start_date", &start)?;
+    let options = RunOptions {
+        input: Some(storage.input),
+        org: Some(org.unwrap_or_else(|| org_for_schema(schema))),
+        source: Some(source.str()?.to_string()),
+        year: Some(year),
+        month: Some(month),
+        start: Some(start.clone()),
+        end: Some(end.clone()),
+        s3: storage.s3,
+        ..RunOptions::default()
+    };
+    Ok((options, start, end))
 }

@@ -140,6 +140,11 @@ pub struct S3Options {
     /// Retries per S3 request on timeouts, 5xx, SlowDown, resets and short bodies (default 5).
     #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub s3_retries: Option<u32>,
+    /// A static key pair from a library caller (the Python package's `S3_ACCESS_KEY` and
+    /// `S3_SECRET`); never a flag or a config key, so a secret stays out of shell history and
+    /// files. `None`: the AWS default chain.
+    #[cfg_attr(feature = "clap", arg(skip))]
+    pub credentials: Option<crate::source::s3::S3Credentials>,
 }
 
 impl S3Options {
@@ -160,7 +165,7 @@ impl S3Options {
                 .s3_retries
                 .or(file.s3_retries)
                 .unwrap_or(DEFAULT_RETRIES),
-            credentials: None,
+            credentials: self.credentials.clone(),
         }
     }
 }
