@@ -112,7 +112,14 @@ pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
 /// dropped (Koku logs a ValueError); every `label_` substring of the key is removed; later duplicates
 /// overwrite earlier ones in place; the empty string gives `{}`.
 pub fn labels_to_json(s: &str) -> String {
-    let mut pairs: Vec<(String, &str)> = Vec::new();
+    py_json_labels(&label_pairs(s))
+}
+
+/// Koku's `process_openshift_labels` before `json.dumps`: the (key, value) items in order, with
+/// duplicates (the dict keeps the last value). Its keys are also the tag keys masu records
+/// ([`crate::tag_keys`]).
+pub fn label_pairs(s: &str) -> Vec<(String, &str)> {
+    let mut pairs = Vec::new();
     if !s.is_empty() {
         for item in s.split('|') {
             if !item.contains(':') {
@@ -125,7 +132,7 @@ pub fn labels_to_json(s: &str) -> String {
             pairs.push((k.replace("label_", ""), v));
         }
     }
-    py_json_labels(&pairs)
+    pairs
 }
 
 #[cfg(test)]

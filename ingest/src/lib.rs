@@ -4,17 +4,26 @@
 //! Everything is validated first (manifest present, every listed file present, every report type
 //! known) and written under a staging folder inside the output folder; files are moved into
 //! `data/parquet/...` only when every report converted, so a failed ingest writes nothing.
+//!
+//! With `--database-url`, the label keys seen are then recorded as disabled tag keys
+//! ([`tag_keys`]). That step comes last: if it fails (exit 4) the Parquet stays written, as in
+//! masu, and re-running the ingest is safe (same file names, `ON CONFLICT DO NOTHING`).
 
 pub mod convert;
 pub mod masu_json;
 pub mod pq;
 pub mod report;
+pub mod tag_keys;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use ocp_summary_engine::database::Target as DbTarget;
 use ocp_summary_engine::error::{Error, InputError, SinkError, SourceError};
+use ocp_summary_engine::plan::db_spec;
+use ocp_summary_engine::plan::options::DbOptions;
 use report::{ReportKind, Target};
 
 /// `ocp-summary ingest`.
@@ -36,6 +45,10 @@ pub struct IngestArgs {
     /// `PARQUET_PROCESSING_BATCH_SIZE`).
     #[arg(long, default_value_t = 200_000)]
     pub chunk_rows: usize,
+    /// With `--database-url`, the label keys seen are recorded as disabled OpenShift tag keys in
+    /// `SCHEMA.reporting_enabledtagkeys` (schema default: the org), as masu does.
+    #[command(flatten)]
+    pub db: DbOptions,
 }
 
 /// Removes the staging folder however the ingest ends.
@@ -216,6 +229,10 @@ fn move_tree(from: &Path, to: &Path, rel: &Path) -> std::io::Result<()> {
 pub struct IngestSummary {
     pub cluster_id: Option<String>,
     pub reports: Vec<(String, ReportKind, report::FileStats)>,
+    /// Distinct label keys over all reports.
+    pub label_keys: usize,
+    /// Keys newly recorded in `reporting_enabledtagkeys`, and where; `None` without a database.
+    pub tag_keys_recorded: Option<(u64, String)>,
 }
 
 impl std::fmt::Display for IngestSummary {
@@ -236,8 +253,45 @@ impl std::fmt::Display for IngestSummary {
                 kind.dir()
             )?;
         }
-        Ok(())
+        match &self.tag_keys_recorded {
+            Some((n, table)) => writeln!(
+                f,
+                "  label keys: {} seen, {n} newly recorded as disabled in {table}",
+                self.label_keys
+            ),
+            None => writeln!(
+                f,
+                "  label keys: {} seen (no --database-url: not recorded)",
+                self.label_keys
+            ),
+        }
     }
+}
+
+/// The database to record tag keys in, when `--database-url` (or `DATABASE_URL`) is given;
+/// its options are checked before anything is written.
+fn db_target(args: &IngestArgs) -> Result<Option<DbTarget>, Error> {
+    let spec = db_spec(&args.db, &DbOptions::default(), Some(&args.org))
+        .map_err(|e| Error::options(format!("{e:#}")))?;
+    spec.as_ref().map(DbTarget::new).transpose()
+}
+
+/// Records the keys once the Parquet is in place; a failure leaves the Parquet written.
+fn record_keys(
+    db: &DbTarget,
+    keys: &BTreeSet<String>,
+    output: &Path,
+) -> Result<(u64, String), Error> {
+    let n = tag_keys::record_disabled(db, keys).inspect_err(|_| {
+        tracing::warn!(
+            "the Parquet files are written under {}, but the label keys were not recorded in {} \
+             (re-running the ingest is safe)",
+            output.display(),
+            db.describe()
+        )
+    })?;
+    let table = format!("{} {}", db.describe(), db.table("reporting_enabledtagkeys"));
+    Ok((n, table))
 }
 
 /// Runs `ingest`.
@@ -247,6 +301,7 @@ pub fn ingest(args: &IngestArgs) -> Result<IngestSummary, Error> {
     if args.chunk_rows == 0 {
         return Err(bad("--chunk-rows must be at least 1"));
     }
+    let db = db_target(args)?;
     let input = &args.input;
     let meta =
         std::fs::metadata(input).map_err(|e| bad(format!("--input {}: {e}", input.display())))?;
@@ -281,7 +336,7 @@ pub fn ingest(args: &IngestArgs) -> Result<IngestSummary, Error> {
             .get("cluster_id")
             .and_then(|c| c.as_str())
             .map(str::to_string),
-        reports: Vec::new(),
+        ..IngestSummary::default()
     };
     for p in &planned {
         let name = p
@@ -293,9 +348,21 @@ pub fn ingest(args: &IngestArgs) -> Result<IngestSummary, Error> {
             .map_err(|e| bad(format!("{}: {name}: {e:#}", input.display())))?;
         summary.reports.push((name, p.kind, stats));
     }
+    let keys: BTreeSet<String> = summary
+        .reports
+        .iter()
+        .flat_map(|(_, _, s)| s.label_keys.iter().cloned())
+        .collect();
+    summary.label_keys = keys.len();
+    if db.is_some() {
+        tag_keys::check_lengths(&keys)?;
+    }
     if out.join("data").is_dir() {
         move_tree(&out, &args.output, Path::new("data"))
             .map_err(|e| Error::from(SinkError::io(args.output.display(), e)))?;
+    }
+    if let Some(db) = &db {
+        summary.tag_keys_recorded = Some(record_keys(db, &keys, &args.output)?);
     }
     Ok(summary)
 }

@@ -11,12 +11,13 @@ mod columns;
 mod daily;
 mod table;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::convert::{labels_to_json, parse_timestamp_ms, safe_float};
+use super::convert::{label_pairs, parse_timestamp_ms, safe_float};
+use super::masu_json::py_json_labels;
 use columns::{Conv, THRESHOLD, THRESHOLD_COLUMNS};
 use daily::daily_rollup;
 use ocp_summary_engine::value::Day;
@@ -74,6 +75,8 @@ pub struct FileStats {
     pub chunks: usize,
     /// Files written, relative to the output root.
     pub files: Vec<PathBuf>,
+    /// The label keys of the rows kept, from every label column (masu's `enabled_tag_keys`).
+    pub label_keys: BTreeSet<String>,
 }
 
 /// Where and under which names the Parquet files go.
@@ -171,7 +174,7 @@ pub fn convert_file(path: &Path, kind: ReportKind, target: &Target) -> anyhow::R
                                 }
                                 let json = cache
                                     .entry(text.to_string())
-                                    .or_insert_with(|| labels_to_json(text))
+                                    .or_insert_with(|| label_json(text, &mut stats.label_keys))
                                     .clone();
                                 v.push(Some(json));
                             } else {
@@ -209,6 +212,14 @@ pub fn convert_file(path: &Path, kind: ReportKind, target: &Target) -> anyhow::R
         }
     }
     Ok(stats)
+}
+
+/// A label cell's JSON text; its keys go to `keys`. Called once per distinct text of a kept row
+/// (the cache above), which is enough for a set.
+fn label_json(text: &str, keys: &mut BTreeSet<String>) -> String {
+    let pairs = label_pairs(text);
+    keys.extend(pairs.iter().map(|(k, _)| k.clone()));
+    py_json_labels(&pairs)
 }
 
 /// Post-processes one chunk and writes its hourly and daily files, per month of `interval_start`.

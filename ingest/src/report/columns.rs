@@ -106,6 +106,8 @@ const NUMERIC_COLUMNS: &[&str] = &[
     "persistentvolumeclaim_usage_byte_seconds",
 ];
 
+/// Also exactly the `label_columns` whose keys masu records as tag keys
+/// (`OCPPostProcessor.process_dataframe`, see [`crate::tag_keys`]); `vm_labels` is in neither.
 const LABEL_COLUMNS: &[&str] = &[
     "pod_labels",
     "persistentvolume_labels",
