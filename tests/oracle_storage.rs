@@ -87,6 +87,10 @@ fn engine(dir: &Path, run: &Run, roles: &[String], out_csv: &Path) -> Output {
     for r in roles {
         cmd.args(["--node-role", r]);
     }
+    if !roles.is_empty() {
+        // The flags alone, so the node they leave out keeps a NULL namespace (E10).
+        cmd.arg("--no-derive-node-roles");
+    }
     cmd.arg("--output")
         .arg(format!("csv:{}", out_csv.display()))
         .output()

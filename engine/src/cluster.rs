@@ -4,7 +4,8 @@
 //! queries need; the results are printed as CSV in the oracle's format (`\N` is NULL).
 
 use crate::aggregate::cluster::{
-    ClusterTable, NodeRow, PvcRow, LABEL_COLUMNS, POD_COLUMNS, PVC_COLUMNS, TIMESTAMP_COLUMNS,
+    ClusterRows, ClusterTable, NodeRow, PvcRow, LABEL_COLUMNS, POD_COLUMNS, PVC_COLUMNS,
+    TIMESTAMP_COLUMNS,
 };
 use crate::catalog::Catalog;
 use crate::decode::rowgroup::{read_row_group, ColumnPlan, RowGroupData};
@@ -14,6 +15,7 @@ use crate::error::Error;
 use crate::plan::columns::ColumnRequest;
 use crate::plan::inputs::{push_tasks, scan_table, FooterCache, Task};
 use crate::plan::Plan;
+use crate::sink::ClusterTableCounts;
 use crate::source::layout::Table;
 use crate::value::date::{Day, MS_PER_DAY};
 use ocp_summary_kernels::labels::EnabledKeys;
@@ -145,6 +147,29 @@ pub fn cluster_info(plan: &Plan, queries: &[ClusterQuery]) -> Result<ClusterInfo
         projects: wants(ClusterQuery::Projects).then(|| table.projects(strings)),
         timestamps: wants(ClusterQuery::Timestamps).then_some((table.min_ts, table.max_ts)),
     }))
+}
+
+/// masu's `populate_openshift_cluster_information_tables` without Trino: Koku's node, PVC and
+/// project queries over the plan's range, written into the cluster tables of the plan's database
+/// in one transaction. `run --database-url` does the same inside its load.
+pub fn populate_cluster_information(plan: &Plan) -> Result<ClusterTableCounts, Error> {
+    let spec = plan.db.as_ref().ok_or_else(|| {
+        Error::options("writing the cluster tables needs a database (--database-url)")
+    })?;
+    let info = cluster_info(
+        plan,
+        &[
+            ClusterQuery::Nodes,
+            ClusterQuery::Pvcs,
+            ClusterQuery::Projects,
+        ],
+    )?;
+    let rows = ClusterRows {
+        nodes: info.nodes.unwrap_or_default(),
+        pvcs: info.pvcs.unwrap_or_default(),
+        projects: info.projects.unwrap_or_default(),
+    };
+    crate::sink::postgres::cluster::populate(spec, &plan.constants, &rows)
 }
 
 const NULL_TEXT: &str = "\\N";

@@ -5,20 +5,20 @@
 //! writes the run report. [`describe_plan`] answers `ocp-summary plan` without computing.
 
 use crate::aggregate::exec::{self, Aggregates, Limits, OnComplete, Role, RoleInput};
-use crate::aggregate::{capacity, labels, node_roles, pod, storage, volume_nodes};
+use crate::aggregate::{capacity, cluster, labels, pod, storage, volume_nodes};
 use crate::catalog::Catalog;
 use crate::error::{Error, InputError, SinkError};
 use crate::plan::inputs::{
     order_by_day, push_tasks, scan_table, selected_row_groups, FooterCache, Task,
 };
-use crate::plan::lookups::{Lookups, RoleResource};
+use crate::plan::lookups::{Lookups, NodeRole, RoleResource};
 use crate::plan::{memory, Plan, ReportPaths, RowConstants};
 use crate::render::LabelJson;
 use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::rows::SummaryRow;
-use crate::sink::{BatchText, RowSink};
+use crate::sink::{BatchText, ClusterTableCounts, RowSink};
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
 use ocp_summary_kernels::intern::Interner;
@@ -55,9 +55,14 @@ pub fn execute_with(plan: &Plan, summary: Summary) -> Result<RunReport, Error> {
 
 /// The plan's lookups, with those the options left out read from its database, if any.
 pub fn resolve_lookups(plan: &Plan) -> Result<Lookups, Error> {
+    let mut given = plan.lookups.clone();
+    if plan.rows.cluster_tables && given.node_roles.is_none() {
+        // Read inside the load's transaction, after the cluster tables are written.
+        given.node_roles = Some(Vec::new());
+    }
     match &plan.db {
-        Some(spec) => crate::plan::lookups::read_lookups(spec, plan.lookups.clone()),
-        None => Ok(plan.lookups.clone().without_database()),
+        Some(spec) => crate::plan::lookups::read_lookups(spec, given),
+        None => Ok(given.without_database()),
     }
 }
 
@@ -78,14 +83,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     };
     let catalog = Catalog::new(enabled);
     let special = catalog.with_tables(|strings, _, _| {
-        // Role names are looked up by text when the role table is built; interning them first
-        // keeps that lookup independent of which row groups have been read by then.
-        for r in &lookups.node_roles {
-            strings.intern(r.node.as_bytes());
-            if let RoleResource::Id(rid) = &r.resource_id {
-                strings.intern(rid.as_bytes());
-            }
-        }
+        intern_roles(strings, &lookups.node_roles);
         unallocated::intern_namespaces(strings)
     });
     let ms = plan.scope.millis_range();
@@ -153,14 +151,17 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     report
         .notes
         .push("stage write runs on its own thread, overlapping the others".into());
+    if let Some(counts) = times.cluster_tables {
+        report.notes.push(counts.describe());
+    }
     report.wall = Some(run_started.elapsed());
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
         report.inputs.push(InputReport {
             table: match ri.role {
                 Role::VolumeNodes => format!("{} (pod places)", ri.input.table),
-                Role::NodeRolePods | Role::NodeLabelText => {
-                    format!("{} (node roles)", ri.input.table)
+                Role::ClusterPods | Role::ClusterLabels | Role::ClusterPvcs => {
+                    format!("{} (cluster information)", ri.input.table)
                 }
                 _ => ri.input.table.to_string(),
             },
@@ -184,6 +185,17 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     }
     write_reports(&plan.reports, &report)?;
     Ok(report)
+}
+
+/// Role names are looked up by text when the role table is built; interning them first keeps
+/// that lookup independent of which row groups have been read by then.
+fn intern_roles(strings: &mut Interner, roles: &[NodeRole]) {
+    for r in roles {
+        strings.intern(r.node.as_bytes());
+        if let RoleResource::Id(rid) = &r.resource_id {
+            strings.intern(rid.as_bytes());
+        }
+    }
 }
 
 /// What every pass over the input shares.
@@ -232,9 +244,24 @@ fn stream_days(
 ) -> Result<(Aggregates, BatchTimes), Error> {
     let (plan, catalog) = (pass.plan, pass.catalog);
     let agg = pass.execute(dims, Aggregates::default(), &mut |_, _| Ok(()))?;
-    let roles = catalog.with_tables(|strings, _, _| {
-        let derived = agg.node_roles.derive(strings);
-        RoleLookup::new(&pass.lookups.node_roles, &derived, strings)
+    let tables_written = match plan.rows.cluster_tables {
+        true => sink.write_cluster_tables(&catalog.with_tables(|s, _, _| agg.cluster.rows(s)))?,
+        false => None,
+    };
+    let roles = catalog.with_tables(|strings, _, _| match &tables_written {
+        // Koku's summary reads its roles back from `reporting_ocp_nodes` after
+        // `populate_node_table`: the table as written, unless flags name the roles.
+        Some(w) if plan.lookups.node_roles.is_none() => {
+            intern_roles(strings, &w.node_roles);
+            RoleLookup::new(&w.node_roles, &[], strings)
+        }
+        _ => {
+            let derived = match plan.rows.derive_node_roles {
+                true => agg.cluster.derived_roles(strings),
+                false => Vec::new(),
+            };
+            RoleLookup::new(&pass.lookups.node_roles, &derived, strings)
+        }
     });
     let mut builder = BatchBuilder::new(plan.rows, &pass.lookups.cost_categories, roles, special);
     let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
@@ -272,6 +299,7 @@ fn stream_days(
     let agg = merged?;
     times.build = builder.build_time;
     times.sort = builder.sort_time;
+    times.cluster_tables = tables_written.map(|w| w.counts);
     Ok((agg, times))
 }
 
@@ -319,6 +347,8 @@ struct BatchTimes {
     write: Duration,
     batches: u64,
     max_batch_rows: u64,
+    /// What the load wrote into the cluster tables, when it did.
+    cluster_tables: Option<ClusterTableCounts>,
 }
 
 /// Spec §11 (E9): a value numeric(33,15) cannot hold fails the run before the output is complete
@@ -412,16 +442,23 @@ fn scan_inputs(
                 volume_nodes::COLUMNS,
             ))?);
         }
-        if plan.rows.derive_node_roles {
+        if plan.rows.derive_node_roles || plan.rows.cluster_tables {
             inputs.push(scan(&(
-                Role::NodeRolePods,
+                Role::ClusterPods,
                 Table::POD_DAILY,
-                node_roles::POD_COLUMNS,
+                cluster::POD_COLUMNS,
             ))?);
             inputs.push(scan(&(
-                Role::NodeLabelText,
+                Role::ClusterLabels,
                 Table::NODE_LABELS_DAILY,
-                node_roles::LABEL_COLUMNS,
+                cluster::LABEL_COLUMNS,
+            ))?);
+        }
+        if plan.rows.cluster_tables {
+            inputs.push(scan(&(
+                Role::ClusterPvcs,
+                Table::STORAGE_DAILY,
+                cluster::PVC_COLUMNS,
             ))?);
         }
         inputs

@@ -52,29 +52,51 @@ def field(col, v):
     return s
 
 
-def run(args):
+def month_range(args):
+    """(year 'YYYY', month 'MM', start, end) from --year/--month/--start/--end (default: the whole month)."""
     year = f"{int(args.year):04d}"
     month = f"{int(args.month):02d}"
     first = dt.date(int(year), int(month), 1)
     last = dt.date(int(year), int(month), calendar.monthrange(int(year), int(month))[1])
-    start = args.start or first
-    end = args.end or last
+    return year, month, args.start or first, args.end or last
+
+
+def connect(args):
+    """A DuckDB connection with the macros and the Parquet table views of oracle.py, and the query
+    parameters ($source, $year, $month, $start_date, $end_date)."""
+    year, month, start, end = month_range(args)
     con = duckdb.connect()
     con.execute("SET threads=2")
     con.execute("SET TimeZone='UTC'")
     oracle.run_sql_file(con, "00_macros.sql")
-    con.execute(statements()["setup"])
     for name, (gran, rtype, cols) in oracle.TABLES.items():
         files = oracle.partition_files(args.input, args.org, gran, rtype, args.source, year, month)
         oracle.create_table_view(con, name, files, cols)
     params = {"source": args.source, "year": year, "month": month, "start_date": start, "end_date": end}
-    sql = statements()[args.query]
-    used = set(re.findall(r"\$([A-Za-z_]+)", sql))
+    return con, params
+
+
+def query(con, name, params):
+    """Runs the cluster.sql statement `name` on a connection that already has 00_macros.sql and the table
+    views (as oracle.py and connect() build them; the nodes query needs openshift_pod_usage_line_items_daily
+    and openshift_node_labels_line_items_daily). Extra keys in `params` are ignored. Returns (names, rows)."""
+    stmts = statements()
+    con.execute(stmts["setup"])  # CREATE OR REPLACE: idempotent
+    sql = stmts[name]
+    used = set(oracle._PARAM_RE.findall(oracle._COMMENT_RE.sub("", sql)))
+    missing = used - set(params)
+    if missing:
+        raise oracle.OracleError(f"cluster.sql {name}: missing parameters {sorted(missing)}")
     cur = con.execute(sql, {k: params[k] for k in used})
-    names = [d[0] for d in cur.description]
-    rows = cur.fetchall()
-    con.close()
-    return names, rows
+    return [d[0] for d in cur.description], cur.fetchall()
+
+
+def run(args):
+    con, params = connect(args)
+    try:
+        return query(con, args.query, params)
+    finally:
+        con.close()
 
 
 def main(argv=None):
@@ -89,6 +111,9 @@ def main(argv=None):
         names, rows = run(args)
     except duckdb.Error as e:
         print(f"cluster oracle: query failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    except oracle.OracleError as e:
+        print(f"cluster oracle: error: {e}", file=sys.stderr)
         return 2
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as f:

@@ -8,7 +8,7 @@ Usage:
   oracle.py --input ROOT --org ORG --source UUID --year YYYY --month MM
             [--start YYYY-MM-DD --end YYYY-MM-DD] --cluster-id ID --cluster-alias NAME
             --report-period-id N (--enabled-keys k1,k2 | --no-enabled-keys)
-            [--cost-category PATTERN=ID]... [--node-role NODE@RESOURCE_ID=ROLE]...
+            [--cost-category PATTERN=ID]... [--node-role NODE@RESOURCE_ID=ROLE]... [--no-derive-node-roles]
             [--kinds pod,storage,unallocated] [--adjust-start] [--allow-nonfinite] --out FILE.csv
 """
 from __future__ import annotations
@@ -161,7 +161,11 @@ def parse_args(argv):
     ap.add_argument("--cost-category", action="append", default=[], metavar="PATTERN=ID",
                     help="row of reporting_ocp_cost_category_namespace (LIKE pattern); repeatable")
     ap.add_argument("--node-role", action="append", default=[], metavar="NODE@RESOURCE_ID=ROLE",
-                    help="row of reporting_ocp_nodes; repeatable; \\N for a NULL resource_id/role")
+                    help="row of reporting_ocp_nodes; repeatable; \\N for a NULL resource_id/role. Without any, "
+                         "the table holds the roles of cluster.sql's nodes query over the range (what Koku's "
+                         "populate_node_table writes into an empty table)")
+    ap.add_argument("--no-derive-node-roles", action="store_true",
+                    help="without --node-role, leave reporting_ocp_nodes empty (no role: NULL unallocated namespace)")
     ap.add_argument("--kinds", default="pod,storage,unallocated",
                     help="comma-separated subset of pod,storage,unallocated (default: all)")
     ap.add_argument("--adjust-start", action="store_true",
@@ -203,6 +207,41 @@ def build_lookups(con, args):
                     [node, None if rid == NULL_TEXT else rid, None if role == NULL_TEXT else role])
 
 
+def storage_table_exists(root, org):
+    """Koku's trino_table_exists(openshift_storage_usage_line_items_daily): any storage_usage daily
+    parquet for this org (any source / month)."""
+    base = table_base(root, org, "daily", "storage_usage")
+    return bool(glob.glob(os.path.join(glob.escape(base), "**", "*.parquet"), recursive=True))
+
+
+def adjusted_start(con, source, year, month, start, end):
+    """UPD._check_parquet_date_range: start moves to the first day of daily pod data in the range."""
+    row = con.execute(
+        "SELECT min(interval_start) FROM openshift_pod_usage_line_items_daily WHERE source = ? AND year = ? "
+        "AND month = ? AND interval_start >= ? AND interval_start < ?",
+        [source, year, month, start, end + dt.timedelta(days=1)]).fetchone()
+    if row[0] is not None and row[0].date() > start:
+        return row[0].date()
+    return start
+
+
+def derive_node_roles(con, params):
+    """Fills reporting_ocp_nodes as Koku's populate_openshift_cluster_information_tables does into an empty
+    table before the summary: one row per (node, resource_id) of cluster.sql's nodes query over the range.
+    Needs the table views (openshift_pod_usage_line_items_daily, openshift_node_labels_line_items_daily)."""
+    # cluster.py imports this module: import it here, and let it find this module (also when run as a script)
+    sys.modules.setdefault("oracle", sys.modules[__name__])
+    if HERE not in sys.path:
+        sys.path.insert(0, HERE)
+    import cluster
+
+    names, rows = cluster.query(con, "nodes", params)
+    idx = [names.index(c) for c in ("node", "resource_id", "node_role")]
+    for r in rows:
+        con.execute("INSERT INTO reporting_ocp_nodes VALUES (?, ?, ?)", [r[i] for i in idx])
+    return len(rows)
+
+
 def run(args) -> list[tuple]:
     year = f"{int(args.year):04d}"
     month = f"{int(args.month):02d}"
@@ -229,23 +268,17 @@ def run(args) -> list[tuple]:
     for name, (gran, rtype, cols) in TABLES.items():
         files = partition_files(args.input, args.org, gran, rtype, args.source, year, month)
         create_table_view(con, name, files, cols)
-    # storage_exists: does the Trino table exist at all (any storage daily parquet for this org)?
-    storage_base = table_base(args.input, args.org, "daily", "storage_usage")
-    storage_exists = bool(glob.glob(os.path.join(glob.escape(storage_base), "**", "*.parquet"), recursive=True))
-
+    storage_exists = storage_table_exists(args.input, args.org)
     if args.adjust_start:
-        row = con.execute(
-            "SELECT min(interval_start) FROM openshift_pod_usage_line_items_daily WHERE source = ? AND year = ? "
-            "AND month = ? AND interval_start >= ? AND interval_start < ?",
-            [args.source, year, month, start, end + dt.timedelta(days=1)]).fetchone()
-        if row[0] is not None and row[0].date() > start:
-            start = row[0].date()
+        start = adjusted_start(con, args.source, year, month, start, end)
 
     params = {
         "source": args.source, "year": year, "month": month, "start_date": start, "end_date": end,
         "report_period_id": args.report_period_id, "cluster_id": args.cluster_id,
         "cluster_alias": args.cluster_alias,
     }
+    if not args.node_role and not args.no_derive_node_roles:
+        derive_node_roles(con, params)
     run_sql_file(con, "pod.sql", params)
     if storage_exists and "storage" in kinds:
         run_sql_file(con, "storage.sql", params)

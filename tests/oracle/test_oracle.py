@@ -568,6 +568,69 @@ class UnallocatedTests(OracleTestCase):
         self.assertTrue(all(r["namespace"] == "Worker unallocated" for r in rows))
         self.assertTrue(all(r["pod_usage_cpu_core_hours"] == 95.0 for r in rows))
 
+    # Koku fills reporting_ocp_nodes (populate_openshift_cluster_information_tables) before every summary; with an
+    # empty table that is the nodes query's rows. The oracle does the same unless --node-role / --no-derive-node-roles.
+    def derived_roles_fixture(self):
+        infra = '{"node_role_kubernetes_io": "infra"}'
+        self.fx.pod_hourly(hourly_rows("n1") + hourly_rows("n2") + hourly_rows("n3") + hourly_rows("n4")
+                           + hourly_rows("n5"))
+        self.fx.pod_daily([
+            pod_row(ns="openshift-kube-apiserver", node="n1", pod="api", rid="i-1", u_cpu=3600.0),
+            pod_row(ns="ns1", node="n1", pod="p1", rid="i-1", u_cpu=3600.0),
+            pod_row(ns="ns1", node="n2", pod="p2", rid="i-2", u_cpu=3600.0),
+            pod_row(ns="ns1", node="n3", pod="p3", rid="i-3", u_cpu=3600.0),
+            pod_row(ns="ns1", node="n4", pod="p4", rid="i-4", u_cpu=3600.0),  # no node-label rows
+            pod_row(ns="ns1", node="n5", pod="p5", rid="i-5", u_cpu=3600.0, node_role="infra"),
+        ])
+        self.fx.node_labels([
+            dict(interval_start=ts(1), node="n1", node_labels='{"kubernetes_io_arch": "amd64"}'),
+            dict(interval_start=ts(1), node="n2", node_labels=infra),
+            dict(interval_start=ts(1), node="n3", node_labels='{"node_role_kubernetes_io": "worker"}'),
+            dict(interval_start=ts(1), node="n5", node_labels="{}"),
+        ])
+
+    def unallocated_namespaces(self, **kw):
+        rows = self.run_oracle(kinds="unallocated", **kw)
+        self.assertEqual(len(rows), 5, rows)
+        for r in rows:  # n1 runs two one-hour pods
+            self.assertAlmostEqual(r["pod_usage_cpu_core_hours"], 94.0 if r["node"] == "n1" else 95.0, places=12)
+        return {r["node"]: r["namespace"] for r in rows}
+
+    def test_node_roles_derived_by_default(self):
+        self.derived_roles_fixture()
+        self.assertEqual(self.unallocated_namespaces(), {
+            "n1": "Platform unallocated",  # openshift-kube-apiserver pod -> master
+            "n2": "Platform unallocated",  # infra node label -> infra
+            "n3": "Worker unallocated",  # worker
+            "n4": None,  # no node-label row: the nodes query's join drops the node, no role
+            "n5": "Platform unallocated",  # the pod rows' node_role column wins
+        })
+
+    def test_no_derive_node_roles_leaves_the_table_empty(self):
+        self.derived_roles_fixture()
+        self.assertEqual(self.unallocated_namespaces(extra=["--no-derive-node-roles"]),
+                         {f"n{i}": None for i in range(1, 6)})
+
+    def test_given_node_roles_alone_are_the_table(self):
+        self.derived_roles_fixture()
+        self.assertEqual(self.unallocated_namespaces(roles=["n3@i-3=master", "n4@i-4=worker"]),
+                         {"n1": None, "n2": None, "n3": "Platform unallocated", "n4": "Worker unallocated",
+                          "n5": None})
+
+    def test_derived_node_roles_use_the_summary_range(self):
+        # the labels are read over the same (adjusted) range: n2's infra label is on day 1 only
+        self.fx.pod_hourly(hourly_rows("n2", day=2))
+        self.fx.pod_daily([pod_row(ns="ns1", node="n2", rid="i-2", day=2, u_cpu=3600.0)])
+        self.fx.node_labels([dict(interval_start=ts(1), node="n2", node_labels='{"node_role_kubernetes_io": "infra"}'),
+                             dict(interval_start=ts(2), node="n2", node_labels="{}")])
+        rows = self.run_oracle(kinds="unallocated")
+        self.assertEqual([r["namespace"] for r in rows], ["Platform unallocated"])
+        rows = self.run_oracle(kinds="unallocated", start="2025-10-02")
+        self.assertEqual([r["namespace"] for r in rows], ["Worker unallocated"])
+        rows = self.run_oracle(kinds="unallocated", extra=["--adjust-start"])
+        self.assertEqual([r["namespace"] for r in rows], ["Worker unallocated"])
+
+
 
 def csv_field(v):
     """None -> unquoted \\N; strings quoted when needed (a literal '\\N' string is quoted)."""
@@ -689,10 +752,6 @@ class CompareTests(unittest.TestCase):
         self.assertEqual(compare.compare(out, out, out=io.StringIO()), 0)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class ClusterTests(OracleTestCase):
     """cluster.py: Koku's cluster-information queries on hand-made rows."""
 
@@ -773,3 +832,250 @@ class ClusterTests(OracleTestCase):
         self.assertEqual(rows, [("2025-10-02 00:00:00.000", "2025-10-03 00:00:00.000")])
         _, rows = self.run_cluster("timestamps", start="2025-10-10")
         self.assertEqual(rows, [(None, None)])
+
+
+def u(n):
+    """A fixed uuid whose byte order follows n."""
+    return f"{n:08x}-0000-4000-8000-000000000000"
+
+
+OTHER_SRC = "99999999-0000-0000-0000-000000000000"
+
+
+class ClusterTablesTests(OracleTestCase):
+    """cluster_tables.py: Koku's get-or-create rules for reporting_ocp_clusters / nodes / pvcs / projects."""
+
+    def run_tables(self, state, alias="alias", cluster_id="cid", extra=(), expect_rc=0):
+        import cluster_tables  # noqa: E402
+        state_path = os.path.join(self.tmp, "state.json")
+        out = os.path.join(self.tmp, "tables.json")
+        with open(state_path, "w", encoding="utf-8") as f:
+            json.dump(state, f)
+        argv = ["--input", self.tmp, "--org", ORG, "--source", SRC, "--year", "2025", "--month", "10",
+                "--cluster-id", cluster_id, "--cluster-alias", alias, "--state", state_path, "--out", out,
+                "--report-period-id", "1", "--no-enabled-keys"] + list(extra)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = cluster_tables.main(argv)
+        self.assertEqual(rc, expect_rc, err.getvalue())
+        if rc != 0:
+            return None, err.getvalue()
+        with open(out, encoding="utf-8") as f:
+            got = json.load(f)
+        for rows in got.values():
+            self.assertEqual(rows, sorted(rows, key=lambda r: json.dumps(r, sort_keys=True)))
+        return got, err.getvalue()
+
+    @staticmethod
+    def as_state(out, first_uuid=1000):
+        """OUT.json -> the next run's STATE.json: created rows get fresh uuids, references follow."""
+        n = first_uuid
+        new_cluster = None
+        state = {}
+        for name in ("clusters", "nodes", "pvcs", "projects"):
+            state[name] = []
+            for r in out[name]:
+                r = dict(r)
+                if r["uuid"] == "new":
+                    r["uuid"] = u(n)
+                    n += 1
+                    if name == "clusters":
+                        new_cluster = r["uuid"]
+                if name != "clusters" and r["cluster_id"] == "new":
+                    r["cluster_id"] = new_cluster
+                state[name].append(r)
+        return state
+
+    def cluster_fixture(self, cores=4.0):
+        self.fx.pod_daily([
+            pod_row(ns="openshift-kube-apiserver", node="n1", rid="i-1", cores=cores),
+            pod_row(ns="ns1", node="n2", rid="i-2"),
+            pod_row(ns="ns1", node="n3", rid="i-3"),
+        ])
+        self.fx.node_labels([
+            dict(interval_start=ts(1), node="n1", node_labels='{"kubernetes_io_arch": "AMD64"}'),
+            dict(interval_start=ts(1), node="n2", node_labels='{"node_role_kubernetes_io": "infra", '
+                                                              '"kubernetes_io_arch": "arm64"}'),
+            dict(interval_start=ts(1), node="n3", node_labels="{}"),
+        ])
+
+    def test_empty_state_creates_everything(self):
+        self.cluster_fixture(cores=2.5)
+        self.fx.storage([dict(interval_start=ts(1), persistentvolume="pv1", persistentvolumeclaim="c1",
+                              csi_volume_handle="h1")])
+        out, _ = self.run_tables({})
+        self.assertEqual(out["clusters"], [{"uuid": "new", "cluster_id": "cid", "cluster_alias": "alias",
+                                            "provider_id": SRC}])
+        self.assertEqual(out["nodes"], [
+            {"uuid": "new", "node": "n1", "resource_id": "i-1", "node_capacity_cpu_cores": "2.50",
+             "cluster_id": "new", "node_role": "master", "architecture": "amd64"},
+            {"uuid": "new", "node": "n2", "resource_id": "i-2", "node_capacity_cpu_cores": "4.00",
+             "cluster_id": "new", "node_role": "infra", "architecture": "arm64"},
+            {"uuid": "new", "node": "n3", "resource_id": "i-3", "node_capacity_cpu_cores": "4.00",
+             "cluster_id": "new", "node_role": "worker", "architecture": None},
+        ])
+        self.assertEqual(out["pvcs"], [{"uuid": "new", "persistent_volume": "pv1", "persistent_volume_claim": "c1",
+                                        "csi_volume_handle": "h1", "cluster_id": "new"}])
+        self.assertEqual(out["projects"], [{"uuid": "new", "project": p, "cluster_id": "new"}
+                                           for p in ("ns1", "openshift-kube-apiserver")])
+        # a second run over its own result changes nothing
+        state = self.as_state(out)
+        again, _ = self.run_tables(state)
+        self.assertEqual(again, {k: sorted(v, key=lambda r: json.dumps(r, sort_keys=True))
+                                 for k, v in state.items()})
+
+    def test_duplicate_clusters_keep_the_alias_and_cascade(self):
+        self.cluster_fixture()
+        state = {
+            "clusters": [
+                {"uuid": u(1), "cluster_id": "cid", "cluster_alias": None, "provider_id": SRC},
+                {"uuid": u(2), "cluster_id": "cid", "cluster_alias": "other", "provider_id": SRC},
+                {"uuid": u(9), "cluster_id": "cid", "cluster_alias": "alias", "provider_id": SRC},
+                {"uuid": u(5), "cluster_id": "cid", "cluster_alias": "alias", "provider_id": SRC},
+                {"uuid": u(3), "cluster_id": "x", "cluster_alias": "x", "provider_id": OTHER_SRC},
+            ],
+            "nodes": [{"uuid": u(10 + c), "node": "n1", "resource_id": "i-1", "node_capacity_cpu_cores": "4.00",
+                       "cluster_id": u(c), "node_role": "worker", "architecture": "amd64"} for c in (1, 2, 3, 9)],
+            "pvcs": [{"uuid": u(20 + c), "persistent_volume": "pv", "persistent_volume_claim": "c",
+                      "csi_volume_handle": None, "cluster_id": u(c)} for c in (1, 2, 3)],
+            "projects": [{"uuid": u(30 + c), "project": "ns1", "cluster_id": u(c)} for c in (1, 2, 3, 5)],
+        }
+        out, _ = self.run_tables(state)
+        self.assertEqual(sorted(c["uuid"] for c in out["clusters"]), [u(3), u(5), u(9)])
+        # u(5) is the first remaining cluster by uuid: the nodes query's rows land there
+        self.assertEqual(sorted((n["cluster_id"], n["node"], n["uuid"]) for n in out["nodes"]), [
+            (u(3), "n1", u(13)), (u(5), "n1", "new"), (u(5), "n2", "new"), (u(5), "n3", "new"),
+            (u(9), "n1", u(19))])
+        self.assertEqual([(p["cluster_id"], p["uuid"]) for p in out["pvcs"]], [(u(3), u(23))])
+        self.assertEqual(sorted((p["cluster_id"], p["project"], p["uuid"]) for p in out["projects"]), [
+            (u(3), "ns1", u(33)), (u(5), "ns1", u(35)), (u(5), "openshift-kube-apiserver", "new")])
+
+    def test_single_cluster_alias_change_keeps_cluster_id(self):
+        self.cluster_fixture()
+        state = {"clusters": [{"uuid": u(7), "cluster_id": "old-id", "cluster_alias": "old", "provider_id": SRC}]}
+        out, _ = self.run_tables(state, alias="alias", cluster_id="cid")
+        self.assertEqual(out["clusters"], [{"uuid": u(7), "cluster_id": "old-id", "cluster_alias": "alias",
+                                            "provider_id": SRC}])
+        self.assertEqual({n["cluster_id"] for n in out["nodes"]}, {u(7)})
+        # one cluster of the provider is never deleted, whatever its alias (NULL here)
+        state = {"clusters": [{"uuid": u(7), "cluster_id": "old-id", "cluster_alias": None, "provider_id": SRC}]}
+        out, _ = self.run_tables(state)
+        self.assertEqual([(c["uuid"], c["cluster_alias"]) for c in out["clusters"]], [(u(7), "alias")])
+
+    def test_node_roles_are_sticky_unless_role_or_architecture_is_empty(self):
+        self.cluster_fixture()
+
+        def node(i, name, rid, role, arch, cap="4.00", cl=1):
+            return {"uuid": u(i), "node": name, "resource_id": rid, "node_capacity_cpu_cores": cap,
+                    "cluster_id": u(cl), "node_role": role, "architecture": arch}
+        state = {
+            "clusters": [{"uuid": u(1), "cluster_id": "cid", "cluster_alias": "alias", "provider_id": SRC},
+                         {"uuid": u(2), "cluster_id": "o", "cluster_alias": "o", "provider_id": OTHER_SRC}],
+            "nodes": [node(11, "n1", "i-1", "infra", "s390x"),  # has both: untouched (query: master, amd64)
+                      node(12, "n2", "i-2", "worker", None),  # NULL architecture: role AND arch overwritten
+                      node(13, "n3", "i-3", "custom", ""),  # '' architecture: both overwritten (arch NULL)
+                      node(14, "n1", "i-1", "", "amd64", cl=2)],  # another cluster's node is not matched
+        }
+        out, _ = self.run_tables(state)
+        got = {n["uuid"]: (n["node"], n["node_role"], n["architecture"], n["cluster_id"]) for n in out["nodes"]}
+        self.assertEqual(got, {u(11): ("n1", "infra", "s390x", u(1)), u(12): ("n2", "infra", "arm64", u(1)),
+                               u(13): ("n3", "worker", None, u(1)), u(14): ("n1", "", "amd64", u(2))})
+        # an empty role with an architecture is overwritten as well; a NULL resource_id matches only NULL
+        state["nodes"] = [node(11, "n1", "i-1", "", "s390x"), node(12, "n2", None, None, None)]
+        out, _ = self.run_tables(state)
+        got = sorted((n["uuid"], n["node"], n["resource_id"], n["node_role"], n["architecture"]) for n in out["nodes"])
+        self.assertEqual(got, sorted([("new", "n2", "i-2", "infra", "arm64"), ("new", "n3", "i-3", "worker", None),
+                                      (u(11), "n1", "i-1", "master", "amd64"), (u(12), "n2", None, None, None)],
+                                     key=str))
+
+    def test_capacity_not_representable_in_numeric_18_2_creates_a_node_every_run(self):
+        self.cluster_fixture(cores=2.333)
+        out, _ = self.run_tables({})
+        self.assertEqual([(n["node"], n["node_capacity_cpu_cores"]) for n in out["nodes"]],
+                         [("n1", "2.33"), ("n2", "4.00"), ("n3", "4.00")])
+        out, _ = self.run_tables(self.as_state(out))
+        got = sorted((n["node"], n["node_capacity_cpu_cores"], n["uuid"] == "new") for n in out["nodes"])
+        self.assertEqual(got, [("n1", "2.33", False), ("n1", "2.33", True), ("n2", "4.00", False),
+                               ("n3", "4.00", False)])
+        # a capacity stored exactly (2.50) is found again
+        state = {"clusters": [{"uuid": u(1), "cluster_id": "cid", "cluster_alias": "alias", "provider_id": SRC}],
+                 "nodes": [{"uuid": u(2), "node": "n1", "resource_id": "i-1", "node_capacity_cpu_cores": "2.33",
+                            "cluster_id": u(1), "node_role": "master", "architecture": "amd64"}]}
+        self.fx = Fixture(self.tmp)
+        shutil.rmtree(os.path.join(self.tmp, "data"))
+        self.cluster_fixture(cores=0.1)
+        out, _ = self.run_tables(state)
+        self.assertEqual(sorted((n["node_capacity_cpu_cores"], n["uuid"]) for n in out["nodes"] if n["node"] == "n1"),
+                         [("0.10", "new"), ("2.33", u(2))])
+        state["nodes"][0]["node_capacity_cpu_cores"] = "0.10"
+        out, _ = self.run_tables(state)
+        self.assertEqual(sorted((n["node_capacity_cpu_cores"], n["uuid"]) for n in out["nodes"] if n["node"] == "n1"),
+                         [("0.10", u(2)), ("0.10", "new")])
+
+    def test_pvcs_handles_and_null_keys(self):
+        self.fx.pod_daily([pod_row()])
+        self.fx.storage([
+            dict(interval_start=ts(1), persistentvolume="pv1", persistentvolumeclaim="c1", csi_volume_handle="h1"),
+            dict(interval_start=ts(1), persistentvolume="pv2", persistentvolumeclaim="c2", csi_volume_handle="h2"),
+            dict(interval_start=ts(1), persistentvolume="pv3", persistentvolumeclaim="c3", csi_volume_handle=None),
+            dict(interval_start=ts(1), persistentvolume="pv3", persistentvolumeclaim="c3", csi_volume_handle="h3"),
+            dict(interval_start=ts(1), persistentvolume="pv4", persistentvolumeclaim="c4", csi_volume_handle="b"),
+            dict(interval_start=ts(1), persistentvolume="pv4", persistentvolumeclaim="c4", csi_volume_handle="a"),
+            dict(interval_start=ts(1), persistentvolume=None, persistentvolumeclaim="c5", csi_volume_handle="h5"),
+            dict(interval_start=ts(1), persistentvolume="pv6", persistentvolumeclaim=None, csi_volume_handle="h6"),
+            dict(interval_start=ts(1), persistentvolume="pv7", persistentvolumeclaim="", csi_volume_handle=""),
+            dict(interval_start=ts(1), persistentvolume="pv8", persistentvolumeclaim="c8", csi_volume_handle="h8"),
+        ])
+        state = {
+            "clusters": [{"uuid": u(1), "cluster_id": "cid", "cluster_alias": "alias", "provider_id": SRC}],
+            "pvcs": [{"uuid": u(11), "persistent_volume": "pv1", "persistent_volume_claim": "c1",
+                      "csi_volume_handle": None, "cluster_id": u(1)},
+                     {"uuid": u(12), "persistent_volume": "pv2", "persistent_volume_claim": "c2",
+                      "csi_volume_handle": "old", "cluster_id": u(1)},
+                     {"uuid": u(13), "persistent_volume": "pv8", "persistent_volume_claim": "c8",
+                      "csi_volume_handle": "", "cluster_id": u(1)}],
+        }
+        out, err = self.run_tables(state)
+        got = sorted((p["uuid"], p["persistent_volume"], p["persistent_volume_claim"], p["csi_volume_handle"])
+                     for p in out["pvcs"])
+        self.assertEqual(got, [
+            (u(11), "pv1", "c1", "h1"),  # NULL handle gets the handle
+            (u(12), "pv2", "c2", "old"),  # a handle is kept
+            (u(13), "pv8", "c8", "h8"),  # '' is no handle either
+            ("new", "pv3", "c3", "h3"),  # NULL handle first, then filled by the next row
+            ("new", "pv4", "c4", "a"),  # the first handle in (pv, pvc, handle) order
+            ("new", "pv7", "", ""),
+        ])
+        self.assertIn("'c5'", err)  # NULL pv: skipped with a warning
+        self.assertIn("'pv6'", err)
+        self.assertTrue(all(p["cluster_id"] == u(1) for p in out["pvcs"]))
+
+    def test_pvcs_need_a_storage_table(self):
+        self.fx.pod_daily([pod_row()])
+        state = {"clusters": [{"uuid": u(1), "cluster_id": "cid", "cluster_alias": "alias", "provider_id": SRC}],
+                 "pvcs": [{"uuid": u(11), "persistent_volume": "pv1", "persistent_volume_claim": "c1",
+                           "csi_volume_handle": None, "cluster_id": u(1)}]}
+        out, _ = self.run_tables(state)
+        self.assertEqual([p["uuid"] for p in out["pvcs"]], [u(11)])
+        # another source's storage files make the table exist; this source has no rows: nothing changes
+        self.fx.storage([dict(interval_start=ts(1), persistentvolume="pv1", persistentvolumeclaim="c1",
+                              csi_volume_handle="h")], source=OTHER_SRC)
+        out, _ = self.run_tables(state)
+        self.assertEqual([(p["uuid"], p["csi_volume_handle"]) for p in out["pvcs"]], [(u(11), None)])
+
+    def test_projects_get_or_create_and_null_namespace(self):
+        self.fx.pod_daily([pod_row(ns="ns1"), pod_row(ns=None, pod="p2"), pod_row(ns="", pod="p3")])
+        state = {"clusters": [{"uuid": u(1), "cluster_id": "cid", "cluster_alias": "alias", "provider_id": SRC}],
+                 "projects": [{"uuid": u(11), "project": "ns1", "cluster_id": u(1)},
+                              {"uuid": u(12), "project": "gone", "cluster_id": u(1)}]}
+        out, err = self.run_tables(state)
+        self.assertEqual(sorted((p["uuid"], p["project"]) for p in out["projects"]),
+                         [(u(11), "ns1"), (u(12), "gone"), ("new", "")])
+        self.assertIn("NULL namespace", err)
+        # Koku's get_or_create fails on two matching rows
+        state["projects"].append({"uuid": u(13), "project": "ns1", "cluster_id": u(1)})
+        self.run_tables(state, expect_rc=2)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -13,7 +13,10 @@
 //!   of the daily storage rows in range;
 //! * `get_projects_query_sql`: distinct namespace of the daily pod rows in range (NULL included).
 //!
-//! Each function takes one decoded row group; [`ClusterTable::finish`] renders the results.
+//! Each `add_*` function takes one decoded row group. A run's workers fill one table per row group
+//! and the coordinator [`ClusterTable::merge`]s them; `cluster-info` fills one table directly.
+//! [`ClusterTable::rows`] renders the three results ([`ClusterRows`]), and
+//! [`ClusterTable::derived_roles`] the roles the unallocated rows use without a role table.
 
 use super::node_roles::{infra_by_node, role_name, RoleEvidence, API_SERVER};
 use crate::catalog::{Catalog, NULL_ID};
@@ -81,6 +84,15 @@ pub struct NodeRow {
     pub arch: Option<String>,
 }
 
+/// The results of the node, PVC and project queries: what Koku's
+/// `populate_openshift_cluster_information_tables` writes into its cluster tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterRows {
+    pub nodes: Vec<NodeRow>,
+    pub pvcs: Vec<PvcRow>,
+    pub projects: Vec<Option<String>>,
+}
+
 /// One row of `get_pvcs_query_sql`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PvcRow {
@@ -140,6 +152,32 @@ impl ClusterTable {
         }
     }
 
+    /// Adds a table filled from other row groups.
+    pub fn merge(&mut self, other: ClusterTable, catalog: &Catalog) {
+        let cmp = |a: u32, b: u32| catalog.compare(a, b);
+        if let Some(t) = other.min_ts {
+            self.timestamp(t);
+        }
+        if let Some(t) = other.max_ts {
+            self.timestamp(t);
+        }
+        for (key, row) in other.nodes {
+            match self.nodes.entry(key) {
+                hashbrown::hash_map::Entry::Vacant(v) => {
+                    v.insert(row);
+                }
+                hashbrown::hash_map::Entry::Occupied(mut o) => {
+                    let g = o.get_mut();
+                    g.role.merge(row.role, &cmp);
+                    g.capacity = max_double(g.capacity, row.capacity);
+                }
+            }
+        }
+        self.namespaces.extend(other.namespaces);
+        self.label_texts.extend(other.label_texts);
+        self.pvcs.extend(other.pvcs);
+    }
+
     /// A row group read with [`LABEL_COLUMNS`].
     pub fn add_labels(&mut self, data: &RowGroupData, ms: &Range<i64>) {
         let [ts, node, text] = &data.columns[..] else {
@@ -162,6 +200,31 @@ impl ClusterTable {
                 self.pvcs.insert((pv.ids[i], pvc.ids[i], handle.ids[i]));
             }
         }
+    }
+
+    /// The three query results.
+    pub fn rows(&self, strings: &Interner) -> ClusterRows {
+        ClusterRows {
+            nodes: self.nodes(strings),
+            pvcs: self.pvcs(strings),
+            projects: self.projects(strings),
+        }
+    }
+
+    /// (node, resource_id, role) of every node row, sorted: the roles Koku's `populate_node_table`
+    /// writes into an empty `reporting_ocp_nodes`.
+    pub fn derived_roles(&self, strings: &Interner) -> Vec<(u32, u32, String)> {
+        let infra = infra_by_node(&self.label_texts, strings);
+        let mut out: Vec<(u32, u32, String)> = self
+            .nodes
+            .iter()
+            .filter_map(|(&(node, rid), g)| {
+                let node_infra = *infra.get(&node)?;
+                Some((node, rid, role_name(&g.role, node_infra, strings)))
+            })
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// The node rows, sorted by (node, resource_id) with NULL first.

@@ -6,8 +6,8 @@
 //! any thread count. The results channel is bounded, so at most a few partials wait in memory.
 
 use super::capacity::{CapacityPartial, CapacityTable, CapacityWorker};
+use super::cluster::ClusterTable;
 use super::labels::{LabelPartial, LabelTable, LabelWorker};
-use super::node_roles::{LabelTextPartial, NodeRoleTable, NodeRoleWorker, RolePartial};
 use super::pod::{PodPartial, PodTable, PodWorker};
 use super::storage::{StoragePartial, StorageTable, StorageWorker};
 use super::volume_nodes::{VolumeNodePartial, VolumeNodeTable, VolumeNodeWorker};
@@ -35,10 +35,12 @@ pub enum Role {
     Storage,
     /// (day, namespace, pod) → node of the daily pod rows, for §7.1; read only with storage.
     VolumeNodes,
-    /// Daily pod rows as evidence for `--derive-node-roles` (spec §2.5).
-    NodeRolePods,
-    /// Raw node-label text for `--derive-node-roles`.
-    NodeLabelText,
+    /// Daily pod rows for Koku's node and project queries, and as node-role evidence (spec §2.5).
+    ClusterPods,
+    /// Raw node-label text for the node query (role and architecture).
+    ClusterLabels,
+    /// Daily storage rows for Koku's PVC query; read only when the cluster tables are written.
+    ClusterPvcs,
 }
 
 impl Role {
@@ -46,13 +48,21 @@ impl Role {
     pub fn is_dimension(self) -> bool {
         matches!(
             self,
-            Role::NodeLabels | Role::NamespaceLabels | Role::NodeRolePods | Role::NodeLabelText
+            Role::NodeLabels
+                | Role::NamespaceLabels
+                | Role::ClusterPods
+                | Role::ClusterLabels
+                | Role::ClusterPvcs
         )
     }
 
     fn label_columns(self) -> &'static [usize] {
         match self {
-            Role::Capacity | Role::VolumeNodes | Role::NodeRolePods | Role::NodeLabelText => &[],
+            Role::Capacity
+            | Role::VolumeNodes
+            | Role::ClusterPods
+            | Role::ClusterLabels
+            | Role::ClusterPvcs => &[],
             Role::Storage => super::storage::LABEL_COLUMNS,
             Role::Pods => super::pod::LABEL_COLUMNS,
             Role::NodeLabels | Role::NamespaceLabels => super::labels::LABEL_COLUMNS,
@@ -83,14 +93,15 @@ pub struct Aggregates {
     pub namespace_labels: LabelTable,
     pub storage: StorageTable,
     pub volume_nodes: VolumeNodeTable,
-    pub node_roles: NodeRoleTable,
+    /// Run-wide: the cluster-information queries and the node-role evidence.
+    pub cluster: ClusterTable,
     pub table_stats: Vec<TableStats>,
     pub decode: DecodeStats,
 }
 
 impl Aggregates {
     /// Moves every per-day group of the days before `day` into a batch of its own; statistics
-    /// and node roles (run-wide) stay.
+    /// and the cluster table (run-wide) stay.
     pub fn split_before(&mut self, day: Day) -> Aggregates {
         Aggregates {
             capacity: self.capacity.split_before(day),
@@ -115,8 +126,7 @@ enum Partial {
     NamespaceLabels(LabelPartial),
     Storage(StoragePartial),
     VolumeNodes(VolumeNodePartial),
-    NodeRolePods(RolePartial),
-    NodeLabelText(LabelTextPartial),
+    Cluster(ClusterTable),
 }
 
 struct Done {
@@ -136,7 +146,6 @@ struct Worker {
     labels: LabelWorker,
     storage: StorageWorker,
     volume_nodes: VolumeNodeWorker,
-    node_roles: NodeRoleWorker,
 }
 
 /// Partials each worker may have finished ahead of the merge. A partial holds a row group's groups
@@ -284,8 +293,7 @@ impl Aggregates {
             Partial::NamespaceLabels(p) => self.namespace_labels.merge(p),
             Partial::Storage(p) => self.storage.merge(p),
             Partial::VolumeNodes(p) => self.volume_nodes.merge(p),
-            Partial::NodeRolePods(p) => self.node_roles.merge_pods(p, catalog),
-            Partial::NodeLabelText(p) => self.node_roles.merge_labels(p),
+            Partial::Cluster(p) => self.cluster.merge(p, catalog),
         }
     }
 }
@@ -373,11 +381,15 @@ impl Worker {
             Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(&self.data, ms)),
             Role::Storage => Partial::Storage(self.storage.run(&self.data, ms)),
             Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(&self.data, ms)),
-            Role::NodeRolePods => {
-                Partial::NodeRolePods(self.node_roles.run_pods(&self.data, ms, catalog))
-            }
-            Role::NodeLabelText => {
-                Partial::NodeLabelText(self.node_roles.run_labels(&self.data, ms))
+            Role::ClusterPods | Role::ClusterLabels | Role::ClusterPvcs => {
+                // Few rows (daily, deduplicated by the table's sets): a fresh table per row group.
+                let mut table = ClusterTable::default();
+                match role {
+                    Role::ClusterPods => table.add_pods(&self.data, ms, catalog),
+                    Role::ClusterLabels => table.add_labels(&self.data, ms),
+                    _ => table.add_pvcs(&self.data, ms),
+                }
+                Partial::Cluster(table)
             }
         }
     }

@@ -10,8 +10,8 @@
 //! | [`pod`] | daily pod usage | sums per (day, namespace, node, filtered pod labels) (spec §6) |
 //! | [`labels`] | daily node / namespace labels | distinct filtered label sets per day (spec §4) |
 //! | [`storage`] | daily storage usage | sums per distinct storage line (spec §7.3 pre-join) |
-//! | [`node_roles`] | daily pod usage, node labels | roles as Koku derives them (spec §2.5; opt-in) |
-//! | [`cluster`] | daily pod usage, node labels, storage | Koku's cluster-information queries |
+//! | [`cluster`] | daily pod usage, node labels, storage | Koku's cluster-information queries, and the evidence for node roles |
+//! | [`node_roles`] | (rules only) | roles as Koku derives them from that evidence (spec §2.5) |
 //! | [`volume_nodes`] | daily pod usage | (node, resource_id) of each pod per day (spec §7.1) |
 
 pub mod capacity;

@@ -90,8 +90,11 @@ pub struct RowConstants {
 pub struct RowSelection {
     /// Pod-query rows only (`--pod-only`).
     pub pod_only: bool,
-    /// Also derive roles from the input as Koku's `populate_node_table` does (spec §2.5).
+    /// Derive roles from the input as Koku's `populate_node_table` does (spec §2.5) where no
+    /// flag or database row names the node (the default).
     pub derive_node_roles: bool,
+    /// Write Koku's cluster tables in the load's transaction (a database output only).
+    pub cluster_tables: bool,
 }
 
 /// How much of the machine a run may take.
@@ -129,6 +132,11 @@ fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
     flag.or(file)
 }
 
+/// An on-by-default switch: the `--x` or `--no-x` flag, else the config file's `x`, else on.
+fn switch(on: bool, off: bool, file: Option<bool>) -> bool {
+    on || (!off && file.unwrap_or(true))
+}
+
 fn need(v: Option<String>, name: &str) -> anyhow::Result<String> {
     v.filter(|s| !s.is_empty())
         .ok_or_else(|| anyhow!("missing --{name} (flag or config file)"))
@@ -159,12 +167,18 @@ impl Plan {
             source_uuid: scope.source.clone(),
         };
         let lookups = given_lookups(given, &mut file)?;
-        let rows = RowSelection {
-            pod_only: given.pod_only || file.pod_only.unwrap_or(false),
-            derive_node_roles: given.derive_node_roles || file.derive_node_roles.unwrap_or(false),
-        };
         let db = db_spec(&given.db, &file_db, Some(&scope.org))?;
         let output = output_spec(given, &file, db.is_some())?;
+        let rows = RowSelection {
+            pod_only: given.pod_only || file.pod_only.unwrap_or(false),
+            derive_node_roles: switch(
+                given.derive_node_roles,
+                given.no_derive_node_roles,
+                file.derive_node_roles,
+            ),
+            cluster_tables: output == OutputSpec::Postgres
+                && switch(false, given.no_cluster_tables, file.cluster_tables),
+        };
         if rows.pod_only && output == OutputSpec::Postgres {
             bail!("--pod-only writes files only: a database load replaces every row of the day range, Storage rows included");
         }

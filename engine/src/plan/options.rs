@@ -63,10 +63,24 @@ pub struct RunOptions {
         arg(long = "node-role", value_name = "NODE[@RESOURCE_ID]=ROLE")
     )]
     pub node_roles: Vec<String>,
-    /// Derive node roles from the input as Koku's `populate_node_table` does (spec §2.5);
-    /// `--node-role` flags win for the (node, resource id) pairs they name.
-    #[cfg_attr(feature = "clap", arg(long))]
+    /// Derive node roles from the input as Koku's `populate_node_table` does (spec §2.5), for the
+    /// (node, resource id) pairs that neither a `--node-role` flag nor the database names. The
+    /// default; kept so older command lines still parse.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, conflicts_with = "no_derive_node_roles", hide = true)
+    )]
     pub derive_node_roles: bool,
+    /// Do not derive node roles: a node without a `--node-role` flag or a database row gets no
+    /// role, and its unallocated rows a NULL namespace (spec E10).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub no_derive_node_roles: bool,
+    /// With a database: do not write Koku's cluster tables (`reporting_ocp_clusters`, `_nodes`,
+    /// `_pvcs`, `_projects`), which `run` otherwise fills from the same scan and in the same
+    /// transaction, as masu's `populate_openshift_cluster_information_tables` does before the
+    /// summary.
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub no_cluster_tables: bool,
     /// Only the Pod query's own rows: no Storage and no unallocated rows, and storage files are
     /// not read. For comparisons with engines that run that query alone; refused with a
     /// database, whose day-range delete would drop the Storage rows.
@@ -100,13 +114,14 @@ pub struct RunOptions {
 #[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct DbOptions {
     /// PostgreSQL URL or libpq key=value string (sslmode=disable|prefer|require|verify-ca|verify-full,
-    /// sslrootcert=FILE). With it, `run` reads the lookups from the database and writes rows to it.
+    /// sslrootcert=FILE). With it, `run` reads the lookups from the database and writes rows to it;
+    /// `ingest` records the label keys it saw as disabled tag keys.
     #[cfg_attr(
         feature = "clap",
         arg(long, env = "DATABASE_URL", hide_env_values = true)
     )]
     pub database_url: Option<String>,
-    /// Tenant schema holding Koku's tables; default for `run`: the org.
+    /// Tenant schema holding Koku's tables; default for `run` and `ingest`: the org.
     #[cfg_attr(feature = "clap", arg(long))]
     pub schema: Option<String>,
     /// Connection attempts, with exponential backoff from 0.5 s (default 5).
@@ -189,6 +204,7 @@ pub struct ConfigFile {
     pub cost_categories: Option<Vec<String>>,
     pub node_roles: Option<Vec<String>>,
     pub derive_node_roles: Option<bool>,
+    pub cluster_tables: Option<bool>,
     pub pod_only: Option<bool>,
     pub output: Option<String>,
     pub threads: Option<usize>,

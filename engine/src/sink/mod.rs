@@ -12,7 +12,7 @@ pub mod postgres;
 pub mod uuid;
 
 pub use batch_text::BatchText;
-pub use output::{Produce, RowSink, SinkSummary};
+pub use output::{ClusterTableCounts, ClusterTablesWritten, Produce, RowSink, SinkSummary};
 
 use crate::error::{Error, SinkError};
 use crate::plan::{OutputSpec, Plan};

@@ -31,7 +31,7 @@ fn rows_before_the_statistics_minimum_are_found() {
 mod split {
     use super::*;
     use crate::aggregate::capacity::IntervalMax;
-    use crate::aggregate::node_roles::RoleEvidence;
+    use crate::aggregate::cluster::ClusterTable;
     use crate::aggregate::pod::{PodKey, PodWorker, COLUMNS as POD_COLUMNS};
     use crate::aggregate::storage::{StorageAcc, StorageKey};
     use crate::catalog::NULL_ID;
@@ -145,6 +145,30 @@ mod split {
         rid: u32,
     }
 
+    /// n1 (resource id i-1) ran an `openshift-kube-apiserver` pod and has a node-label row: a
+    /// master by Koku's derivation.
+    fn cluster_evidence(cat: &Catalog, ids: &Ids) -> ClusterTable {
+        let api = intern(cat, Some("openshift-kube-apiserver"));
+        let text = intern(cat, Some("{}"));
+        let t = Some(at(0, 0));
+        let mut table = ClusterTable::default();
+        let pods = row_group(
+            1,
+            vec![
+                ts_col(&[t]),
+                id_col(&[ids.n1]),
+                id_col(&[ids.rid]),
+                id_col(&[api]),
+                id_col(&[NULL_ID]),
+                f64_col(&[Some(4.0)]),
+            ],
+        );
+        table.add_pods(&pods, &(i64::MIN..i64::MAX), cat);
+        let labels = row_group(1, vec![ts_col(&[t]), id_col(&[ids.n1]), id_col(&[text])]);
+        table.add_labels(&labels, &(i64::MIN..i64::MAX));
+        table
+    }
+
     /// Groups on days D-2, D-1 (up to its last millisecond), D (from its first) and D+1.
     fn aggregates(cat: &Catalog) -> (Aggregates, Ids) {
         let s = |v: &str| intern(cat, Some(v));
@@ -212,18 +236,7 @@ mod split {
             (Day(D.0 - 1), ids.ns, ids.pod, ids.n1, ids.rid),
             (D, ids.ns, ids.pod, ids.n2, ids.rid),
         ]);
-        let text = intern(cat, Some("{}"));
-        agg.node_roles.merge_pods(
-            vec![(
-                (ids.n1, ids.rid),
-                RoleEvidence {
-                    operator_role: NULL_ID,
-                    api_server: true,
-                },
-            )],
-            cat,
-        );
-        agg.node_roles.merge_labels(vec![(ids.n1, text)]);
+        agg.cluster = cluster_evidence(cat, &ids);
         agg.table_stats = vec![TableStats {
             row_groups: 1,
             rows: 4,
@@ -234,7 +247,7 @@ mod split {
     }
 
     fn roles(cat: &Catalog, agg: &Aggregates) -> Vec<(u32, u32, String)> {
-        cat.with_tables(|strings, _, _| agg.node_roles.derive(strings))
+        cat.with_tables(|strings, _, _| agg.cluster.derived_roles(strings))
     }
 
     #[test]

@@ -54,26 +54,8 @@ pub fn read_lookups(spec: &DbSpec, given: GivenLookups) -> Result<Lookups, Error
                     .collect();
             }
             Missing::NodeRoles => {
-                let rows = q(
-                    &mut client,
-                    format!(
-                        "SELECT node, resource_id, max(node_role) FROM {} WHERE node IS NOT NULL \
-                         GROUP BY node, resource_id ORDER BY 1, 2",
-                        target.table("reporting_ocp_nodes")
-                    ),
-                    "node roles",
-                )?;
-                found.node_roles = rows
-                    .iter()
-                    .map(|r| NodeRole {
-                        node: r.get(0),
-                        resource_id: match r.get::<_, Option<String>>(1) {
-                            Some(id) => RoleResource::Id(id),
-                            None => RoleResource::Null,
-                        },
-                        role: r.get(2),
-                    })
-                    .collect();
+                let rows = q(&mut client, node_roles_sql(&target), "node roles")?;
+                found.node_roles = rows.iter().map(node_role).collect();
             }
         }
         Ok::<_, Error>(found)
@@ -86,4 +68,26 @@ pub fn read_lookups(spec: &DbSpec, given: GivenLookups) -> Result<Lookups, Error
         lookups.node_roles.len()
     );
     Ok(lookups)
+}
+
+/// `max(node_role)` per (node, resource_id) of `reporting_ocp_nodes`, over every cluster of the
+/// schema, as the daily-summary SQL joins it (spec §8, E10).
+pub fn node_roles_sql(target: &Target) -> String {
+    format!(
+        "SELECT node, resource_id, max(node_role) FROM {} WHERE node IS NOT NULL \
+         GROUP BY node, resource_id ORDER BY 1, 2",
+        target.table("reporting_ocp_nodes")
+    )
+}
+
+/// One row of [`node_roles_sql`].
+pub fn node_role(r: &postgres::Row) -> NodeRole {
+    NodeRole {
+        node: r.get(0),
+        resource_id: match r.get::<_, Option<String>>(1) {
+            Some(id) => RoleResource::Id(id),
+            None => RoleResource::Null,
+        },
+        role: r.get(2),
+    }
 }

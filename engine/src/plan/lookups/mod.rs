@@ -7,7 +7,7 @@
 
 mod database;
 
-pub use database::read_lookups;
+pub use database::{node_role, node_roles_sql, read_lookups};
 
 use anyhow::{anyhow, Context};
 

@@ -158,15 +158,54 @@ pub fn statements(s: &str) -> Vec<String> {
                     ('openshift', true, 1)
              ON CONFLICT (namespace) DO NOTHING"
         ),
+        // Koku's `TenantAPIProvider`; its `provider_id` points at the public schema's
+        // `api_provider`, which a standalone database does not have.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_tenant_api_provider (
+                uuid uuid PRIMARY KEY,
+                name text NOT NULL,
+                type text NOT NULL,
+                provider_id uuid NULL)"
+        ),
+        // The cluster tables (`koku/reporting/provider/ocp/models.py`: OCPCluster, OCPNode,
+        // OCPPVC, OCPProject), with Django's deferred foreign keys and unique constraints.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_clusters (
+                uuid uuid PRIMARY KEY,
+                cluster_id text NOT NULL,
+                cluster_alias text NULL,
+                provider_id uuid NOT NULL
+                    REFERENCES {s}.reporting_tenant_api_provider (uuid) DEFERRABLE INITIALLY DEFERRED,
+                UNIQUE (cluster_id, cluster_alias, provider_id))"
+        ),
         format!(
             "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_nodes (
-                uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                uuid uuid PRIMARY KEY,
                 node text NOT NULL,
                 resource_id text NULL,
                 node_capacity_cpu_cores numeric(18,2) NULL,
-                cluster_id text NULL,
+                cluster_id uuid NOT NULL
+                    REFERENCES {s}.reporting_ocp_clusters (uuid) DEFERRABLE INITIALLY DEFERRED,
                 node_role text NULL,
                 architecture text NULL)"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_pvcs (
+                uuid uuid PRIMARY KEY,
+                persistent_volume_claim text NOT NULL,
+                persistent_volume text NOT NULL,
+                cluster_id uuid NOT NULL
+                    REFERENCES {s}.reporting_ocp_clusters (uuid) DEFERRABLE INITIALLY DEFERRED,
+                csi_volume_handle text NULL,
+                UNIQUE (persistent_volume, persistent_volume_claim, cluster_id))"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_projects (
+                uuid uuid PRIMARY KEY,
+                project text NOT NULL,
+                cluster_id uuid NOT NULL
+                    REFERENCES {s}.reporting_ocp_clusters (uuid) DEFERRABLE INITIALLY DEFERRED,
+                UNIQUE (project, cluster_id))"
         ),
         format!(
             "CREATE TABLE IF NOT EXISTS {summary} (\n  {}\n) PARTITION BY RANGE (usage_start)",

@@ -1,14 +1,17 @@
 //! The load of one run: one transaction that replaces the run's rows or leaves the old ones.
 
-use super::{quote_ident, quote_literal, Target, SUMMARY_TABLE};
+use super::{cluster, quote_ident, quote_literal, Target, SUMMARY_TABLE};
+use crate::aggregate::cluster::ClusterRows;
 use crate::database::{error_text, transient};
 use crate::error::{Error, SinkError};
 use crate::plan::{DbSpec, InputScope, RowConstants};
+use crate::render::RenderContext;
+use crate::rows::SummaryRow;
 use crate::sink::columns::COLUMNS;
-use crate::sink::output::{Produce, SinkSummary};
+use crate::sink::output::{ClusterTablesWritten, Produce, RowSink, SinkSummary};
 use crate::sink::pgcopy::CopySink;
 use crate::value::Day;
-use postgres::Client;
+use postgres::{Client, CopyInWriter, Transaction};
 use std::time::Duration;
 
 /// What the transaction scopes its lock, delete and partition by.
@@ -119,38 +122,16 @@ fn load_once(
         )
         .map_err(|e| Failure::pg(target, "delete", e))?;
 
-    let columns: Vec<String> = COLUMNS.iter().map(|c| quote_ident(c.name)).collect();
-    let copy = format!(
-        "COPY {summary} ({}) FROM STDIN (FORMAT binary)",
-        columns.join(", ")
-    );
-    let writer = tx
-        .copy_in(&copy)
-        .map_err(|e| Failure::pg(target, "copy", e))?;
-    // A server error during COPY (a value too long, say) reaches us through the writer: classify it
-    // like any other, so data errors are not retried.
-    let io_fail = |e: std::io::Error| {
-        let inner = e
-            .get_ref()
-            .and_then(|i| i.downcast_ref::<postgres::Error>());
-        match inner {
-            Some(pg) if !transient(pg) => Failure::Final(target.error("copy", pg)),
-            _ => Failure::Retry(format!("copy: {e}")),
-        }
+    let mut sink = PgSink {
+        target,
+        constants: run.constants,
+        state: State::Before(&mut tx),
+        failure: None,
     };
-    let mut sink = CopySink::new(writer, run.constants)
-        .map_err(|e| Failure::Final(Error::options(e.to_string())))?;
     if let Err(e) = produce(&mut sink) {
-        return Err(match sink.write_error.take() {
-            Some(io) => io_fail(io),
-            None => Failure::Final(e),
-        });
+        return Err(sink.failure.take().unwrap_or(Failure::Final(e)));
     }
-    let (writer, streamed) = sink.finish().map_err(io_fail)?;
-    let bytes = streamed.bytes;
-    let copied = writer
-        .finish()
-        .map_err(|e| Failure::pg(target, "copy", e))?;
+    let (copied, bytes) = sink.finish()?;
     tx.commit().map_err(|e| Failure::pg(target, "commit", e))?;
     tracing::info!(
         "{}: deleted {deleted} rows, copied {copied} rows ({bytes} bytes) into {summary}",
@@ -160,6 +141,138 @@ fn load_once(
         rows: copied,
         bytes,
     })
+}
+
+/// Where the load's sink is: before the COPY (statements can still run in the transaction), or
+/// streaming into it.
+enum State<'a, 'c> {
+    Before(&'a mut Transaction<'c>),
+    Copying(CopySink<CopyInWriter<'a>>),
+    Failed,
+}
+
+/// The sink of one load: the cluster tables first, when asked, then the summary rows through a
+/// binary COPY that starts with the first batch.
+struct PgSink<'a, 'c> {
+    target: &'a Target,
+    constants: &'a RowConstants,
+    state: State<'a, 'c>,
+    /// The classified cause of the last error returned to `produce`.
+    failure: Option<Failure>,
+}
+
+impl<'a, 'c> PgSink<'a, 'c> {
+    /// The error to return to `produce`; a retryable cause is kept for the load to see.
+    fn fail(&mut self, failure: Failure) -> Error {
+        match failure {
+            Failure::Final(e) => e,
+            Failure::Retry(msg) => {
+                self.failure = Some(Failure::Retry(msg.clone()));
+                SinkError::Unavailable(msg).into()
+            }
+        }
+    }
+
+    fn copying(&mut self) -> Result<&mut CopySink<CopyInWriter<'a>>, Failure> {
+        if let State::Before(_) = self.state {
+            let State::Before(tx) = std::mem::replace(&mut self.state, State::Failed) else {
+                unreachable!()
+            };
+            let columns: Vec<String> = COLUMNS.iter().map(|c| quote_ident(c.name)).collect();
+            let copy = format!(
+                "COPY {} ({}) FROM STDIN (FORMAT binary)",
+                self.target.table(SUMMARY_TABLE),
+                columns.join(", ")
+            );
+            let writer = tx
+                .copy_in(&copy)
+                .map_err(|e| Failure::pg(self.target, "copy", e))?;
+            let sink = CopySink::new(writer, self.constants)
+                .map_err(|e| Failure::Final(Error::options(e.to_string())))?;
+            self.state = State::Copying(sink);
+        }
+        match &mut self.state {
+            State::Copying(sink) => Ok(sink),
+            _ => Err(Failure::Final(SinkError::Stopped.into())),
+        }
+    }
+
+    /// Ends the COPY, if it began: rows copied and bytes streamed.
+    fn finish(self) -> Result<(u64, u64), Failure> {
+        let target = self.target;
+        match self.state {
+            State::Copying(sink) => {
+                let (writer, streamed) = sink.finish().map_err(|e| io_failure(target, e))?;
+                let copied = writer
+                    .finish()
+                    .map_err(|e| Failure::pg(target, "copy", e))?;
+                Ok((copied, streamed.bytes))
+            }
+            State::Before(_) => Ok((0, 0)),
+            State::Failed => Err(Failure::Final(SinkError::Stopped.into())),
+        }
+    }
+}
+
+impl RowSink for PgSink<'_, '_> {
+    fn write_batch(&mut self, rows: &[SummaryRow], ctx: &RenderContext<'_>) -> Result<(), Error> {
+        let target = self.target;
+        let sink = match self.copying() {
+            Ok(sink) => sink,
+            Err(f) => return Err(self.fail(f)),
+        };
+        match sink.write_batch(rows, ctx) {
+            Ok(()) => Ok(()),
+            Err(e) => match sink.write_error.take() {
+                // A server error during COPY (a value too long, say) reaches us through the
+                // writer: classified like any other, so data errors are not retried.
+                Some(io) => Err(self.fail(io_failure(target, io))),
+                None => Err(self.fail(Failure::Final(e))),
+            },
+        }
+    }
+
+    fn write_cluster_tables(
+        &mut self,
+        rows: &ClusterRows,
+    ) -> Result<Option<ClusterTablesWritten>, Error> {
+        let State::Before(tx) = &mut self.state else {
+            return Err(self.fail(Failure::Final(Error::options(
+                "the cluster tables must be written before the first row",
+            ))));
+        };
+        match write_cluster_tables(self.target, tx, self.constants, rows) {
+            Ok(written) => Ok(Some(written)),
+            Err(f) => Err(self.fail(f)),
+        }
+    }
+}
+
+/// The cluster tables and the roles read back, inside the load's transaction.
+fn write_cluster_tables(
+    target: &Target,
+    tx: &mut Transaction<'_>,
+    constants: &RowConstants,
+    rows: &ClusterRows,
+) -> Result<ClusterTablesWritten, Failure> {
+    let pg = |f: cluster::Failed| Failure::pg(target, &f.what, f.error);
+    if let Some(table) = cluster::missing_table(target, tx).map_err(pg)? {
+        return Err(Failure::Final(cluster::missing_error(target, &table)));
+    }
+    let counts = cluster::write(target, tx, constants, rows).map_err(pg)?;
+    let node_roles = cluster::node_roles(target, tx).map_err(pg)?;
+    tracing::info!("{}: {}", target.describe(), counts.describe());
+    Ok(ClusterTablesWritten { counts, node_roles })
+}
+
+fn io_failure(target: &Target, e: std::io::Error) -> Failure {
+    let inner = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<postgres::Error>());
+    match inner {
+        Some(pg) if !transient(pg) => Failure::Final(target.error("copy", pg)),
+        _ => Failure::Retry(format!("copy: {e}")),
+    }
 }
 
 fn date_literal(d: Day) -> String {

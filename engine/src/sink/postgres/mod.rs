@@ -12,10 +12,12 @@
 //! | module | job |
 //! |---|---|
 //! | [`load`] | the transaction: lock, checks, partition, delete, COPY, commit |
+//! | [`cluster`] | Koku's cluster tables (`populate_openshift_cluster_information_tables`) |
 //! | [`ddl`] | `init-db`: Koku's tables, those missing only |
 //!
 //! Connecting is [`crate::database`]'s job, and reading the lookups [`crate::plan::lookups`]'s.
 
+pub mod cluster;
 pub mod ddl;
 pub mod load;
 
