@@ -35,7 +35,8 @@ def populate_daily_summary(
     enabled_keys: Optional[List[str]] = None,
     cost_categories: Optional[List[str]] = None,
     node_roles: Optional[List[str]] = None,
-    derive_node_roles: bool = False,
+    derive_node_roles: bool = True,
+    cluster_tables: bool = False,
     threads: Optional[int] = None,
     memory_limit: Optional[str] = None,
     db_connect_attempts: Optional[int] = None,
@@ -78,4 +79,29 @@ def cluster_information(
     """{"nodes": [[node, resource_id, node_capacity_cpu_cores, node_role, arch], ...],
     "pvcs": [[persistentvolume, persistentvolumeclaim, csi_volume_handle], ...],
     "projects": [namespace, ...]}"""
+    ...
+
+def populate_cluster_information(
+    source: Union[str, uuid.UUID],
+    cluster_id: str,
+    cluster_alias: Optional[str],
+    start_date: _Day,
+    end_date: _Day,
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+    threads: Optional[int] = None,
+    db_connect_attempts: Optional[int] = None,
+    db_retries: Optional[int] = None,
+) -> Dict[str, int]:
+    """Writes reporting_ocp_clusters/_nodes/_pvcs/_projects; returns {"clusters_created",
+    "clusters_updated", "clusters_deleted", "nodes_created", "nodes_updated", "pvcs_created",
+    "pvcs_updated", "projects_created", "skipped"}."""
     ...

@@ -24,14 +24,14 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
 
 /// The settings every read takes: masu's `(source_uuid, start_date, end_date)` and the tenant.
-struct Read {
-    options: RunOptions,
+pub(crate) struct Read {
+    pub(crate) options: RunOptions,
     start: String,
     end: String,
 }
 
 #[allow(clippy::too_many_arguments)]
-fn read_settings(
+pub(crate) fn read_settings(
     source: &Bound<'_, PyAny>,
     start_date: &Bound<'_, PyAny>,
     end_date: &Bound<'_, PyAny>,

@@ -8,6 +8,8 @@
 //! [`cluster::max_min_timestamp`] and [`cluster::cluster_information`] answer masu's
 //! cluster-information reads (`get_max_min_timestamp_from_parquet`, `get_nodes_trino`,
 //! `get_pvcs_trino`, `get_projects_trino`) in their return shapes, from the Parquet alone.
+//! [`cluster_tables::populate_cluster_information`] is masu's
+//! `populate_openshift_cluster_information_tables`: those reads, written into Koku's cluster tables.
 //!
 //! Every function reads the settings masu reads from the environment (`S3_*`, `DATABASE_*`)
 //! unless keyword arguments give them ([`settings`]), releases the GIL while it works, and raises
@@ -16,6 +18,7 @@
 //! returning.
 
 mod cluster;
+mod cluster_tables;
 mod populate;
 mod settings;
 
@@ -73,6 +76,10 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(populate::populate_daily_summary, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::max_min_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::cluster_information, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        cluster_tables::populate_cluster_information,
+        m
+    )?)?;
     // masu's own name for the same step.
     m.add(
         "populate_line_item_daily_summary_table_trino",
@@ -92,6 +99,7 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "populate_line_item_daily_summary_table_trino",
             "max_min_timestamp",
             "cluster_information",
+            "populate_cluster_information",
             "OcpSummaryError",
             "InputError",
             "SourceError",

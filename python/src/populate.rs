@@ -17,12 +17,17 @@ use pyo3::prelude::*;
 ///
 /// Settings come from keyword arguments, else from the environment variables masu reads; see
 /// python/README.md. `output="csv:PATH"` / `"pgcopy:PATH"` writes a file instead of loading.
+/// The cluster tables are masu's step before this one (`populate_cluster_information`), so they
+/// are written here only with `cluster_tables=True`; the unallocated rows' roles are read from
+/// `reporting_ocp_nodes`, and derived from the Parquet for nodes it lacks
+/// (`derive_node_roles=False` turns that off).
 #[pyfunction]
 #[pyo3(signature = (
     start_date, end_date, report_period_id, cluster_id, cluster_alias, source, *,
     schema, org=None, input=None, database_url=None, output=None,
     s3_endpoint=None, s3_access_key=None, s3_secret=None, s3_region=None, s3_path_style=None,
-    enabled_keys=None, cost_categories=None, node_roles=None, derive_node_roles=false,
+    enabled_keys=None, cost_categories=None, node_roles=None, derive_node_roles=true,
+    cluster_tables=false,
     threads=None, memory_limit=None, db_connect_attempts=None, db_retries=None,
 ))]
 #[allow(clippy::too_many_arguments)]
@@ -48,6 +53,7 @@ pub(crate) fn populate_daily_summary(
     cost_categories: Option<Vec<String>>,
     node_roles: Option<Vec<String>>,
     derive_node_roles: bool,
+    cluster_tables: bool,
     threads: Option<usize>,
     memory_limit: Option<String>,
     db_connect_attempts: Option<u32>,
@@ -81,7 +87,8 @@ pub(crate) fn populate_daily_summary(
         enabled_keys,
         cost_categories: cost_categories.unwrap_or_default(),
         node_roles: node_roles.unwrap_or_default(),
-        derive_node_roles,
+        no_derive_node_roles: !derive_node_roles,
+        no_cluster_tables: !cluster_tables,
         db: DbOptions {
             database_url,
             schema: Some(schema),

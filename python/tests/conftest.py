@@ -104,16 +104,21 @@ def fresh_db(server):
     name = f"t_{os.getpid()}_{next(_db_numbers)}"
     psql(f"{server}/postgres?sslmode=disable", f"CREATE DATABASE {name}")
     url = f"{server}/{name}?sslmode=disable"
-    run([str(BIN), "init-db", "--database-url", url, "--schema", SCHEMA])
+    init_schema(url, SCHEMA)
+    return url
+
+
+def init_schema(url, schema):
+    """`ocp-summary init-db` for `schema`, then report period 7 and the enabled keys."""
+    run([str(BIN), "init-db", "--database-url", url, "--schema", schema])
     psql(
         url,
-        f"""INSERT INTO {SCHEMA}.reporting_ocpusagereportperiod
+        f"""INSERT INTO {schema}.reporting_ocpusagereportperiod
                 (id, cluster_id, report_period_start, report_period_end)
             VALUES ({REPORT_PERIOD_ID}, '{CLUSTER_ID}', '2026-03-01', '2026-04-01');
-            INSERT INTO {SCHEMA}.reporting_enabledtagkeys (key, enabled, provider_type)
+            INSERT INTO {schema}.reporting_enabledtagkeys (key, enabled, provider_type)
             VALUES ('app', true, 'OCP'), ('team', true, 'OCP'), ('tier', false, 'OCP')""",
     )
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +130,21 @@ def dataset(tmp_path_factory):
             str(BIN), "generate", "--out", str(out), "--org", ORG, "--source", SOURCE,
             "--start", "2026-03-01", "--days", "3", "--nodes", "4", "--namespaces-per-node", "2",
             "--pods-per-namespace", "4", "--labels-per-pod", "4",
+        ]
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def cluster_dataset(tmp_path_factory):
+    """The same month with every kind of node-role evidence (`--cluster-cases`): operator roles,
+    a node on two resource ids, `kubernetes_io_arch` labels on some nodes."""
+    out = tmp_path_factory.mktemp("cluster-data")
+    run(
+        [
+            str(BIN), "generate", "--out", str(out), "--org", ORG, "--source", SOURCE,
+            "--start", "2026-03-01", "--days", "3", "--nodes", "4", "--namespaces-per-node", "2",
+            "--pods-per-namespace", "4", "--labels-per-pod", "4", "--cluster-cases",
         ]
     )
     return out

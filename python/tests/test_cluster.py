@@ -20,19 +20,6 @@ RANGES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def cluster_dataset(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cluster-data")
-    run(
-        [
-            str(BIN), "generate", "--out", str(out), "--org", ORG, "--source", SOURCE,
-            "--start", "2026-03-01", "--days", "3", "--nodes", "4", "--namespaces-per-node", "2",
-            "--pods-per-namespace", "4", "--labels-per-pod", "4", "--cluster-cases",
-        ]
-    )
-    return out
-
-
 def cli(command, dataset, start, end):
     """The CLI's CSV for `command` over start..end, as lists of fields: a quoted field is a
     string, an unquoted one the raw token (`\\N` is NULL)."""
