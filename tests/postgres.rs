@@ -828,3 +828,47 @@ fn partitions_are_created_only_when_possible() {
     assert!(rows > 0);
     assert_eq!(count(&url, &format!("{}.march", q(SCHEMA)), ""), rows);
 }
+
+/// `--copy text` loads the same rows as the binary COPY, through a CSV stream.
+#[test]
+fn text_copy_loads_the_same_rows_as_binary() {
+    let data = generated(&["--days", "2"]);
+    let url = fresh_db("textcopy");
+    for s in [SCHEMA, "text"] {
+        init_db(&url, s);
+    }
+    let report = |name: &str| data.path().join(format!("{name}.json"));
+    let out = run_db(
+        data.path(),
+        &url,
+        SCHEMA,
+        &["--report-json", report("binary").to_str().unwrap()],
+    );
+    check(out, "run --copy binary");
+    let out = run_db(
+        data.path(),
+        &url,
+        "text",
+        &[
+            "--copy",
+            "text",
+            "--report-json",
+            report("text").to_str().unwrap(),
+        ],
+    );
+    check(out, "run --copy text");
+    let rows = count(&url, &summary(SCHEMA), "");
+    assert!(rows > 0);
+    assert_eq!(count(&url, &summary("text"), ""), rows);
+    assert_eq!(differences(&url, &summary(SCHEMA), &summary("text")), "0");
+    let json = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(report(name)).unwrap()).unwrap()
+    };
+    let (binary, text) = (json("binary"), json("text"));
+    assert_eq!(text["switches"]["copy"], "text");
+    assert_eq!(binary["switches"]["copy"], "binary");
+    assert_ne!(
+        text["bytes_out"], binary["bytes_out"],
+        "a different stream went out"
+    );
+}

@@ -28,6 +28,8 @@ pub struct BadLabels {
 pub struct Catalog {
     strings: Mutex<Interner>,
     labels: Mutex<LabelTable>,
+    /// `--label-memo on`: label strings resolve per distinct string (and per dictionary entry).
+    label_memo: bool,
     enabled: EnabledKeys,
 }
 
@@ -38,9 +40,11 @@ pub struct LabelTable {
     pub sets: LabelSets,
     by_string: HashMap<u32, u32>,
     scratch: Vec<Label>,
-    /// Label strings parsed so far: tests check each distinct string is parsed once.
-    #[cfg(test)]
-    pub(crate) parses: usize,
+    /// Memoise label parsing per string and label merges per combination (`--label-memo`).
+    pub memo: bool,
+    /// Label strings parsed so far: once per distinct string with the memo, once per row without
+    /// (the run report shows it; tests check it).
+    pub parses: usize,
 }
 
 impl Catalog {
@@ -56,11 +60,25 @@ impl Catalog {
                 sets: LabelSets::new(),
                 by_string: HashMap::new(),
                 scratch: Vec::new(),
-                #[cfg(test)]
+                memo: true,
                 parses: 0,
             }),
+            label_memo: true,
             enabled,
         }
+    }
+
+    /// The catalog with label memoisation on or off (`--label-memo`). Off, every row's label
+    /// text is parsed and every merge computed again: slower, the same label sets.
+    pub fn with_label_memo(mut self, on: bool) -> Self {
+        self.label_memo = on;
+        self.labels.get_mut().expect("fresh catalog").memo = on;
+        self
+    }
+
+    /// Whether label strings resolve once per distinct string.
+    pub fn label_memo(&self) -> bool {
+        self.label_memo
     }
 
     /// A catalog whose string table stops at `limit` distinct strings, to test the overflow path
@@ -110,7 +128,9 @@ impl Catalog {
             }
             let text = strings.get(*id);
             let set = table.parse(text, &self.enabled)?;
-            table.by_string.insert(*id, set);
+            if table.memo {
+                table.by_string.insert(*id, set);
+            }
             *id = set;
         }
         Ok(())
@@ -145,10 +165,7 @@ impl Catalog {
 
 impl LabelTable {
     fn parse(&mut self, text: &[u8], enabled: &EnabledKeys) -> Result<u32, BadLabels> {
-        #[cfg(test)]
-        {
-            self.parses += 1;
-        }
+        self.parses += 1;
         let parsed = self
             .parser
             .parse_filtered(text, enabled, &mut self.values, &mut self.scratch)

@@ -76,7 +76,8 @@ pub fn cluster_info(plan: &Plan, queries: &[ClusterQuery]) -> Result<ClusterInfo
     let store = crate::source::open(&plan.scope.input, &plan.s3)
         .map_err(|e| Error::options(e.to_string()))?;
     let footers = FooterCache::default();
-    let catalog = Catalog::new(EnabledKeys::new(std::iter::empty::<&[u8]>()));
+    let catalog = Catalog::new(EnabledKeys::new(std::iter::empty::<&[u8]>()))
+        .with_label_memo(plan.switches.label_memo);
     let ms = plan.scope.millis_range();
 
     let mut feeds: Vec<(Feed, Table, &[ColumnRequest])> = Vec::new();
@@ -114,6 +115,7 @@ pub fn cluster_info(plan: &Plan, queries: &[ClusterQuery]) -> Result<ClusterInfo
                 .map(|resolved| ColumnPlan {
                     resolved: *resolved,
                     string_mode: StringMode::Interned,
+                    decode: plan.switches.decode,
                 })
                 .collect();
             let meta = file.metadata.row_group(task.row_group);

@@ -28,6 +28,10 @@ pub struct RunReport {
     pub bytes_out: u64,
     pub distinct_strings: usize,
     pub label_sets: usize,
+    /// Label strings parsed (per distinct string with `--label-memo on`, per row without).
+    pub label_parses: usize,
+    /// The optimisation switches the run used (`--decode`, `--label-memo`, ...), as given.
+    pub switches: Vec<(&'static str, String)>,
     pub retries: u64,
     /// Batches of complete days written, and the most rows one batch held.
     pub batches: u64,
@@ -72,9 +76,23 @@ impl RunReport {
         );
         let _ = writeln!(
             s,
-            "  rows out {} ({} bytes); {} distinct strings, {} label sets; {} retries",
-            self.rows_out, self.bytes_out, self.distinct_strings, self.label_sets, self.retries
+            "  rows out {} ({} bytes); {} distinct strings, {} label sets ({} label texts parsed); \
+             {} retries",
+            self.rows_out,
+            self.bytes_out,
+            self.distinct_strings,
+            self.label_sets,
+            self.label_parses,
+            self.retries
         );
+        if !self.switches.is_empty() {
+            let list: Vec<String> = self
+                .switches
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            let _ = writeln!(s, "  switches: {}", list.join(", "));
+        }
         for n in &self.notes {
             let _ = writeln!(s, "  {n}");
         }
@@ -122,6 +140,11 @@ impl RunReport {
             "bytes_out": self.bytes_out,
             "retries": self.retries,
             "day_batches": self.batches,
+            "distinct_strings": self.distinct_strings,
+            "label_sets": self.label_sets,
+            "label_parses": self.label_parses,
+            "switches": self.switches.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+                .collect::<serde_json::Map<_, _>>(),
             "max_batch_rows": self.max_batch_rows,
             "peak_rss_bytes": peak_rss_bytes(),
         });

@@ -12,7 +12,7 @@ use crate::plan::inputs::{
     order_by_day, push_tasks, scan_table, selected_row_groups, FooterCache, Task,
 };
 use crate::plan::lookups::{Lookups, NodeRole, RoleResource};
-use crate::plan::{memory, Plan, ReportPaths, RowConstants};
+use crate::plan::{memory, Plan, ReportPaths, RowConstants, Streaming};
 use crate::render::LabelJson;
 use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
@@ -21,6 +21,7 @@ use crate::rows::SummaryRow;
 use crate::sink::{BatchText, ClusterTableCounts, RowSink};
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
+use crate::value::Day;
 use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::EnabledKeys;
 use std::io::IsTerminal;
@@ -81,7 +82,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         Some(keys) => EnabledKeys::new(keys.iter().map(String::as_bytes)),
         None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
     };
-    let catalog = Catalog::new(enabled);
+    let catalog = Catalog::new(enabled).with_label_memo(plan.switches.label_memo);
     let special = catalog.with_tables(|strings, _, _| {
         intern_roles(strings, &lookups.node_roles);
         unallocated::intern_namespaces(strings)
@@ -105,6 +106,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
             plan.limits.threads,
         ),
         memory_limit: plan.limits.memory_limit,
+        decode: plan.switches.decode,
     };
     let progress = match summary {
         Summary::Stderr => progress_bar(tasks.len() as u64),
@@ -178,8 +180,12 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     report.pages = agg.decode;
     report.rows_out = sink_summary.rows;
     report.bytes_out = sink_summary.bytes;
-    (report.distinct_strings, report.label_sets) =
-        catalog.with_tables(|strings, labels, _| (strings.len(), labels.sets.len()));
+    (
+        report.distinct_strings,
+        report.label_sets,
+        report.label_parses,
+    ) = catalog.with_tables(|strings, labels, _| (strings.len(), labels.sets.len(), labels.parses));
+    report.switches = switch_names(plan);
     if summary == Summary::Stderr {
         eprint!("{}", report.text());
     }
@@ -196,6 +202,28 @@ fn intern_roles(strings: &mut Interner, roles: &[NodeRole]) {
             strings.intern(rid.as_bytes());
         }
     }
+}
+
+/// The switches of a run, for the report.
+fn switch_names(plan: &Plan) -> Vec<(&'static str, String)> {
+    let sw = &plan.switches;
+    let lower = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
+    let mut out = vec![
+        ("threads", plan.limits.threads.to_string()),
+        ("decode", lower(&sw.decode)),
+        (
+            "label_memo",
+            if sw.label_memo { "on" } else { "off" }.to_string(),
+        ),
+        ("streaming", lower(&sw.streaming)),
+    ];
+    if plan.output == crate::plan::OutputSpec::Postgres {
+        out.push(("copy", lower(&sw.copy)));
+    }
+    if plan.scope.input.starts_with("s3://") {
+        out.push(("s3_concurrency", plan.s3.concurrency.to_string()));
+    }
+    out
 }
 
 /// What every pass over the input shares.
@@ -268,7 +296,12 @@ fn stream_days(
     let memory_limit = plan.limits.memory_limit;
     let (merged, written) = std::thread::scope(|s| {
         let writer = s.spawn(move || write_batches(&plan.constants, rx, sink));
+        let month = plan.switches.streaming == Streaming::Month;
         let merged = pass.execute(facts, agg, &mut |agg, day| {
+            if month && day != Day(i32::MAX) {
+                // `--streaming month`: every day stays until the input is read.
+                return Ok(());
+            }
             let batch = agg.split_before(day);
             let (rows, text) = catalog.with_tables(|strings, labels, enabled| {
                 let mut tables = Tables {

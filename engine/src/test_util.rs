@@ -12,6 +12,7 @@ use crate::decode::rowgroup::{read_row_group, ColumnData, ColumnPlan, RowGroupDa
 use crate::decode::strings::StringMode;
 use crate::decode::{DecodeStats, ReadError};
 use crate::plan::columns::{resolve, ColumnRequest};
+use crate::plan::DecodeMode;
 use crate::source::footer::read_metadata;
 use crate::source::memory::MemoryStore;
 use crate::source::ObjectMeta;
@@ -206,6 +207,16 @@ pub fn read_back(
     requests: &[(ColumnRequest, StringMode)],
     catalog: &Catalog,
 ) -> Result<Decoded, ReadError> {
+    read_back_with(bytes, requests, catalog, DecodeMode::Kernels)
+}
+
+/// [`read_back`] through the kernels or the parquet crate's readers.
+pub fn read_back_with(
+    bytes: &Bytes,
+    requests: &[(ColumnRequest, StringMode)],
+    catalog: &Catalog,
+    decode: DecodeMode,
+) -> Result<Decoded, ReadError> {
     let mut store = MemoryStore::default();
     store.insert("t.parquet", bytes.clone());
     let object = ObjectMeta {
@@ -221,6 +232,7 @@ pub fn read_back(
         .map(|(r, (_, mode))| ColumnPlan {
             resolved: *r,
             string_mode: *mode,
+            decode,
         })
         .collect();
     let mut out = Decoded {

@@ -116,16 +116,56 @@ impl Params {
     }
 }
 
+/// Runs the engine into `out_csv`, and again with `--decode reference` (the parquet crate's
+/// readers instead of our kernels): both must give the same rows in the same order, uuids aside.
 pub fn run_engine(input: &Path, p: &Params, out_csv: &Path, threads: usize) -> Output {
-    let out = bin()
-        .arg("run")
-        .args(p.args(input))
-        .args(["--threads", &threads.to_string()])
-        .arg("--output")
-        .arg(format!("csv:{}", out_csv.display()))
-        .output()
-        .expect("spawn run");
-    check(out, "ocp-summary run")
+    let run = |decode: &str, csv: &Path| {
+        let out = bin()
+            .arg("run")
+            .args(p.args(input))
+            .args(["--threads", &threads.to_string(), "--decode", decode])
+            .arg("--output")
+            .arg(format!("csv:{}", csv.display()))
+            .output()
+            .expect("spawn run");
+        check(out, &format!("ocp-summary run --decode {decode}"))
+    };
+    let reference_csv = out_csv.with_extension("reference.csv");
+    run("reference", &reference_csv);
+    let out = run("kernels", out_csv);
+    assert_same_rows(out_csv, &reference_csv);
+    let _ = std::fs::remove_file(reference_csv);
+    out
+}
+
+/// Two CSV outputs of the engine hold the same lines in the same order, apart from the `uuid`
+/// column (the first).
+pub fn assert_same_rows(a: &Path, b: &Path) {
+    let lines = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .lines()
+            .map(|l| l.split_once(',').map_or(l, |x| x.1).to_string())
+            .collect()
+    };
+    let (la, lb) = (lines(a), lines(b));
+    assert_eq!(
+        la.len(),
+        lb.len(),
+        "{} vs {}: row counts",
+        a.display(),
+        b.display()
+    );
+    if let Some(i) = (0..la.len()).find(|&i| la[i] != lb[i]) {
+        panic!(
+            "{} vs {} differ at line {}:\n{}\n{}",
+            a.display(),
+            b.display(),
+            i + 1,
+            la[i],
+            lb[i]
+        );
+    }
 }
 
 pub fn run_oracle(input: &Path, p: &Params, out_csv: &Path, kinds: &str) {

@@ -17,6 +17,7 @@ use crate::decode::strings::StringMode;
 use crate::decode::DecodeStats;
 use crate::error::{Error, InputError, InputLocation};
 use crate::plan::inputs::{TableInput, Task};
+use crate::plan::DecodeMode;
 use crate::source::ObjectStore;
 use crate::value::date::Day;
 use crossbeam_channel::{bounded, unbounded};
@@ -158,6 +159,8 @@ const DONE_PER_WORKER: usize = 2;
 pub struct Limits {
     pub threads: usize,
     pub memory_limit: u64,
+    /// How the workers decode (`--decode`).
+    pub decode: DecodeMode,
 }
 
 /// Runs every task and merges the partials in `seq` order; stops at the first error.
@@ -183,6 +186,7 @@ pub fn execute(
     let Limits {
         threads,
         memory_limit,
+        decode: decode_mode,
     } = limits;
     let (task_tx, task_rx) = unbounded::<Task>();
     let window = threads * DONE_PER_WORKER;
@@ -218,7 +222,7 @@ pub fn execute(
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let done = w.run(store, inputs, task, catalog, ms);
+                    let done = w.run(store, inputs, task, catalog, ms, decode_mode);
                     if done_tx.send(done).is_err() {
                         break;
                     }
@@ -306,6 +310,7 @@ impl Worker {
         task: Task,
         catalog: &Catalog,
         ms: &Range<i64>,
+        decode_mode: DecodeMode,
     ) -> Done {
         let RoleInput { role, input } = &inputs[task.table];
         let file = &input.files[task.file];
@@ -320,6 +325,7 @@ impl Worker {
                 } else {
                     StringMode::Interned
                 },
+                decode: decode_mode,
             })
             .collect();
         let mut decode = DecodeStats::default();

@@ -5,9 +5,12 @@
 //! chunk, strings are interned once per dictionary entry, and label JSON is parsed once per distinct
 //! string (see [`strings`]). Only PLAIN and dictionary encodings are decoded here, which is what
 //! pandas/pyarrow writes; anything else is reported as unsupported with the file and column named.
+//! [`reference`] decodes the same chunks through the parquet crate's typed readers instead
+//! (`--decode reference`): the fallback, and a check on the kernels.
 
 pub mod chunk;
 pub mod probe;
+pub mod reference;
 pub mod rowgroup;
 pub mod strings;
 

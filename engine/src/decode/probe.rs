@@ -63,6 +63,7 @@ pub fn probe_object(store: &dyn ObjectStore, object: &ObjectMeta) -> Result<Prob
             } else {
                 StringMode::Interned
             },
+            decode: crate::plan::DecodeMode::Kernels,
         });
         names.push(name);
     }

@@ -9,6 +9,7 @@ use super::strings::{StringDecoder, StringMode};
 use super::{DecodeError, DecodeStats, ReadError};
 use crate::catalog::{Catalog, NULL_ID};
 use crate::plan::columns::{ColumnKind, ResolvedColumn};
+use crate::plan::DecodeMode;
 use crate::source::chunk::ChunkBytes;
 use crate::source::ObjectStore;
 use parquet::file::metadata::RowGroupMetaData;
@@ -42,6 +43,8 @@ pub const MAX_ROW_GROUP_ROWS: usize = 1 << 22;
 pub struct ColumnPlan {
     pub resolved: ResolvedColumn,
     pub string_mode: StringMode,
+    /// Our page kernels or the parquet crate's readers (`--decode`).
+    pub decode: DecodeMode,
 }
 
 /// Reads and decodes `columns` of row group `meta` of object `key`.
@@ -91,15 +94,28 @@ pub fn read_row_group(
         let reader = Arc::new(ChunkBytes::new(start, bytes, object_len));
         let pages = SerializedPageReader::new(reader, chunk_meta, num_rows, None)
             .map_err(|e| wrap(e.into()))?;
-        decode_column(
-            pages,
-            num_rows,
-            plan,
-            catalog,
-            data,
-            &mut out.scratch,
-            stats,
-        )
+        match plan.decode {
+            DecodeMode::Kernels => decode_column(
+                pages,
+                num_rows,
+                plan,
+                catalog,
+                data,
+                &mut out.scratch,
+                stats,
+            ),
+            DecodeMode::Reference => {
+                let descr = chunk_meta.column_descr_ptr();
+                super::reference::decode_column(
+                    Box::new(pages),
+                    descr,
+                    num_rows,
+                    plan,
+                    catalog,
+                    data,
+                )
+            }
+        }
         .map_err(wrap)?;
         let got = match plan.resolved.request.kind {
             ColumnKind::String => data.ids.len(),
@@ -179,6 +195,14 @@ fn fill_null(kind: ColumnKind, rows: usize, data: &mut ColumnData) {
     data.valid.resize(rows, false);
 }
 
+/// Label set ids for the string ids of every row.
+fn resolve_per_row(catalog: &Catalog, ids: &mut [u32]) -> Result<(), DecodeError> {
+    catalog.resolve_labels(ids).map_err(|b| DecodeError::Label {
+        preview: b.preview,
+        reason: b.reason,
+    })
+}
+
 fn decode_column(
     pages: SerializedPageReader<ChunkBytes>,
     rows: usize,
@@ -192,13 +216,24 @@ fn decode_column(
     let rows_left = rows;
     match plan.resolved.request.kind {
         ColumnKind::String => {
-            let mut decoder = StringDecoder::new(catalog, plan.string_mode);
+            // `--label-memo off`: labels resolve row by row after decoding, not per dictionary
+            // entry, so each row's text is parsed.
+            let per_row = plan.string_mode == StringMode::Labels && !catalog.label_memo();
+            let mode = match per_row {
+                true => StringMode::Interned,
+                false => plan.string_mode,
+            };
+            let mut decoder = StringDecoder::new(catalog, mode);
             let out = ColumnOut {
                 values: &mut data.ids,
                 valid: None,
                 rows_left,
             };
-            decode_chunk(pages, max_def, &mut decoder, out, scratch, stats)
+            decode_chunk(pages, max_def, &mut decoder, out, scratch, stats)?;
+            if per_row {
+                resolve_per_row(catalog, &mut data.ids)?;
+            }
+            Ok(())
         }
         ColumnKind::Double => {
             let out = ColumnOut {

@@ -17,7 +17,8 @@ use crate::source::s3::S3Settings;
 use crate::value::date::{self, days_in_month, Day};
 use anyhow::{anyhow, bail};
 use lookups::{enabled_key_list, parse_cost_category, parse_node_role, GivenLookups};
-use options::{ConfigFile, DbOptions, RunOptions, S3Options};
+use options::{ConfigFile, DbOptions, RunOptions, S3Options, Switch};
+pub use options::{CopyFormat, DecodeMode, Streaming};
 use std::path::PathBuf;
 
 /// Where output rows go.
@@ -105,6 +106,29 @@ pub struct RunLimits {
     pub memory_limit: u64,
 }
 
+/// One switch per optimisation, each with a slower path that must give the same rows: the
+/// fallback if an optimisation is ever in doubt, and what `scripts/ablation.py` measures. The
+/// defaults are the fast paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switches {
+    pub decode: DecodeMode,
+    /// Parse each distinct label string once and memoise label merges.
+    pub label_memo: bool,
+    pub streaming: Streaming,
+    pub copy: CopyFormat,
+}
+
+impl Default for Switches {
+    fn default() -> Self {
+        Switches {
+            decode: DecodeMode::Kernels,
+            label_memo: true,
+            streaming: Streaming::Days,
+            copy: CopyFormat::Binary,
+        }
+    }
+}
+
 /// Where the run summary goes besides stderr.
 #[derive(Debug, Clone, Default)]
 pub struct ReportPaths {
@@ -120,6 +144,7 @@ pub struct Plan {
     pub rows: RowSelection,
     pub output: OutputSpec,
     pub limits: RunLimits,
+    pub switches: Switches,
     pub reports: ReportPaths,
     pub db: Option<DbSpec>,
     /// S3 connection settings, used when the input is an `s3://` URL.
@@ -195,6 +220,17 @@ impl Plan {
             credentials: None,
         });
         let limits = run_limits(given, &file, &scope.input)?;
+        let switches = Switches {
+            decode: pick(given.decode, file.decode).unwrap_or_default(),
+            label_memo: pick(given.label_memo, file.label_memo).unwrap_or_default() == Switch::On,
+            streaming: pick(given.streaming, file.streaming).unwrap_or_default(),
+            copy: pick(given.copy, file.copy).unwrap_or_default(),
+        };
+        if switches.copy == CopyFormat::Text && output != OutputSpec::Postgres {
+            bail!(
+                "--copy text is the PostgreSQL load's format; use --output csv:PATH for a CSV file"
+            );
+        }
         let reports = ReportPaths {
             report_json: pick(given.report_json.clone(), file.report_json.take()),
             metrics: pick(given.metrics.clone(), file.metrics.take()),
@@ -205,6 +241,7 @@ impl Plan {
             rows,
             output,
             limits,
+            switches,
             reports,
             db,
             s3,

@@ -86,6 +86,22 @@ pub struct RunOptions {
     /// database, whose day-range delete would drop the Storage rows.
     #[cfg_attr(feature = "clap", arg(long))]
     pub pod_only: bool,
+    /// How columns are decoded: `kernels` (our page kernels, the default) or `reference` (the
+    /// parquet crate's own typed column readers: slower, the same rows; the fallback if a kernel
+    /// is ever in doubt).
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
+    pub decode: Option<DecodeMode>,
+    /// `on` (default): each distinct label string is parsed once and label merges are memoised;
+    /// `off`: every row's labels are parsed and merged again.
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
+    pub label_memo: Option<Switch>,
+    /// `days` (default): rows go out one batch of complete days at a time, so memory holds the
+    /// days in flight; `month`: the whole month is held and written at the end.
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
+    pub streaming: Option<Streaming>,
+    /// The PostgreSQL load's COPY format: `binary` (default) or `text` (CSV).
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
+    pub copy: Option<CopyFormat>,
     #[cfg_attr(feature = "clap", command(flatten))]
     pub db: DbOptions,
     /// Where rows go: `csv:PATH`, `csv:-` (stdout), `pgcopy:PATH` (binary COPY file) or `postgres`;
@@ -107,6 +123,51 @@ pub struct RunOptions {
     pub metrics: Option<PathBuf>,
     #[cfg_attr(feature = "clap", command(flatten))]
     pub s3: S3Options,
+}
+
+/// How columns are decoded (`--decode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum DecodeMode {
+    /// Our page kernels.
+    #[default]
+    Kernels,
+    /// The parquet crate's typed column readers.
+    Reference,
+}
+
+/// An on/off switch (`--label-memo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Switch {
+    #[default]
+    On,
+    Off,
+}
+
+/// How rows leave the engine (`--streaming`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Streaming {
+    /// One batch of complete days at a time.
+    #[default]
+    Days,
+    /// The whole month at the end.
+    Month,
+}
+
+/// The PostgreSQL load's COPY format (`--copy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum CopyFormat {
+    #[default]
+    Binary,
+    /// CSV, as `--output csv:` writes it.
+    Text,
 }
 
 /// Where the database is: shared by `run` and `init-db`.
@@ -206,6 +267,10 @@ pub struct ConfigFile {
     pub derive_node_roles: Option<bool>,
     pub cluster_tables: Option<bool>,
     pub pod_only: Option<bool>,
+    pub decode: Option<DecodeMode>,
+    pub label_memo: Option<Switch>,
+    pub streaming: Option<Streaming>,
+    pub copy: Option<CopyFormat>,
     pub output: Option<String>,
     pub threads: Option<usize>,
     pub memory_limit: Option<String>,

@@ -33,7 +33,8 @@ impl<'a> LabelMerger<'a> {
         if first == NULL_SET || second == NULL_SET {
             return NULL_SET;
         }
-        if let Some(&m) = self.memo.pairs.get(&(first, second)) {
+        let memo = self.table.memo;
+        if let Some(&m) = self.memo.pairs.get(&(first, second)).filter(|_| memo) {
             return m;
         }
         let sets = &self.table.sets;
@@ -43,7 +44,9 @@ impl<'a> LabelMerger<'a> {
             &mut self.memo.out,
         );
         let merged = self.table.sets.intern(&self.memo.out).0;
-        self.memo.pairs.insert((first, second), merged);
+        if memo {
+            self.memo.pairs.insert((first, second), merged);
+        }
         merged
     }
 
@@ -54,7 +57,8 @@ impl<'a> LabelMerger<'a> {
         }
         let or_empty = |s: u32| if s == NULL_SET { 0 } else { s };
         let key = (or_empty(node), or_empty(namespace), last);
-        if let Some(&m) = self.memo.triples.get(&key) {
+        let memo = self.table.memo;
+        if let Some(&m) = self.memo.triples.get(&key).filter(|_| memo) {
             return m;
         }
         let sets = &self.table.sets;
@@ -66,7 +70,9 @@ impl<'a> LabelMerger<'a> {
             &mut self.memo.out,
         );
         let merged = self.table.sets.intern(&self.memo.out).0;
-        self.memo.triples.insert(key, merged);
+        if memo {
+            self.memo.triples.insert(key, merged);
+        }
         merged
     }
 }

@@ -82,6 +82,60 @@ impl CsvEncoder {
     }
 }
 
+/// CSV lines without a header into any writer, on the calling thread: the stream of
+/// `COPY ... FROM STDIN (FORMAT csv, NULL '\N')` for `--copy text`.
+pub struct CsvStream<W: Write> {
+    out: W,
+    encoder: CsvEncoder,
+    buf: Vec<u8>,
+    summary: SinkSummary,
+    /// The first write error, kept whole (see `pgcopy::CopySink::write_error`).
+    pub write_error: Option<io::Error>,
+}
+
+impl<W: Write> CsvStream<W> {
+    pub fn new(out: W) -> Self {
+        CsvStream {
+            out,
+            encoder: CsvEncoder::default(),
+            buf: Vec::with_capacity(1 << 17),
+            summary: SinkSummary::default(),
+            write_error: None,
+        }
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.summary.bytes += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes what is buffered; returns the writer and what went through it.
+    pub fn finish(mut self) -> io::Result<(W, SinkSummary)> {
+        self.flush_buf()?;
+        self.out.flush()?;
+        Ok((self.out, self.summary))
+    }
+}
+
+impl<W: Write> RowSink for CsvStream<W> {
+    fn write_batch(&mut self, rows: &[SummaryRow], ctx: &RenderContext<'_>) -> Result<(), Error> {
+        for r in rows {
+            self.encoder.render(r, ctx, &mut self.buf);
+            self.summary.rows += 1;
+            if self.buf.len() >= 1 << 16 {
+                if let Err(e) = self.flush_buf() {
+                    let reported = io::Error::new(e.kind(), e.to_string());
+                    self.write_error = Some(e);
+                    return Err(SinkError::io("text COPY stream", reported).into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Rows per parallel rendering chunk; each chunk has its own uuid stream.
 const CHUNK_ROWS: usize = 4096;
 

@@ -29,7 +29,13 @@ pub fn stream_to_output(plan: &Plan, produce: &mut Produce<'_>) -> Result<SinkSu
                 .db
                 .as_ref()
                 .ok_or_else(|| Error::options("--output postgres needs --database-url"))?;
-            return postgres::load(spec, &plan.scope, &plan.constants, produce);
+            return postgres::load(
+                spec,
+                &plan.scope,
+                &plan.constants,
+                plan.switches.copy,
+                produce,
+            );
         }
     };
     let where_ = path.map_or("stdout".to_string(), |p| p.display().to_string());

@@ -11,8 +11,10 @@ use crate::catalog::NULL_ID;
 use crate::decode::strings::StringMode;
 use crate::decode::ReadError;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
+use crate::plan::DecodeMode;
 use crate::test_util::{
-    catalog, pages, read_back, text, write_parquet, Col, Decoded, PageKind, Rng, Values,
+    catalog, pages, read_back, read_back_with, text, write_parquet, Col, Decoded, PageKind, Rng,
+    Values,
 };
 use bytes::Bytes;
 use parquet::basic::Compression;
@@ -200,6 +202,8 @@ fn check_stats(bytes: &Bytes, decoded: &Decoded, columns: usize) {
     );
 }
 
+/// Writes `sample`, reads it back through the kernels and through the parquet crate's readers
+/// (`--decode reference`), and checks both against what was written.
 fn round_trip(sample: &Sample, rows_per_group: usize, props: WriterProperties) -> Bytes {
     let bytes = write_parquet(&sample.cols(), rows_per_group, props);
     let cat = catalog(&[]);
@@ -207,6 +211,10 @@ fn round_trip(sample: &Sample, rows_per_group: usize, props: WriterProperties) -
     assert_eq!(decoded.row_groups, sample.ts.len().div_ceil(rows_per_group));
     sample.check(&decoded, &cat);
     check_stats(&bytes, &decoded, 3);
+    let cat = catalog(&[]);
+    let reference = read_back_with(&bytes, &REQUESTS, &cat, DecodeMode::Reference)
+        .expect("the reference decoder reads it");
+    sample.check(&reference, &cat);
     bytes
 }
 
@@ -432,6 +440,25 @@ fn delta_encoded_pages_are_reported_unsupported() {
         ),
         "{err:?}"
     );
+}
+
+/// The reference decoder reads what the kernels refuse (here DELTA_BINARY_PACKED and
+/// DELTA_LENGTH_BYTE_ARRAY pages): the fallback for files from other writers.
+#[test]
+fn the_reference_decoder_reads_delta_encoded_pages() {
+    let sample = Sample::new(40, 12, 8);
+    let bytes = write_parquet(
+        &sample.cols(),
+        40,
+        builder(WriterVersion::PARQUET_2_0, false).build(),
+    );
+    assert_eq!(
+        encoding_of(data_pages(&bytes, 0)[0].1[0]),
+        Encoding::DELTA_BINARY_PACKED
+    );
+    let cat = catalog(&[]);
+    let decoded = read_back_with(&bytes, &REQUESTS, &cat, DecodeMode::Reference).expect("decodes");
+    sample.check(&decoded, &cat);
 }
 
 /// Microsecond timestamps become milliseconds (floor) in dictionary entries and PLAIN values.

@@ -4,10 +4,11 @@ use super::{cluster, quote_ident, quote_literal, Target, SUMMARY_TABLE};
 use crate::aggregate::cluster::ClusterRows;
 use crate::database::{error_text, transient};
 use crate::error::{Error, SinkError};
-use crate::plan::{DbSpec, InputScope, RowConstants};
+use crate::plan::{CopyFormat, DbSpec, InputScope, RowConstants};
 use crate::render::RenderContext;
 use crate::rows::SummaryRow;
 use crate::sink::columns::COLUMNS;
+use crate::sink::csv::CsvStream;
 use crate::sink::output::{ClusterTablesWritten, Produce, RowSink, SinkSummary};
 use crate::sink::pgcopy::CopySink;
 use crate::value::Day;
@@ -18,6 +19,7 @@ use std::time::Duration;
 struct Run<'a> {
     scope: &'a InputScope,
     constants: &'a RowConstants,
+    format: CopyFormat,
 }
 
 enum Failure {
@@ -42,9 +44,14 @@ pub fn load(
     spec: &DbSpec,
     scope: &InputScope,
     constants: &RowConstants,
+    format: CopyFormat,
     produce: &mut Produce<'_>,
 ) -> Result<SinkSummary, Error> {
-    let run = Run { scope, constants };
+    let run = Run {
+        scope,
+        constants,
+        format,
+    };
     let target = Target::new(spec)?;
     let mut delay = Duration::from_millis(500);
     let mut attempt = 0;
@@ -125,6 +132,7 @@ fn load_once(
     let mut sink = PgSink {
         target,
         constants: run.constants,
+        format: run.format,
         state: State::Before(&mut tx),
         failure: None,
     };
@@ -147,8 +155,39 @@ fn load_once(
 /// streaming into it.
 enum State<'a, 'c> {
     Before(&'a mut Transaction<'c>),
-    Copying(CopySink<CopyInWriter<'a>>),
+    Copying(Stream<'a>),
     Failed,
+}
+
+/// The COPY stream in the run's format (`--copy`).
+enum Stream<'a> {
+    Binary(CopySink<CopyInWriter<'a>>),
+    Text(CsvStream<CopyInWriter<'a>>),
+}
+
+impl<'a> Stream<'a> {
+    fn write_error(&mut self) -> Option<std::io::Error> {
+        match self {
+            Stream::Binary(s) => s.write_error.take(),
+            Stream::Text(s) => s.write_error.take(),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<(CopyInWriter<'a>, SinkSummary)> {
+        match self {
+            Stream::Binary(s) => s.finish(),
+            Stream::Text(s) => s.finish(),
+        }
+    }
+}
+
+impl RowSink for Stream<'_> {
+    fn write_batch(&mut self, rows: &[SummaryRow], ctx: &RenderContext<'_>) -> Result<(), Error> {
+        match self {
+            Stream::Binary(s) => s.write_batch(rows, ctx),
+            Stream::Text(s) => s.write_batch(rows, ctx),
+        }
+    }
 }
 
 /// The sink of one load: the cluster tables first, when asked, then the summary rows through a
@@ -156,6 +195,7 @@ enum State<'a, 'c> {
 struct PgSink<'a, 'c> {
     target: &'a Target,
     constants: &'a RowConstants,
+    format: CopyFormat,
     state: State<'a, 'c>,
     /// The classified cause of the last error returned to `produce`.
     failure: Option<Failure>,
@@ -173,23 +213,32 @@ impl<'a, 'c> PgSink<'a, 'c> {
         }
     }
 
-    fn copying(&mut self) -> Result<&mut CopySink<CopyInWriter<'a>>, Failure> {
+    fn copying(&mut self) -> Result<&mut Stream<'a>, Failure> {
         if let State::Before(_) = self.state {
             let State::Before(tx) = std::mem::replace(&mut self.state, State::Failed) else {
                 unreachable!()
             };
             let columns: Vec<String> = COLUMNS.iter().map(|c| quote_ident(c.name)).collect();
+            let options = match self.format {
+                CopyFormat::Binary => "FORMAT binary",
+                CopyFormat::Text => "FORMAT csv, NULL '\\N'",
+            };
             let copy = format!(
-                "COPY {} ({}) FROM STDIN (FORMAT binary)",
+                "COPY {} ({}) FROM STDIN ({options})",
                 self.target.table(SUMMARY_TABLE),
                 columns.join(", ")
             );
             let writer = tx
                 .copy_in(&copy)
                 .map_err(|e| Failure::pg(self.target, "copy", e))?;
-            let sink = CopySink::new(writer, self.constants)
-                .map_err(|e| Failure::Final(Error::options(e.to_string())))?;
-            self.state = State::Copying(sink);
+            let stream = match self.format {
+                CopyFormat::Binary => Stream::Binary(
+                    CopySink::new(writer, self.constants)
+                        .map_err(|e| Failure::Final(Error::options(e.to_string())))?,
+                ),
+                CopyFormat::Text => Stream::Text(CsvStream::new(writer)),
+            };
+            self.state = State::Copying(stream);
         }
         match &mut self.state {
             State::Copying(sink) => Ok(sink),
@@ -223,7 +272,7 @@ impl RowSink for PgSink<'_, '_> {
         };
         match sink.write_batch(rows, ctx) {
             Ok(()) => Ok(()),
-            Err(e) => match sink.write_error.take() {
+            Err(e) => match sink.write_error() {
                 // A server error during COPY (a value too long, say) reaches us through the
                 // writer: classified like any other, so data errors are not retried.
                 Some(io) => Err(self.fail(io_failure(target, io))),
