@@ -332,3 +332,26 @@ fn no_cluster_tables_leaves_them_and_a_missing_table_is_a_clear_error() {
     // The failed run rolled back: the summary rows of the first run are still there.
     assert!(count(&url, &summary(SCHEMA), "") > 0);
 }
+
+/// Held-out data: another seed and shape, written into empty tables, then into its own output.
+#[test]
+fn held_out_seed_matches_the_oracle_from_empty_tables() {
+    let data = generated(&[
+        "--days",
+        "2",
+        "--cluster-cases",
+        "--seed",
+        "20261202",
+        "--nodes",
+        "6",
+        "--pvcs-per-pod",
+        "2",
+    ]);
+    let dir = data.path();
+    let url = fresh_db("heldout");
+    init_db(&url, SCHEMA);
+    let first = assert_run_matches(dir, &url, "Cluster A");
+    assert!(first["nodes"].as_array().unwrap().len() >= 6, "{first}");
+    assert!(!first["pvcs"].as_array().unwrap().is_empty());
+    assert_run_matches(dir, &url, "Cluster A");
+}
