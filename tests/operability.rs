@@ -233,3 +233,44 @@ fn config_file_supplies_options_and_flags_win() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
 }
+
+/// Output to a FIFO (or a device such as /dev/null) is written in place: a temporary file renamed
+/// over it would replace it with a regular file. Tested on a FIFO in a temporary folder, never on
+/// the machine's /dev/null.
+#[test]
+fn output_to_a_fifo_is_written_in_place() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), &["--days", "1"]);
+    for (kind, name) in [("csv", "rows.fifo"), ("pgcopy", "copy.fifo")] {
+        let fifo = dir.path().join(name);
+        check(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .output()
+                .unwrap(),
+            "mkfifo",
+        );
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        let out = bin()
+            .arg("run")
+            .args(run_args(dir.path()))
+            .arg("--output")
+            .arg(format!("{kind}:{}", fifo.display()))
+            .output()
+            .unwrap();
+        check(out, &format!("run --output {kind}:FIFO"));
+        // Checked before joining: a replaced FIFO would leave the reader waiting for ever.
+        use std::os::unix::fs::FileTypeExt;
+        let kind_after = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind_after.is_fifo(), "{kind}: the FIFO was replaced");
+        let bytes = reader.join().unwrap();
+        assert!(
+            bytes.len() > 1000,
+            "{kind}: {} bytes through the FIFO",
+            bytes.len()
+        );
+    }
+}

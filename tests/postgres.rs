@@ -434,6 +434,10 @@ fn terminated_backend_mid_copy_leaves_old_rows() {
     assert!(saw, "never saw the COPY; the run said: {err}");
     assert!(out.status.success(), "{err}");
     assert!(err.contains("retrying the transaction"), "{err}");
+    assert!(
+        err.contains("; 1 retries"),
+        "the report counts the retry: {err}"
+    );
     let n: u64 = before.split('|').next().unwrap().parse().unwrap();
     assert_eq!(count(&url, &t, ""), n);
 }

@@ -343,6 +343,10 @@ fn one_fault_in_ten_requests_gives_the_same_rows() {
     eprintln!("requests {requests}, retries {retries}, faults injected {faults}");
     assert!(faults >= 5, "only {faults} faults injected");
     assert!(retries >= 1, "no retries counted with {faults} faults");
+    assert!(
+        stderr.contains(&format!("; {retries} retries")),
+        "the report's retries are the S3 retries: {stderr}"
+    );
     assert_eq!(
         strip_uuid(&local_csv),
         strip_uuid(&s3_csv),

@@ -178,6 +178,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         report.notes.push(line);
     }
     report.pages = agg.decode;
+    report.retries = store.retries() + sink_summary.retries;
     report.rows_out = sink_summary.rows;
     report.bytes_out = sink_summary.bytes;
     (
@@ -496,6 +497,7 @@ fn scan_inputs(
         }
         inputs
     };
+    warn_missing(plan, &inputs);
     if !inputs[0].input.partition_found && !inputs[1].input.partition_found && !storage_found {
         let scope = &plan.scope;
         return Err(Error::options(format!(
@@ -508,6 +510,32 @@ fn scan_inputs(
         )));
     }
     Ok(inputs)
+}
+
+/// A table with no partition for the month is read as empty, as Koku's SQL reads it; the run can
+/// still be valid (a month with storage only), but a partial upload looks the same, so say so.
+fn warn_missing(plan: &Plan, inputs: &[RoleInput]) {
+    let effect = |role: Role| match role {
+        Role::Capacity => "node and cluster capacity columns will be NULL",
+        Role::Pods => "no Pod or unallocated rows",
+        Role::NodeLabels => "no node labels in the label columns",
+        Role::NamespaceLabels => "no namespace labels in the label columns",
+        _ => "",
+    };
+    let scope = &plan.scope;
+    for ri in inputs {
+        let what = effect(ri.role);
+        if !what.is_empty() && !ri.input.partition_found {
+            tracing::warn!(
+                "no {} partition for source={} year={} month={:02} under {}: read as empty ({what})",
+                ri.input.table,
+                scope.source,
+                scope.year,
+                scope.month,
+                scope.input
+            );
+        }
+    }
 }
 
 /// `ocp-summary plan`: which files, row groups, columns and bytes a run would read.

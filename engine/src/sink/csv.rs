@@ -136,6 +136,12 @@ impl<W: Write> RowSink for CsvStream<W> {
     }
 }
 
+/// Whether output to `path` goes straight to it: a device or a FIFO (`/dev/null`, a named pipe),
+/// which a temporary file renamed over it would replace with a regular file.
+pub fn writes_in_place(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Rows per parallel rendering chunk; each chunk has its own uuid stream.
 const CHUNK_ROWS: usize = 4096;
 
@@ -191,6 +197,7 @@ impl CsvSink {
     pub fn create(path: Option<&Path>, threads: usize, name: String) -> io::Result<CsvSink> {
         let (writer, target): (Box<dyn Write + Send>, _) = match path {
             None => (Box::new(io::stdout()), None),
+            Some(path) if writes_in_place(path) => (Box::new(std::fs::File::create(path)?), None),
             Some(path) => {
                 let tmp = tmp_name(path);
                 let file = std::fs::File::create(&tmp)?;

@@ -58,6 +58,12 @@ fn write_pgcopy_file(
     produce: &mut Produce<'_>,
 ) -> Result<SinkSummary, Error> {
     let fail = |e: std::io::Error| Error::from(SinkError::io(path.display(), e));
+    if csv::writes_in_place(path) {
+        let file = std::fs::File::create(path).map_err(fail)?;
+        let mut sink = pgcopy::CopySink::new(file, &plan.constants).map_err(fail)?;
+        produce(&mut sink)?;
+        return sink.finish().map(|(_, summary)| summary).map_err(fail);
+    }
     let tmp = csv::tmp_name(path);
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(fail)?;

@@ -11,6 +11,8 @@ use crate::rows::SummaryRow;
 pub struct SinkSummary {
     pub rows: u64,
     pub bytes: u64,
+    /// Transactions retried after connection-class failures (a database load).
+    pub retries: u64,
 }
 
 /// A destination that takes sorted rows one batch of complete days at a time.
@@ -37,7 +39,8 @@ pub struct ClusterTablesWritten {
     pub node_roles: Vec<NodeRole>,
 }
 
-/// Rows created, updated and deleted in the cluster tables by one run.
+/// Rows created, changed and deleted in the cluster tables by one run (a row Koku would save
+/// with the values it already holds is not counted, nor written).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ClusterTableCounts {
     pub clusters_created: u64,

@@ -52,6 +52,10 @@ pub trait ObjectStore: Send + Sync {
     fn summary(&self) -> Option<String> {
         None
     }
+    /// Requests retried so far (the run report's `retries`).
+    fn retries(&self) -> u64 {
+        0
+    }
 }
 
 /// Opens the store `input` names: a local folder or `s3://BUCKET[/PREFIX]`.

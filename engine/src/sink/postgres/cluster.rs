@@ -269,6 +269,7 @@ fn write_nodes(
     let params: [&(dyn postgres::types::ToSql + Sync); 6] =
         [&names, &rids, &caps, &roles, &archs, cluster];
     // Only the first match by uuid is looked at, and updated when its role or architecture is empty.
+    // Koku saves the row even when nothing changes; we skip those, so the count is of real changes.
     counts.nodes_updated = tx
         .execute(
             &format!(
@@ -277,7 +278,9 @@ fn write_nodes(
                  FROM {q} JOIN {nodes} n ON {same} ORDER BY q.node, q.resource_id, n.uuid) \
                  UPDATE {nodes} SET node_role = m.node_role, architecture = m.architecture FROM m \
                  WHERE {nodes}.uuid = m.uuid \
-                 AND (coalesce(m.old_role, '') = '' OR coalesce(m.old_arch, '') = '')",
+                 AND (coalesce(m.old_role, '') = '' OR coalesce(m.old_arch, '') = '') \
+                 AND (m.old_role IS DISTINCT FROM m.node_role \
+                      OR m.old_arch IS DISTINCT FROM m.architecture)",
                 nodes = t.nodes
             ),
             &params,
@@ -345,7 +348,8 @@ fn write_pvcs(
         .execute(
             &format!(
                 "UPDATE {pvcs} p SET csi_volume_handle = q.handle FROM {q} \
-                 WHERE {same} AND coalesce(p.csi_volume_handle, '') = ''",
+                 WHERE {same} AND coalesce(p.csi_volume_handle, '') = '' \
+                 AND p.csi_volume_handle IS DISTINCT FROM q.handle",
                 pvcs = t.pvcs
             ),
             &params,

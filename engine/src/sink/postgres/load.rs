@@ -58,7 +58,12 @@ pub fn load(
     loop {
         let mut client = target.connect()?;
         match load_once(&target, &mut client, &run, produce) {
-            Ok(s) => return Ok(s),
+            Ok(s) => {
+                return Ok(SinkSummary {
+                    retries: attempt as u64,
+                    ..s
+                })
+            }
             Err(Failure::Retry(msg)) if attempt < target.retries => {
                 attempt += 1;
                 tracing::warn!(
@@ -148,6 +153,7 @@ fn load_once(
     Ok(SinkSummary {
         rows: copied,
         bytes,
+        retries: 0,
     })
 }
 

@@ -347,6 +347,10 @@ impl ObjectStore for S3Store {
     fn summary(&self) -> Option<String> {
         Some(S3Store::summary(self))
     }
+
+    fn retries(&self) -> u64 {
+        self.stats.retries.load(Ordering::Relaxed)
+    }
 }
 
 #[cfg(test)]
