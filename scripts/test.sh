@@ -33,6 +33,57 @@ python3 scripts/architecture.py --check
 echo "== s3s-fs (the local S3 server tests/s3.rs starts)"
 command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary
 
+# ---- deploy/ checks (issue 15): alert rules and their unit tests, Kubernetes manifests, Grafana dashboard ----
+echo "== deploy/: promtool check/test rules, kubernetes-validate (offline schemas), dashboard metric names"
+command -v promtool >/dev/null \
+  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
+KUBERNETES_VALIDATE_VERSION="1.37.0"
+"$PY" -c "import importlib.metadata as m, sys; sys.exit(m.version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION')" 2>/dev/null \
+  || "$PY" -m pip install --disable-pip-version-check -q "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+promtool check rules deploy/alerts.yaml
+promtool test rules deploy/alerts.test.yaml
+manifests=()
+for f in deploy/*.yaml; do
+  case "${f##*/}" in alerts*.yaml) ;; *) manifests+=("$f") ;; esac
+done
+# 1.29: the oldest Kubernetes the manifests are for (docs/deployment.md); 1.37: the package's newest schemas.
+for k8s in 1.29.0 1.37.0; do
+  "$(dirname "$PY")/kubernetes-validate" --strict --quiet -k "$k8s" "${manifests[@]}"
+done
+"$PY" -m json.tool deploy/dashboard.json >/dev/null
+# Every metric the rules and the dashboard name is one engine/src/report.rs writes or a rule records, and
+# every dashboard query parses (promtool checks them as recording rules).
+mkdir -p target
+dash_rules=target/deploy-dashboard-queries.yaml
+"$PY" - deploy/alerts.yaml deploy/dashboard.json engine/src/report.rs "$dash_rules" <<'EOF'
+import json, re, sys, yaml
+alerts_path, dash_path, report_path, out_path = sys.argv[1:]
+written = set(re.findall(r"ocp_summary_[a-z_]+", open(report_path).read()))
+rules = [r for g in yaml.safe_load(open(alerts_path))["groups"] for r in g["rules"]]
+recorded = {r["record"] for r in rules if "record" in r}
+dash = json.load(open(dash_path))
+exprs = [("alerts.yaml " + r.get("record", r.get("alert", "")), r["expr"]) for r in rules]
+for p in dash["panels"]:
+    exprs += [("dashboard panel " + repr(p["title"]), t["expr"]) for t in p.get("targets", [])]
+for v in dash["templating"]["list"]:
+    if v["type"] == "query":
+        exprs.append(("dashboard variable " + v["name"], re.sub(r"^label_values\((.*), *\w+\)$", r"\1", v["definition"])))
+bad = []
+for where, e in exprs:
+    for name in re.findall(r"\b(?:ocp_summary_[a-z_]+|[a-z_]+:[a-z_:]+)\b", e):
+        if name not in (recorded if ":" in name else written):
+            bad.append(f"{where}: unknown metric {name}")
+if bad:
+    sys.exit("\n".join(bad))
+queries = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+group = {"name": "dashboard", "rules": [{"record": f"dashboard:query_{i}", "expr": q.replace("$source", ".*").replace("$month", ".*")}
+                                        for i, q in enumerate(queries)]}
+yaml.safe_dump({"groups": [group]}, open(out_path, "w"))
+print(f"{len(exprs)} expressions name only known metrics ({len(written)} written, {len(recorded)} recorded)")
+EOF
+promtool check rules "$dash_rules"
+# ---- end of deploy/ checks ----
+
 echo "== cargo test"
 cargo test --workspace
 
