@@ -2,6 +2,13 @@
 """Compare two daily-summary CSVs (oracle format) as multisets of rows.
 
 Usage: compare.py EXPECTED.csv ACTUAL.csv [--rel 1e-9] [--abs 1e-9] [--max-diffs 20]
+                  [--preset summary|gpu|vm] [--float-columns a,b] [--int-columns a,b] [--json-columns a,b]
+                  [--ignore-columns a,b]
+
+The column roles default to the daily summary's (below). `--preset gpu` / `--preset vm` select those of vm_gpu.py's
+outputs (gpu: floats memory_capacity_gb, mig_memory_capacity_gb; ints mig_slice_count, gpu_max_slices,
+cost_category_id; vm: floats cpu_request, mem_request; no JSON or ignored column). Each `--*-columns` flag
+replaces that role's set of the preset (an empty value = no column).
 
 * `uuid` is ignored.
 * String and integer columns must match exactly; `\\N` (unquoted) is NULL and only matches NULL.
@@ -34,6 +41,29 @@ FLOAT_COLUMNS = {
     "persistentvolumeclaim_usage_gigabyte_months",
 }
 IGNORED_COLUMNS = {"uuid"}
+
+PRESETS = {
+    "summary": dict(float_columns=FLOAT_COLUMNS, int_columns=INT_COLUMNS, json_columns=JSON_COLUMNS,
+                    ignore_columns=IGNORED_COLUMNS),
+    "gpu": dict(float_columns={"memory_capacity_gb", "mig_memory_capacity_gb"},
+                int_columns={"mig_slice_count", "gpu_max_slices", "cost_category_id"}, json_columns=set(),
+                ignore_columns=set()),
+    "vm": dict(float_columns={"cpu_request", "mem_request"}, int_columns=set(), json_columns=set(),
+               ignore_columns=set()),
+}
+
+
+class Roles:
+    """Which columns are floats / integers / JSON / ignored (default: the daily summary's)."""
+
+    def __init__(self, float_columns=None, int_columns=None, json_columns=None, ignore_columns=None):
+        self.floats = set(FLOAT_COLUMNS if float_columns is None else float_columns)
+        self.ints = set(INT_COLUMNS if int_columns is None else int_columns)
+        self.jsons = set(JSON_COLUMNS if json_columns is None else json_columns)
+        self.ignored = set(IGNORED_COLUMNS if ignore_columns is None else ignore_columns)
+
+
+DEFAULT_ROLES = Roles()
 
 
 class InputError(Exception):
@@ -105,20 +135,20 @@ def _json_norm(obj):
     return float(obj)
 
 
-def convert(col, value, quoted, where):
+def convert(col, value, quoted, where, roles=DEFAULT_ROLES):
     if value == NULL_TEXT and not quoted:
         return NULL
-    if col in FLOAT_COLUMNS:
+    if col in roles.floats:
         try:
             return float(value)
         except ValueError:
             raise InputError(f"{where}: column {col}: not a number: {value!r}")
-    if col in INT_COLUMNS:
+    if col in roles.ints:
         try:
             return int(value)
         except ValueError:
             raise InputError(f"{where}: column {col}: not an integer: {value!r}")
-    if col in JSON_COLUMNS:
+    if col in roles.jsons:
         try:
             obj = _json_norm(json.loads(value))
         except ValueError:
@@ -127,7 +157,7 @@ def convert(col, value, quoted, where):
     return value
 
 
-def load(path):
+def load(path, roles=DEFAULT_ROLES):
     try:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
@@ -145,7 +175,7 @@ def load(path):
             continue  # blank line
         if len(rec) != len(header):
             raise InputError(f"{path}: record {ln}: {len(rec)} fields, header has {len(header)}")
-        rows.append({c: convert(c, v, q, f"{path}: record {ln}") for c, (v, q) in zip(header, rec)})
+        rows.append({c: convert(c, v, q, f"{path}: record {ln}", roles) for c, (v, q) in zip(header, rec)})
     return header, rows
 
 
@@ -178,17 +208,19 @@ def _sort_key_value(v):
     return (1, v)
 
 
-def compare(expected_path, actual_path, rel=1e-9, abs_=1e-9, max_diffs=20, out=sys.stdout):
-    eh, erows = load(expected_path)
-    ah, arows = load(actual_path)
+def compare(expected_path, actual_path, rel=1e-9, abs_=1e-9, max_diffs=20, out=None, roles=None):
+    out = sys.stdout if out is None else out
+    roles = roles or DEFAULT_ROLES
+    eh, erows = load(expected_path, roles)
+    ah, arows = load(actual_path, roles)
     if set(eh) != set(ah):
         only_e = sorted(set(eh) - set(ah))
         only_a = sorted(set(ah) - set(eh))
         print(f"column sets differ: only in expected {only_e}, only in actual {only_a}", file=out)
         return 1
-    cols = [c for c in eh if c not in IGNORED_COLUMNS]
-    num_cols = [c for c in cols if c in FLOAT_COLUMNS]
-    key_cols = [c for c in cols if c not in FLOAT_COLUMNS]
+    cols = [c for c in eh if c not in roles.ignored]
+    num_cols = [c for c in cols if c in roles.floats]
+    key_cols = [c for c in cols if c not in roles.floats]
 
     def group(rows):
         g = defaultdict(list)
@@ -247,9 +279,18 @@ def main(argv=None):
     ap.add_argument("--rel", type=float, default=1e-9)
     ap.add_argument("--abs", type=float, default=1e-9, dest="abs_")
     ap.add_argument("--max-diffs", type=int, default=20)
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="summary",
+                    help="column roles: the daily summary's (default) or vm_gpu.py's gpu / vm outputs")
+    for role in ("float", "int", "json", "ignore"):
+        ap.add_argument(f"--{role}-columns", metavar="A,B", help=f"replace the preset's {role} columns")
     a = ap.parse_args(argv)
+    kw = dict(PRESETS[a.preset])
+    for role in ("float", "int", "json", "ignore"):
+        v = getattr(a, f"{role}_columns")
+        if v is not None:
+            kw[f"{role}_columns"] = {c.strip() for c in v.split(",") if c.strip()}
     try:
-        return compare(a.expected, a.actual, a.rel, a.abs_, a.max_diffs)
+        return compare(a.expected, a.actual, a.rel, a.abs_, a.max_diffs, roles=Roles(**kw))
     except InputError as e:
         print(f"compare: error: {e}", file=sys.stderr)
         return 2

@@ -1079,3 +1079,298 @@ class ClusterTablesTests(OracleTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# vm_gpu.py: Koku's GPU usage-only UI summary and VM temp-table queries.
+
+GPU_DAILY_COLS = [
+    ("interval_start", "TIMESTAMP"), ("node", "VARCHAR"), ("namespace", "VARCHAR"), ("pod", "VARCHAR"),
+    ("gpu_uuid", "VARCHAR"), ("mig_instance_id", "VARCHAR"), ("gpu_model_name", "VARCHAR"),
+    ("gpu_vendor_name", "VARCHAR"), ("gpu_memory_capacity_mib", "DOUBLE"), ("gpu_pod_uptime", "DOUBLE"),
+    ("mig_profile", "VARCHAR"), ("mig_slice_count", "BIGINT"), ("gpu_max_slices", "BIGINT"),
+    ("mig_memory_capacity_mib", "BIGINT"), ("mig_strategy", "VARCHAR"),
+]
+VM_HOURLY_COLS = [
+    ("interval_start", "TIMESTAMP"), ("interval_end", "TIMESTAMP"), ("node", "VARCHAR"), ("namespace", "VARCHAR"),
+    ("vm_name", "VARCHAR"), ("vm_cpu_request_cores", "DOUBLE"), ("vm_memory_request_bytes", "DOUBLE"),
+    ("vm_persistentvolumeclaim_name", "VARCHAR"), ("vm_labels", "VARCHAR"),
+]
+VM_DAILY_COLS = [
+    ("interval_start", "TIMESTAMP"), ("namespace", "VARCHAR"), ("node", "VARCHAR"), ("vm_name", "VARCHAR"),
+    ("vm_labels", "VARCHAR"), ("vm_cpu_request_cores", "DOUBLE"), ("vm_persistentvolumeclaim_name", "VARCHAR"),
+]
+MIB_TO_GB = 0.001048576
+SRC2 = "99999999-2222-3333-4444-555555555555"
+
+
+def gpu_row(day=1, ns="ml", node="n1", pod="p1", uuid="GPU-a", model="Tesla T4", vendor="nvidia", mib=15360.0,
+            month=10, year=2025, **kw):
+    r = dict(interval_start=ts(day, month=month, year=year), namespace=ns, node=node, pod=pod, gpu_uuid=uuid,
+             gpu_model_name=model, gpu_vendor_name=vendor, gpu_memory_capacity_mib=mib, gpu_pod_uptime=3600.0)
+    r.update(kw)
+    return r
+
+
+def summary_row(day, vm=None, node="n1", cpu=1.0, mem=1.0, source=SRC, labels=None, **kw):
+    r = {c: None for c in oracle.OUTPUT_COLUMNS}
+    if labels is None and vm is not None:
+        labels = json.dumps({"app": "x", "vm_kubevirt_io_name": vm})
+    r.update(uuid="00000000-0000-4000-8000-000000000000", report_period_id="1", cluster_id="cid",
+             cluster_alias="alias", data_source="Pod", usage_start=f"2025-10-{day:02d}",
+             usage_end=f"2025-10-{day:02d}", namespace="vms", node=node, pod_labels=labels,
+             pod_request_cpu_core_hours=None if cpu is None else repr(cpu),
+             pod_request_memory_gigabyte_hours=None if mem is None else repr(mem), source_uuid=source)
+    r.update(kw)
+    return r
+
+
+class VmGpuTestCase(OracleTestCase):
+    def gpu_daily(self, rows, **p):
+        write_parquet(self.fx._path(True, "gpu_usage", **p), GPU_DAILY_COLS, rows)
+
+    def vm_hourly(self, rows, **p):
+        write_parquet(self.fx._path(False, "vm_usage", **p), VM_HOURLY_COLS, rows)
+
+    def vm_daily(self, rows, **p):
+        write_parquet(self.fx._path(True, "vm_usage", **p), VM_DAILY_COLS, rows)
+
+    def write_summary(self, rows):
+        p = os.path.join(self.tmp, "summary.csv")
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            f.write(",".join(oracle.OUTPUT_COLUMNS) + "\n")
+            for r in rows:
+                f.write(",".join(csv_field(r[c]) for c in oracle.OUTPUT_COLUMNS) + "\n")
+        return p
+
+    def run_vm_gpu(self, query, month="10", start=None, end=None, cats=(), summary=None, extra=(), expect_rc=0):
+        import vm_gpu  # noqa: E402
+        out = os.path.join(self.tmp, f"{query}.csv")
+        argv = ["--input", self.tmp, "--org", ORG, "--source", SRC, "--year", "2025", "--month", month,
+                "--cluster-id", "cid", "--cluster-alias", "alias", "--query", query, "--out", out,
+                "--report-period-id", "42", "--no-enabled-keys"]  # oracle.py flags: ignored
+        for c in cats:
+            argv += ["--cost-category", c]
+        if summary is not None:
+            argv += ["--summary", summary]
+        if start:
+            argv += ["--start", start]
+        if end:
+            argv += ["--end", end]
+        argv += list(extra)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = vm_gpu.main(argv)
+        self.assertEqual(rc, expect_rc, err.getvalue())
+        if rc != 0:
+            return None
+        with open(out, encoding="utf-8", newline="") as f:
+            recs = compare.parse_csv(f.read())
+        header = [v for v, _ in recs[0]]
+        self.assertEqual(header, vm_gpu.GPU_COLUMNS if query == "gpu" else vm_gpu.VM_COLUMNS)
+        rows = [dict(zip(header, (None if (v == "\\N" and not q) else v for v, q in rec))) for rec in recs[1:]]
+        lines = [tuple(rec) for rec in recs[1:]]
+        self.assertEqual(lines, sorted(lines, key=lambda r: [(0, "") if (v == "\\N" and not q) else (1, v)
+                                                             for v, q in r]), "rows are sorted")
+        return rows
+
+
+class GpuTests(VmGpuTestCase):
+    def test_grouping_mig_vs_dedicated_memory_and_cost_category(self):
+        self.gpu_daily([
+            # two dedicated T4s of one namespace/node/model on day 1: one row, max gpu_uuid
+            gpu_row(pod="p1", uuid="GPU-a"),
+            gpu_row(pod="p2", uuid="GPU-b", mib=16384.0),
+            # MIG slices of an A100: one row per mig_profile
+            gpu_row(pod="p3", uuid="GPU-c", model="A100", mib=40960.0, mig_instance_id="MIG-1",
+                    mig_profile="1g.10gb", mig_slice_count=1, gpu_max_slices=7, mig_memory_capacity_mib=9984,
+                    mig_strategy="single"),
+            gpu_row(pod="p4", uuid="GPU-c", model="A100", mib=40960.0, mig_instance_id="MIG-2",
+                    mig_profile="3g.40gb", mig_slice_count=3, gpu_max_slices=7, mig_memory_capacity_mib=40192,
+                    mig_strategy="single"),
+            gpu_row(pod="p5", uuid="GPU-d", model="A100", mib=40960.0, mig_instance_id="MIG-9",
+                    mig_profile="1g.10gb", mig_slice_count=1, gpu_max_slices=7, mig_memory_capacity_mib=9984,
+                    mig_strategy="mixed"),
+            # another day and another namespace: own rows
+            gpu_row(day=2, pod="p1", uuid="GPU-a"),
+            gpu_row(ns="other", pod="q1", uuid="GPU-e"),
+        ])
+        rows = self.run_vm_gpu("gpu", cats=("m%=5", "ml=3", "x%=9"))
+        self.assertEqual(len(rows), 5, rows)
+        t4 = self.one(rows, usage_start="2025-10-01", namespace="ml", model_name="Tesla T4")
+        self.assertEqual(t4, dict(
+            cluster_id="cid", cluster_alias="alias", usage_start="2025-10-01", usage_end="2025-10-01",
+            namespace="ml", node="n1", vendor_name="nvidia", model_name="Tesla T4",
+            memory_capacity_gb=repr(16384.0 * MIB_TO_GB), mig_instance_id=None, physical_gpu_uuid="GPU-b",
+            gpu_mode="dedicated", mig_profile=None, mig_slice_count=None, gpu_max_slices=None, mig_strategy=None,
+            mig_memory_capacity_gb=None, source_uuid=SRC, cost_category_id="5"))
+        small = self.one(rows, mig_profile="1g.10gb")
+        self.assertEqual((small["gpu_mode"], small["mig_instance_id"], small["physical_gpu_uuid"],
+                          small["mig_slice_count"], small["gpu_max_slices"], small["mig_strategy"],
+                          small["memory_capacity_gb"], small["mig_memory_capacity_gb"]),
+                         ("MIG", "MIG-9", "GPU-d", "1", "7", "single", repr(40960.0 * MIB_TO_GB),
+                          repr(9984.0 * MIB_TO_GB)))
+        big = self.one(rows, mig_profile="3g.40gb")
+        self.assertEqual((big["gpu_mode"], big["mig_slice_count"], big["mig_memory_capacity_gb"]),
+                         ("MIG", "3", repr(40192.0 * MIB_TO_GB)))
+        self.assertEqual(self.one(rows, usage_start="2025-10-02")["physical_gpu_uuid"], "GPU-a")
+        self.assertIsNone(self.one(rows, namespace="other")["cost_category_id"])
+        self.assertEqual(repr(16384.0 * MIB_TO_GB), "17.179869184")
+
+    def test_month_zero_padding_partitions_and_date_range(self):
+        self.gpu_daily([gpu_row(day=1, month=3, pod="a", uuid="GPU-1")], month="3")     # unpadded partition
+        self.gpu_daily([gpu_row(day=2, month=3, pod="b", uuid="GPU-2")], month="03")    # padded partition
+        self.gpu_daily([gpu_row(day=3, month=3, pod="c", uuid="GPU-3")], month="03")    # after --end
+        self.gpu_daily([gpu_row(day=1, month=3, pod="d", uuid="GPU-4")], year="2024", month="03")  # other year
+        self.gpu_daily([gpu_row(day=2, month=3, pod="e", uuid="GPU-5")], source=SRC2, month="03")  # other source
+        rows = self.run_vm_gpu("gpu", month="3", start="2025-03-01", end="2025-03-02")
+        self.assertEqual([(r["usage_start"], r["physical_gpu_uuid"]) for r in rows],
+                         [("2025-03-01", "GPU-1"), ("2025-03-02", "GPU-2")])
+        # the default range is the whole month; the zero-padded --month also works
+        self.assertEqual(len(self.run_vm_gpu("gpu", month="03")), 3)
+
+    def test_no_gpu_data_or_gpu_rate_gives_header_only(self):
+        self.assertEqual(self.run_vm_gpu("gpu"), [])
+        self.gpu_daily([gpu_row()])
+        self.assertEqual(len(self.run_vm_gpu("gpu")), 1)
+        self.assertEqual(self.run_vm_gpu("gpu", extra=("--has-gpu-rate",)), [])
+
+
+class VmTests(VmGpuTestCase):
+    def vm_fixture(self):
+        lab = lambda vm: json.dumps({"vm_kubevirt_io_name": vm})  # noqa: E731
+        self.fx.pod_daily([
+            pod_row(pod="virt-a", labels=lab("a"), day=1),
+            pod_row(pod="virt-a", labels=lab("a"), day=2),
+            pod_row(pod="virt-c", labels=lab("c"), day=2),
+            pod_row(pod="virt-e", labels=lab("e"), day=2),
+            pod_row(pod="plain", labels='{"app": "x"}', day=2),
+        ])
+        self.fx.storage([
+            dict(interval_start=ts(1), namespace="vms", pod="virt-a", persistentvolumeclaim="a-disk1"),
+            dict(interval_start=ts(2), namespace="vms", pod="virt-a", persistentvolumeclaim="a-disk2"),
+            dict(interval_start=ts(2), namespace="vms", pod="virt-a", persistentvolumeclaim="a-disk2"),
+            dict(interval_start=ts(2), namespace="vms", pod="virt-c", persistentvolumeclaim=""),
+            dict(interval_start=ts(2), namespace="vms", pod="virt-c", persistentvolumeclaim=None),
+            dict(interval_start=ts(2), namespace="vms", pod="virt-e", persistentvolumeclaim="e-disk"),
+            dict(interval_start=ts(2), namespace="vms", pod="plain", persistentvolumeclaim="plain-disk"),
+        ])
+        # September data of the same pods: excluded by the month filter of the pvc subquery
+        self.fx.storage([dict(interval_start=ts(2, month=9), pod="virt-c", persistentvolumeclaim="c-old")],
+                        month="09")
+        self.fx.pod_daily([pod_row(pod="virt-c", labels=lab("c"), day=2, month=9)], month="09")
+        return self.write_summary([
+            summary_row(1, "a", cpu=9.0, mem=9.0),
+            summary_row(2, "a", node="n1", cpu=4.0, mem=8.0),       # second-to-last day (2025-10-02)
+            summary_row(3, "a", node="n1", cpu=5.0, mem=10.0),      # last day
+            summary_row(3, "b", cpu=7.0, mem=7.0),                  # seen on the last day only: no row
+            summary_row(2, "c", node="n2", cpu=2.0, mem=1.0),       # ties on one day: smallest node wins
+            summary_row(2, "c", node="n1", cpu=3.0, mem=2.0),
+            summary_row(2, "c", node="n1", cpu=3.5, mem=0.5),
+            summary_row(2, "e", cpu=1.0, mem=1.5),
+            summary_row(2, "d", node="nx", cpu=6.0, mem=6.0, source=SRC2),  # other source, same day: kept (Koku)
+            summary_row(2, None, labels='{"app": "x"}', cpu=1.0),   # no VM label
+            summary_row(2, "f", cpu=None),                           # NULL request: skipped
+            summary_row(4, "a", cpu=None, data_source="Storage"),   # NULL request: not a day
+            summary_row(5, "g", cpu=1.0, source=SRC2),              # other source: not a day for SRC
+        ])
+
+    def test_second_to_last_day_ties_and_pvc_fanout(self):
+        summary = self.vm_fixture()
+        rows = self.run_vm_gpu("vm", summary=summary)
+        got = [(r["vm_name"], r["node"], r["pvc_name"], r["cpu_request"], r["mem_request"]) for r in rows]
+        self.assertEqual(got, [
+            ("a", "n1", "a-disk1", "4.0", "8.0"),   # two PVCs: two rows (LEFT JOIN fan-out, any day of the month)
+            ("a", "n1", "a-disk2", "4.0", "8.0"),
+            ("c", "n1", None, "3.0", "2.0"),        # no PVC: NULL pvc_name
+            ("d", "nx", None, "6.0", "6.0"),
+            ("e", "n1", "e-disk", "1.0", "1.5"),    # one PVC
+        ])
+
+    def test_range_end_moves_the_second_to_last_day(self):
+        summary = self.vm_fixture()
+        rows = self.run_vm_gpu("vm", summary=summary, end="2025-10-02")   # days 1, 2: second-to-last = day 1
+        self.assertEqual([(r["vm_name"], r["cpu_request"]) for r in rows], [("a", "9.0"), ("a", "9.0")])
+        # a single day in the range: no second-to-last day, no row
+        self.assertEqual(self.run_vm_gpu("vm", summary=summary, end="2025-10-01"), [])
+
+    def test_vm_report_variant_selected_by_daily_vm_partitions(self):
+        summary = self.vm_fixture()
+        gib = 2.0 ** 30
+
+        def vm(vm_name, hour, pvc, cpu=2.0, mem=4 * gib, node="n1", day=3):
+            return dict(interval_start=ts(day, hour), interval_end=ts(day, hour), node=node, namespace="vms",
+                        vm_name=vm_name, vm_cpu_request_cores=cpu, vm_memory_request_bytes=mem,
+                        vm_persistentvolumeclaim_name=pvc)
+
+        self.vm_hourly([
+            vm("x", 23, "x-root"), vm("x", 23, "x-root", cpu=1.0),
+            vm("x", 22, "x-data", cpu=8.0, mem=64 * gib),   # an earlier hour: its PVC counts, its sizes do not
+            vm("x", 23, ""), vm("x", 21, None),             # empty / NULL claim: no row
+            vm("y", 22, "y-root"),                          # not at the latest interval: no row
+            vm("z", 23, "z-root", node="n2", cpu=0.5, mem=gib),
+        ])
+        self.vm_hourly([vm("x", 23, "x-sep", day=30)], month="09")  # other month: ignored
+        # without daily vm_usage partitions for the source: the summary-based variant
+        self.assertEqual(len(self.run_vm_gpu("vm", summary=summary)), 5)
+        self.vm_daily([dict(interval_start=ts(1, month=9), vm_name="x")], month="09")   # any month counts
+        rows = self.run_vm_gpu("vm", summary=summary)
+        got = [(r["vm_name"], r["node"], r["pvc_name"], r["cpu_request"], r["mem_request"]) for r in rows]
+        self.assertEqual(got, [
+            ("x", "n1", "x-data", "48.0", "96.0"),
+            ("x", "n1", "x-root", "48.0", "96.0"),
+            ("z", "n2", "z-root", "12.0", "24.0"),
+        ])
+        # a daily vm_usage partition of another source does not select it
+        shutil.rmtree(os.path.join(self.tmp, "data", "parquet", "daily", ORG, "OCP", "vm_usage"))
+        self.vm_daily([dict(interval_start=ts(1), vm_name="x")], source=SRC2)
+        self.assertEqual(len(self.run_vm_gpu("vm", summary=summary)), 5)
+
+    def test_needs_pod_and_storage_tables(self):
+        summary = self.write_summary([summary_row(1, "a"), summary_row(2, "a")])
+        self.fx.pod_daily([pod_row(pod="virt-a", labels='{"vm_kubevirt_io_name": "a"}')])
+        self.assertEqual(self.run_vm_gpu("vm", summary=summary), [])          # no storage table: Koku skips
+        self.fx.storage([dict(interval_start=ts(1), pod="virt-a", persistentvolumeclaim="pv")], source=SRC2)
+        self.assertEqual([(r["vm_name"], r["pvc_name"]) for r in self.run_vm_gpu("vm", summary=summary)],
+                         [("a", None)])                                         # table exists (other source)
+        self.run_vm_gpu("vm", expect_rc=2)                                      # pod_storage needs --summary
+
+
+class CompareRolesTests(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="compare-roles-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write(self, name, text):
+        p = os.path.join(self.tmp, name)
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text)
+        return p
+
+    def run_cmp(self, e, a, *flags):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = compare.main([self.write("e.csv", e), self.write("a.csv", a), *flags])
+        return rc, out.getvalue()
+
+    def test_vm_and_gpu_presets_and_overrides(self):
+        e = "vm_name,node,pvc_name,cpu_request,mem_request\na,n1,\\N,4.0,8.0\n"
+        a = "vm_name,node,pvc_name,cpu_request,mem_request\na,n1,\\N,4.0000000000001,8.0\n"
+        self.assertEqual(self.run_cmp(e, a)[0], 1)                       # default roles: text compare
+        self.assertEqual(self.run_cmp(e, a, "--preset", "vm")[0], 0)
+        self.assertEqual(self.run_cmp(e, a, "--float-columns", "cpu_request,mem_request")[0], 0)
+        self.assertEqual(self.run_cmp(e, a, "--preset", "vm", "--float-columns", "mem_request")[0], 1)
+        far = a.replace("4.0000000000001", "5.0")
+        rc, out = self.run_cmp(e, far, "--preset", "vm")
+        self.assertEqual(rc, 1)
+        self.assertIn("cpu_request: expected 4.0, actual 5.0", out)
+        g = "model_name,mig_slice_count,memory_capacity_gb,labels\nT4,1,16.10612736,\"{\"\"a\"\": 1}\"\n"
+        h = "model_name,mig_slice_count,memory_capacity_gb,labels\nT4,01,16.106127360000001,\"{\"\"a\"\":1.0}\"\n"
+        self.assertEqual(self.run_cmp(g, h, "--preset", "gpu")[0], 1)    # labels not JSON in the preset
+        self.assertEqual(self.run_cmp(g, h, "--preset", "gpu", "--json-columns", "labels")[0], 0)
+        self.assertEqual(self.run_cmp(g, h, "--preset", "gpu", "--json-columns", "labels",
+                                      "--int-columns", "")[0], 1)        # "1" vs "01" as text
+        self.assertEqual(self.run_cmp(g, h, "--preset", "gpu", "--json-columns", "labels",
+                                      "--ignore-columns", "mig_slice_count", "--int-columns", "")[0], 0)
