@@ -650,3 +650,47 @@ fn no_edge_cases_and_existing_output() {
     assert!(!o.status.success());
     generate(out, &["--force", "--days", "1", "--nodes", "2"]);
 }
+
+#[test]
+fn vm_gpu_flag_writes_vm_and_gpu_tables_only_when_asked() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let plain = tempfile::tempdir().unwrap();
+    let vm = tempfile::tempdir().unwrap();
+    generate(plain.path(), &[SMALL, &["--seed", "5"]].concat());
+    generate(vm.path(), &[SMALL, &["--seed", "5", "--vm-gpu"]].concat());
+    for report in ["vm_usage", "gpu_usage"] {
+        for daily in [false, true] {
+            let mut d = part_dir(plain.path(), daily, report, "2026", "03");
+            assert!(!d.exists(), "{} without --vm-gpu", d.display());
+            d = part_dir(vm.path(), daily, report, "2026", "03");
+            let files = parquet_files(&d);
+            assert!(!files.is_empty(), "{}", d.display());
+            let rows: i64 = files
+                .iter()
+                .map(|f| {
+                    let r = SerializedFileReader::new(std::fs::File::open(f).unwrap()).unwrap();
+                    r.metadata().file_metadata().num_rows()
+                })
+                .sum();
+            assert!(rows > 0, "{}", d.display());
+        }
+    }
+    // Node and namespace label reports do not depend on the flag.
+    for report in ["node_labels", "namespace_labels"] {
+        let a = parquet_files(&part_dir(plain.path(), true, report, "2026", "03"));
+        let b = parquet_files(&part_dir(vm.path(), true, report, "2026", "03"));
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert!(
+                std::fs::read(x).unwrap() == std::fs::read(y).unwrap(),
+                "{}",
+                x.display()
+            );
+        }
+    }
+    let manifest = std::fs::read_to_string(vm.path().join("generate.json")).unwrap();
+    assert!(manifest.contains("\"vm_gpu\": true"), "{manifest}");
+    assert!(!std::fs::read_to_string(plain.path().join("generate.json"))
+        .unwrap()
+        .contains("vm_gpu"));
+}

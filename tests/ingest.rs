@@ -367,3 +367,158 @@ fn a_bad_row_in_the_last_report_writes_nothing() {
     );
     assert!(files_under(&out).is_empty(), "{:?}", files_under(&out));
 }
+
+/// A VM and a GPU report (operator column order, koku-metrics-operator's `vmRow` /
+/// `nvidiaGpuRow` headers): daily roll-ups per masu's `VM_AGG` / `GPU_AGG`, the vendor rename and
+/// the MIG fields derived from the profile and model, checked against values computed here.
+fn vm_gpu_payload(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let period = format!("2026-03-01 00:00:00{TS},2026-04-01 00:00:00{TS}");
+    let mut vm = String::from("report_period_start,report_period_end,interval_start,interval_end,node,resource_id,namespace,vm_name,vm_instance_type,vm_os,vm_guest_os_arch,vm_guest_os_name,vm_guest_os_version,vm_uptime_total_seconds,vm_cpu_limit_cores,vm_cpu_limit_core_seconds,vm_cpu_request_cores,vm_cpu_request_core_seconds,vm_cpu_request_sockets,vm_cpu_request_socket_seconds,vm_cpu_request_threads,vm_cpu_request_thread_seconds,vm_cpu_usage_total_seconds,vm_memory_limit_bytes,vm_memory_limit_byte_seconds,vm_memory_request_bytes,vm_memory_request_byte_seconds,vm_memory_usage_byte_seconds,vm_device,vm_volume_mode,vm_persistentvolumeclaim_name,vm_disk_allocated_size_byte_seconds,vm_labels\n");
+    for (h, secs, cpu, pvc) in [
+        (0, 3600, "10.5", "disk-a"),
+        (1, 1800, "", "disk-b"),
+        (2, 600, "x", ""),
+    ] {
+        let (s, e) = hour(2, 3, h);
+        vm += &format!("{period},{s},{e},n1,i-1,ns1,vm1,u1.small,rhel,amd64,RHEL,9,{secs},2,{},1,{secs},1,{secs},1,{secs},{cpu},4096,{},2048,{},1000,rootdisk,Filesystem,{pvc},{},label_vm_kubevirt_io_name:vm1|label_app:x\n", 2 * secs, 4096 * secs, 2048 * secs, 10 * secs);
+    }
+    let mut gpu = String::from("report_period_start,report_period_end,interval_start,interval_end,node,namespace,pod,gpu_uuid,gpu_model_name,gpu_vendor_name,gpu_memory_capacity_mib,gpu_pod_uptime,gpu_pod_utilization,gpu_max_slices,mig_instance_id,mig_profile,mig_strategy\n");
+    for h in 0..2 {
+        let (s, e) = hour(2, 3, h);
+        gpu += &format!(
+            "{period},{s},{e},g1,ml,p1,GPU-1,Tesla T4,nvidia_com_gpu,15360,3600,0.5,,,,\n"
+        );
+        gpu += &format!("{period},{s},{e},g2,ml,p2,GPU-2,NVIDIA A100-SXM4-40GB,nvidia,40960,1800,0.1,,MIG-2a,3g.20gb,mixed\n");
+        gpu += &format!("{period},{s},{e},g3,ml,p3,GPU-3,UnknownGPU,nvidia,1024,60,0.1,,MIG-3a,4g.40gb,single\n");
+    }
+    std::fs::write(dir.join("c_vm_usage.csv"), vm).unwrap();
+    std::fs::write(dir.join("c_gpu_usage.csv"), gpu).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::json!({"files": ["c_vm_usage.csv", "c_gpu_usage.csv"], "cluster_id": "c"})
+            .to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn vm_and_gpu_reports_convert_like_masu() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("payload");
+    vm_gpu_payload(&input);
+    let out = dir.path().join("out");
+    check(ingest(&input, &out), "ingest vm/gpu");
+    let pq = |daily: &str, t: &str| {
+        format!("data/parquet/{daily}{ORG}/OCP/{t}/source={SOURCE}/year=2026/month=03/*.parquet")
+    };
+    for (daily, t, name) in [
+        ("", "vm_usage", "c_vm_usage_0.parquet"),
+        ("daily/", "vm_usage", "c_vm_usage_daily_0.parquet"),
+        ("", "gpu_usage", "c_gpu_usage_0.parquet"),
+        ("daily/", "gpu_usage", "c_gpu_usage_daily_0.parquet"),
+    ] {
+        let p = out.join(pq(daily, t).replace("*.parquet", name));
+        assert!(p.is_file(), "{}", p.display());
+    }
+    // Daily VM: sums and maxima over the three hours, computed from the CSV above.
+    let rows = duck(
+        &out,
+        &format!(
+            "select vm_name, interval_start::varchar, vm_uptime_total_seconds, vm_cpu_limit_core_seconds, \
+             vm_cpu_usage_total_seconds, vm_memory_request_bytes, vm_persistentvolumeclaim_name, \
+             vm_disk_allocated_size_byte_seconds, vm_labels from '{}'",
+            pq("daily/", "vm_usage")
+        ),
+    );
+    let secs = [3600.0, 1800.0, 600.0];
+    let uptime: f64 = secs.iter().sum();
+    let limit: f64 = secs.iter().map(|s| 2.0 * s).sum();
+    assert_eq!(
+        rows,
+        format!(
+            "'vm1'|'2026-03-02 00:00:00'|{uptime:?}|{limit:?}|10.5|2048.0|'disk-b'|{:?}|'{{\"vm_kubevirt_io_name\": \"vm1\", \"app\": \"x\"}}'\n",
+            10.0 * uptime
+        )
+    );
+    let types = duck(
+        &out,
+        &format!(
+            "select name, type from parquet_schema('{}') where name in \
+             ('vm_uptime_total_seconds', 'vm_labels', 'interval_start') order by name",
+            pq("daily/", "vm_usage")
+        ),
+    );
+    assert_eq!(
+        types,
+        "'interval_start'|'INT64'\n'vm_labels'|'BYTE_ARRAY'\n'vm_uptime_total_seconds'|'DOUBLE'\n"
+    );
+    // Daily GPU: vendor renamed, MIG fields from the profile and model; an unknown model's MIG
+    // fields are cleared (a dedicated GPU).
+    let rows = duck(
+        &out,
+        &format!(
+            "select node, gpu_uuid, mig_instance_id, gpu_vendor_name, gpu_pod_uptime, mig_profile, \
+             mig_slice_count, gpu_max_slices, mig_memory_capacity_mib, mig_strategy from '{}' order by node",
+            pq("daily/", "gpu_usage")
+        ),
+    );
+    assert_eq!(
+        rows,
+        "'g1'|'GPU-1'|''|'nvidia'|7200.0|''|None|None|None|''\n\
+         'g2'|'GPU-2'|'MIG-2a'|'nvidia'|3600.0|'3g.20gb'|3|7|20480|'mixed'\n\
+         'g3'|'GPU-3'|None|'nvidia'|120.0|None|None|None|None|'single'\n"
+    );
+    let types = duck(
+        &out,
+        &format!(
+            "select name, type from parquet_schema('{}') where name in \
+             ('gpu_max_slices', 'mig_slice_count', 'mig_memory_capacity_mib', 'gpu_pod_uptime') order by name",
+            pq("daily/", "gpu_usage")
+        ),
+    );
+    assert_eq!(
+        types,
+        "'gpu_max_slices'|'INT64'\n'gpu_pod_uptime'|'DOUBLE'\n'mig_memory_capacity_mib'|'INT64'\n'mig_slice_count'|'INT64'\n"
+    );
+}
+
+#[test]
+fn bad_vm_or_gpu_report_writes_nothing() {
+    // A VM report without vm_name: the missing column is named.
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("payload");
+    vm_gpu_payload(&input);
+    let p = input.join("c_vm_usage.csv");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replacen(",vm_name,", ",vmname,", 1);
+    std::fs::write(&p, text).unwrap();
+    let out = dir.path().join("out");
+    let res = ingest(&input, &out);
+    assert_eq!(res.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("c_vm_usage.csv") && err.contains("vm_name"),
+        "{err}"
+    );
+    assert!(files_under(&out).is_empty(), "{:?}", files_under(&out));
+
+    // A GPU row whose interval_start is not a timestamp: file, line and value are named.
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("payload");
+    vm_gpu_payload(&input);
+    let p = input.join("c_gpu_usage.csv");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    text += "2026-03-01 00:00:00 +0000 UTC,2026-04-01 00:00:00 +0000 UTC,soon,,g1,ml,p1,GPU-1,T4,nvidia,1,1,0,,,,\n";
+    std::fs::write(&p, text).unwrap();
+    let out = dir.path().join("out");
+    let res = ingest(&input, &out);
+    assert_eq!(res.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("c_gpu_usage.csv") && err.contains("line 8") && err.contains("\"soon\""),
+        "{err}"
+    );
+    assert!(files_under(&out).is_empty(), "{:?}", files_under(&out));
+}

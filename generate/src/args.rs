@@ -87,6 +87,13 @@ pub struct GenerateArgs {
     /// nodes (mixed case, one changing with the E2 label change). Off, the output is unchanged.
     #[arg(long)]
     pub cluster_cases: bool,
+    /// Add KubeVirt VMs and GPUs: the VM pods become `virt-launcher-<vm>-xxxxx` pods labelled
+    /// `vm_kubevirt_io_name` (one with several PVCs, one without, one stopping before the last
+    /// day, one on the second-to-last day only), and the `vm_usage` and `gpu_usage` reports are
+    /// written (dedicated and MIG GPUs, and a GPU node without pod rows). Off, the output is
+    /// unchanged.
+    #[arg(long)]
+    pub vm_gpu: bool,
     /// Worker threads (default: available parallelism).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -110,6 +117,8 @@ pub struct GenerateSummary {
     pub bytes: u64,
     pub elapsed: Duration,
     pub threads: usize,
+    /// `--vm-gpu`: hourly rows of `vm_usage` and `gpu_usage` (empty without the flag).
+    pub extra_reports: Vec<(&'static str, u64)>,
 }
 
 impl GenerateSummary {
@@ -139,6 +148,9 @@ impl fmt::Display for GenerateSummary {
                 self.hourly_rows[i],
                 self.daily_rows[i]
             )?;
+        }
+        for (name, rows) in &self.extra_reports {
+            writeln!(f, "  {name:<17} {rows:>12} hourly rows")?;
         }
         write!(
             f,
@@ -197,5 +209,6 @@ pub(crate) fn params_from(args: &GenerateArgs) -> anyhow::Result<Params> {
         csi_drivers: args.csi_drivers,
         edge_cases: !args.no_edge_cases,
         cluster_cases: !args.no_edge_cases && args.cluster_cases,
+        vm_gpu: args.vm_gpu,
     })
 }

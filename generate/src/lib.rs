@@ -69,6 +69,7 @@ mod rng;
 pub(crate) mod time;
 mod topology;
 pub mod upload;
+pub mod vmgpu;
 
 pub use args::{GenerateArgs, GenerateSummary};
 
@@ -128,6 +129,30 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<GenerateSummary> {
                         "{} already exists (use --force to replace it)",
                         dir.display()
                     );
+                }
+            }
+        }
+    }
+
+    if params.vm_gpu {
+        for dir in ["vm_usage", "gpu_usage"] {
+            for daily in [false, true] {
+                let mut p = args.out.join("data").join("parquet");
+                if daily {
+                    p.push("daily");
+                }
+                let p = p
+                    .join(&args.org)
+                    .join("OCP")
+                    .join(dir)
+                    .join(format!("source={}", args.source));
+                if p.exists() {
+                    if args.force {
+                        std::fs::remove_dir_all(&p)
+                            .with_context(|| format!("removing {}", p.display()))?;
+                    } else {
+                        bail!("{} already exists (use --force to replace it)", p.display());
+                    }
                 }
             }
         }
@@ -197,6 +222,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<GenerateSummary> {
         bytes: 0,
         elapsed: Duration::ZERO,
         threads,
+        extra_reports: Vec::new(),
     };
     for (i, r) in results.into_inner().unwrap() {
         let k = tasks[i].report as usize;
@@ -205,6 +231,29 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<GenerateSummary> {
         summary.hourly_rows[k] += r.hourly_rows;
         summary.daily_rows[k] += r.daily_rows;
         summary.bytes += r.bytes;
+    }
+    if params.vm_gpu {
+        let scratch = args.out.join(format!(
+            ".ocp-summary-generate-vmgpu-{}",
+            std::process::id()
+        ));
+        let res = vmgpu::write(
+            &topo,
+            &args.out,
+            &scratch,
+            &args.org,
+            &args.source,
+            args.rows_per_file,
+        );
+        let _ = std::fs::remove_dir_all(&scratch);
+        for (name, st) in ["vm_usage", "gpu_usage"].into_iter().zip(res?) {
+            summary.hourly_files += st.files.len() / 2;
+            summary.daily_files += st.files.len() / 2;
+            for f in &st.files {
+                summary.bytes += std::fs::metadata(args.out.join(f)).map_or(0, |m| m.len());
+            }
+            summary.extra_reports.push((name, st.rows_read as u64));
+        }
     }
     summary.elapsed = t0.elapsed();
     tracing::info!(

@@ -171,6 +171,9 @@ pub(crate) fn write_manifest(
             if p.cluster_cases {
                 params.push(("cluster_cases", J::B(true)));
             }
+            if p.vm_gpu {
+                params.push(("vm_gpu", J::B(true)));
+            }
             J::O(params)
         }),
         (
@@ -255,6 +258,41 @@ pub(crate) fn write_manifest(
         ),
         ("files", J::A(files)),
     ]);
+    let doc = match (p.vm_gpu, doc) {
+        (true, J::O(mut fields)) => {
+            let vm_pods: Vec<String> = e
+                .vm_pod_index
+                .iter()
+                .map(|&i| String::from_utf8_lossy(topo.pods[i].name.data()).into_owned())
+                .collect();
+            fields.push((
+                "vm_gpu",
+                J::O(vec![
+                    ("vms", J::strs(&e.vm_names)),
+                    ("vm_pods", J::strs(&vm_pods)),
+                    (
+                        "vm_with_several_pvcs",
+                        J::strs(&e.vm_names[..e.vm_names.len().min(1)]),
+                    ),
+                    (
+                        "vm_without_pvc",
+                        J::strs(e.vm_names.get(1..2).unwrap_or(&[])),
+                    ),
+                    (
+                        "vm_stops_before_last_day",
+                        J::strs(e.vm_names.get(2..3).unwrap_or(&[])),
+                    ),
+                    (
+                        "vm_second_to_last_day_only",
+                        J::strs(e.vm_names.get(3..4).unwrap_or(&[])),
+                    ),
+                    ("idle_gpu_node", J::S(crate::vmgpu::IDLE_GPU_NODE.into())),
+                ]),
+            ));
+            J::O(fields)
+        }
+        (_, doc) => doc,
+    };
     let mut s = String::new();
     doc.write(&mut s, 0);
     s.push('\n');

@@ -80,6 +80,9 @@ pub struct Params {
     pub edge_cases: bool,
     /// `--cluster-cases` (only with edge cases).
     pub cluster_cases: bool,
+    /// `--vm-gpu`: KubeVirt VM pods (`virt-launcher-<vm>-xxxxx`) and the vm_usage / gpu_usage
+    /// reports.
+    pub vm_gpu: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +160,10 @@ pub struct EdgeInfo {
     pub non_ascii_pods: Vec<String>,
     pub special_key_pods: Vec<String>,
     pub vm_pods: Vec<String>,
+    /// `--vm-gpu`: the VM name of each of `vm_pods` (their `vm_kubevirt_io_name` label).
+    pub vm_names: Vec<String>,
+    /// `--vm-gpu`: pod indices of `vm_pods`.
+    pub vm_pod_index: Vec<usize>,
     pub overcommitted_nodes: Vec<String>,
     /// (node, namespace, hour index of the change) — E2.
     pub label_change: Option<(String, String, u32)>,

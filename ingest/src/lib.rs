@@ -190,6 +190,15 @@ fn plan(payload: &Path, shown: &Path) -> Result<(serde_json::Value, Vec<Planned>
             .map_err(|e| bad(format!("{}: {name}: {e:#}", shown.display())))?;
         match ReportKind::detect(&header, &name) {
             Some(kind) => {
+                let missing = kind.missing_columns(&header);
+                if !missing.is_empty() {
+                    return Err(bad(format!(
+                        "{}: {name}: a {} report without the column(s) {}",
+                        shown.display(),
+                        kind.dir(),
+                        missing.join(", ")
+                    )));
+                }
                 if !header.iter().any(|h| h == "interval_start") {
                     return Err(bad(format!(
                         "{}: {name}: no interval_start column",
@@ -199,7 +208,7 @@ fn plan(payload: &Path, shown: &Path) -> Result<(serde_json::Value, Vec<Planned>
                 planned.push(Planned { path, kind });
             }
             None => {
-                tracing::warn!(file = %name, "not a pod, storage, node-label or namespace-label report; skipped")
+                tracing::warn!(file = %name, "not a pod, storage, node-label, namespace-label, VM or GPU report; skipped")
             }
         }
     }

@@ -26,6 +26,8 @@ pub enum Kind {
     F64,
     /// `OPTIONAL BYTE_ARRAY (STRING)`.
     Str,
+    /// `OPTIONAL INT64` — pandas' nullable `Int64` (the GPU report's MIG counts).
+    I64,
 }
 
 /// A flat schema: names and kinds in file order.
@@ -40,13 +42,13 @@ impl Schema {
         let mut msg = String::from("message schema {\n");
         for (name, kind) in cols {
             let ty = match kind {
-                Kind::Ts => "INT64",
+                Kind::Ts | Kind::I64 => "INT64",
                 Kind::F64 => "DOUBLE",
                 Kind::Str => "BYTE_ARRAY",
             };
             let logical = match kind {
                 Kind::Ts => " (TIMESTAMP(MILLIS,false))",
-                Kind::F64 => "",
+                Kind::F64 | Kind::I64 => "",
                 Kind::Str => " (STRING)",
             };
             msg.push_str(&format!("  OPTIONAL {ty} {name}{logical};\n"));
@@ -141,7 +143,7 @@ pub fn write_file<F: Frame>(
                 frame.fill(ci, lo, hi, &mut buf);
                 debug_assert_eq!(buf.defs.len(), hi - lo);
                 match kind {
-                    Kind::Ts => {
+                    Kind::Ts | Kind::I64 => {
                         col.typed::<Int64Type>()
                             .write_batch(&buf.i64s, Some(&buf.defs), None)?;
                     }

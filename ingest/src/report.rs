@@ -9,6 +9,7 @@
 
 mod columns;
 mod daily;
+mod gpu;
 mod table;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -30,6 +31,8 @@ pub enum ReportKind {
     Storage,
     NodeLabels,
     NamespaceLabels,
+    Vm,
+    Gpu,
 }
 
 impl ReportKind {
@@ -39,10 +42,15 @@ impl ReportKind {
             ReportKind::Storage => "storage_usage",
             ReportKind::NodeLabels => "node_labels",
             ReportKind::NamespaceLabels => "namespace_labels",
+            ReportKind::Vm => "vm_usage",
+            ReportKind::Gpu => "gpu_usage",
         }
     }
 
-    /// Koku's type detection: by a column only that report has, else by the file name.
+    /// Koku's type detection: by a column only that report has, else by the file name. VM and
+    /// GPU reports are recognised as masu's `detect_type` does, by holding every column of
+    /// `OCP_REPORT_TYPES[...]["columns"]`, or by `vm_usage` / `gpu_usage` in the file name (such a
+    /// file must then hold those columns: [`ReportKind::missing_columns`]).
     pub fn detect(header: &[String], file_name: &str) -> Option<ReportKind> {
         let has = |c: &str| header.iter().any(|h| h == c);
         if has("pod_usage_cpu_core_seconds") {
@@ -53,6 +61,10 @@ impl ReportKind {
             Some(ReportKind::NodeLabels)
         } else if has("namespace_labels") {
             Some(ReportKind::NamespaceLabels)
+        } else if columns::VM_USAGE_COLUMNS.iter().all(|c| has(c)) {
+            Some(ReportKind::Vm)
+        } else if columns::GPU_USAGE_COLUMNS.iter().all(|c| has(c)) {
+            Some(ReportKind::Gpu)
         } else if file_name.contains("ocp_pod_usage") {
             Some(ReportKind::Pod)
         } else if file_name.contains("ocp_storage_usage") {
@@ -61,9 +73,23 @@ impl ReportKind {
             Some(ReportKind::NodeLabels)
         } else if file_name.contains("ocp_namespace_label") {
             Some(ReportKind::NamespaceLabels)
+        } else if file_name.contains("vm_usage") {
+            Some(ReportKind::Vm)
+        } else if file_name.contains("gpu_usage") {
+            Some(ReportKind::Gpu)
         } else {
             None
         }
+    }
+
+    /// The columns this report type needs that `header` lacks (only VM and GPU reports are
+    /// checked).
+    pub fn missing_columns(self, header: &[String]) -> Vec<&'static str> {
+        self.required_columns()
+            .iter()
+            .filter(|c| !header.iter().any(|h| h == *c))
+            .copied()
+            .collect()
     }
 }
 
@@ -166,15 +192,25 @@ pub fn convert_file(path: &Path, kind: ReportKind, target: &Target) -> anyhow::R
                     match col {
                         Col::Ts(v) => v.push(parse_timestamp_ms(text)),
                         Col::F64(v) => v.push(safe_float(text)),
+                        Col::I64(v) => v.push(safe_int_or_none(text)),
                         Col::Str(v) => {
-                            if convs[i] == Conv::Label {
+                            if matches!(convs[i], Conv::Label | Conv::LabelUnrecorded) {
+                                let record = convs[i] == Conv::Label;
                                 let cache = &mut label_cache[i];
                                 if cache.len() > 100_000 {
                                     cache.clear();
                                 }
                                 let json = cache
                                     .entry(text.to_string())
-                                    .or_insert_with(|| label_json(text, &mut stats.label_keys))
+                                    .or_insert_with(|| {
+                                        let mut scratch = BTreeSet::new();
+                                        let keys = if record {
+                                            &mut stats.label_keys
+                                        } else {
+                                            &mut scratch
+                                        };
+                                        label_json(text, keys)
+                                    })
                                     .clone();
                                 v.push(Some(json));
                             } else {
@@ -234,6 +270,10 @@ fn write_chunk(
     if kind == ReportKind::Pod {
         add_effective_usage(&mut table);
     }
+    if kind == ReportKind::Gpu {
+        gpu::replace_vendor(&mut table);
+        gpu::populate_mig_fields(&mut table);
+    }
     let Some(Col::Ts(starts)) = table.col("interval_start") else {
         bail!("interval_start is not a timestamp column");
     };
@@ -280,6 +320,25 @@ fn write_chunk(
         stats.files.push(rel);
     }
     Ok(())
+}
+
+/// masu's `safe_int_or_none`: Python's `int(text)` (surrounding whitespace, a sign, `_` between
+/// digits), else `None` (so `""`, `"7.0"` and `"abc"` give NULL).
+pub(crate) fn safe_int_or_none(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let b = digits.as_bytes();
+    if b.is_empty() || !b[0].is_ascii_digit() || !b[b.len() - 1].is_ascii_digit() {
+        return None;
+    }
+    for (i, &c) in b.iter().enumerate() {
+        let ok = c.is_ascii_digit()
+            || (c == b'_' && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit());
+        if !ok {
+            return None;
+        }
+    }
+    t.replace('_', "").parse::<i64>().ok()
 }
 
 /// `pod_effective_usage_* = max(usage, request)` per row (pandas row max, skipping NaN).

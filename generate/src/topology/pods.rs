@@ -4,7 +4,7 @@
 use super::namespaces::Namespaces;
 use super::nodes::Nodes;
 use super::{ba, EdgeInfo, Params, Pod, GIB, MIB, NAMED_POD_KEYS};
-use crate::rng::SplitMix;
+use crate::rng::{h3, SplitMix};
 use ocp_summary_ingest::masu_json::py_json_labels;
 
 pub(super) fn pod_label_value(key: &str, i: u64) -> String {
@@ -117,14 +117,27 @@ pub(super) fn build(
         }
     }
     let regular = drafts.len();
+    let mut vm_drafts = Vec::new();
     for (i, d) in drafts.iter_mut().enumerate() {
         if i % 40 == 7 {
-            let vm = format!("{}-vm", d.name);
+            let vm = if p.vm_gpu {
+                // `--vm-gpu`: KubeVirt's launcher pod name; the suffix is a hash, not a draw, so
+                // the random stream is the same as without the flag.
+                let k = vm_drafts.len();
+                let vm = format!("{}-vm{k}", namespace_names[d.ns as usize]);
+                let suffix = h3(p.seed, i as u64, k as u64, 0x766d) & 0xf_ffff;
+                d.name = format!("virt-launcher-{vm}-{suffix:05x}");
+                info.vm_names.push(vm.clone());
+                vm
+            } else {
+                format!("{}-vm", d.name)
+            };
             d.labels
                 .as_mut()
                 .unwrap()
                 .push(("vm_kubevirt_io_name".into(), vm));
             info.vm_pods.push(d.name.clone());
+            vm_drafts.push(i);
         }
     }
     if edge && regular >= 4 {
@@ -262,6 +275,22 @@ pub(super) fn build(
             first_secs,
             last_secs,
         });
+    }
+    if p.vm_gpu {
+        // VM lifetimes (after every draw): VM 2 stops at 19:00 of the second-to-last day, VM 3
+        // runs on the second-to-last day only; the others keep theirs.
+        for (k, &i) in vm_drafts.iter().enumerate() {
+            let pod = &mut pods[i];
+            let window = match k {
+                2 if hours >= 48 => Some((0, hours - 24 - 5)),
+                3 if hours >= 48 => Some((hours - 48, hours - 24)),
+                _ => None,
+            };
+            if let Some((s, e)) = window {
+                (pod.start_h, pod.end_h, pod.first_secs, pod.last_secs) = (s, e, 3600.0, 3600.0);
+            }
+            info.vm_pod_index.push(i);
+        }
     }
     Pods {
         pods,

@@ -20,6 +20,7 @@ pub fn params() -> Params {
         csi_drivers: 2,
         edge_cases: true,
         cluster_cases: false,
+        vm_gpu: false,
     }
 }
 

@@ -251,6 +251,52 @@ pub(super) fn build(
             end_h: v.end_h,
         });
     }
+    if p.vm_gpu {
+        // `--vm-gpu`: VM 0 gets two more disks, VM 1 none (after every draw, so the other
+        // volumes keep their values).
+        let mut extra = SplitMix::new(p.seed ^ 0x766d_6770_7500);
+        if let Some(&i) = info.vm_pod_index.first() {
+            let (d, pod) = (&drafts[i], &pods[i]);
+            let node = d
+                .node
+                .map(|x| nodes[x as usize].name.as_str())
+                .unwrap_or("");
+            for c in ["rootdisk", "datadisk"] {
+                let mut v = new_vol(
+                    &mut extra,
+                    &namespace_names[d.ns as usize],
+                    &d.name,
+                    node,
+                    format!("{}-{c}", info.vm_names[0]),
+                    Some(n_sc.saturating_sub(1)),
+                );
+                v.start_h = pod.start_h;
+                v.end_h = pod.end_h;
+                volumes.push(Volume {
+                    namespace: ba(&v.ns),
+                    pod: ba(&v.pod),
+                    node: ba(&v.node),
+                    pvc: ba(&v.pvc),
+                    pv: ba(&v.pv),
+                    storageclass: ba(&storage_class_names[v.sc]),
+                    csi_driver: ba(sc_driver(v.sc).unwrap_or("")),
+                    csi_volume_handle: ba(&v.handle),
+                    pv_labels: ba(&py_json_labels(&v.pv_labels)),
+                    pvc_labels: ba(&py_json_labels(&v.pvc_labels)),
+                    cap: v.cap,
+                    req: v.cap,
+                    usage_base: extra.range(0.05, 0.85),
+                    has_usage: true,
+                    start_h: v.start_h,
+                    end_h: v.end_h,
+                });
+            }
+        }
+        if let Some(&i) = info.vm_pod_index.get(1) {
+            let name = &drafts[i].name;
+            volumes.retain(|v| v.pod.data() != name.as_bytes());
+        }
+    }
     Volumes {
         volumes,
         pv_label_keys,

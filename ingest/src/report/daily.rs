@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::columns::Agg;
 use super::table::{static_name, Col, Table};
 use super::ReportKind;
+use crate::pq::Kind;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -20,6 +21,7 @@ enum Acc {
         comp: f64,
     },
     StrMax(Option<String>),
+    I64Max(Option<i64>),
 }
 
 impl Acc {
@@ -32,12 +34,13 @@ impl Acc {
                 comp: 0.0,
             },
             (Col::Str(_), _) => Acc::StrMax(None),
+            (Col::I64(_), _) => Acc::I64Max(None),
         }
     }
 
     fn add(&mut self, col: &Col, r: usize) {
         match (self, col) {
-            (Acc::TsMax(m), Col::Ts(v)) => {
+            (Acc::TsMax(m), Col::Ts(v)) | (Acc::I64Max(m), Col::I64(v)) => {
                 if let Some(x) = v[r] {
                     *m = Some(m.map_or(x, |m| m.max(x)));
                 }
@@ -92,7 +95,7 @@ pub(super) fn daily_rollup(hourly: &Table, kind: ReportKind) -> Table {
         match c {
             Col::Str(v) => v[r].clone(),
             Col::F64(v) => Some(v[r].to_string()),
-            Col::Ts(v) => v[r].map(|t| t.to_string()),
+            Col::Ts(v) | Col::I64(v) => v[r].map(|t| t.to_string()),
         }
     };
     type Key = (Vec<Option<String>>, i64);
@@ -163,13 +166,25 @@ pub(super) fn daily_rollup(hourly: &Table, kind: ReportKind) -> Table {
                     })
                     .collect(),
             ),
+            Col::I64(_) => Col::I64(
+                groups
+                    .iter()
+                    .map(|g| match &g.1[i] {
+                        Acc::I64Max(m) => *m,
+                        _ => None,
+                    })
+                    .collect(),
+            ),
         };
         cols.push(col);
     }
-    for extra in kind.new_version_columns() {
+    for (extra, ty) in kind.new_version_columns() {
         if hourly.col(extra).is_none() {
             names.push(extra);
-            cols.push(Col::Str(vec![None; n]));
+            cols.push(match ty {
+                Kind::I64 => Col::I64(vec![None; n]),
+                _ => Col::Str(vec![None; n]),
+            });
         }
     }
     Table {

@@ -28,6 +28,8 @@ pub(super) enum Col {
     Ts(Vec<Option<i64>>),
     F64(Vec<f64>),
     Str(Vec<Option<String>>),
+    /// pandas' nullable `Int64` (the GPU report's MIG counts).
+    I64(Vec<Option<i64>>),
 }
 
 impl Col {
@@ -36,6 +38,7 @@ impl Col {
             Kind::Ts => Col::Ts(Vec::new()),
             Kind::F64 => Col::F64(Vec::new()),
             Kind::Str => Col::Str(Vec::new()),
+            Kind::I64 => Col::I64(Vec::new()),
         }
     }
 
@@ -44,6 +47,7 @@ impl Col {
             Col::Ts(v) => Col::Ts(rows.iter().map(|&r| v[r]).collect()),
             Col::F64(v) => Col::F64(rows.iter().map(|&r| v[r]).collect()),
             Col::Str(v) => Col::Str(rows.iter().map(|&r| v[r].clone()).collect()),
+            Col::I64(v) => Col::I64(rows.iter().map(|&r| v[r]).collect()),
         }
     }
 }
@@ -67,6 +71,7 @@ impl Table {
                     Col::Ts(_) => Kind::Ts,
                     Col::F64(_) => Kind::F64,
                     Col::Str(_) => Kind::Str,
+                    Col::I64(_) => Kind::I64,
                 };
                 (*n, k)
             })
@@ -79,6 +84,13 @@ impl Table {
             .iter()
             .position(|n| *n == name)
             .map(|i| &self.cols[i])
+    }
+
+    pub(super) fn col_mut(&mut self, name: &str) -> Option<&mut Col> {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| &mut self.cols[i])
     }
 
     pub(super) fn write(&mut self, path: &Path) -> anyhow::Result<()> {
@@ -102,7 +114,7 @@ impl Frame for Table {
     fn fill(&self, col: usize, lo: usize, hi: usize, buf: &mut Buf) {
         let (lo, hi) = (self.offset + lo, self.offset + hi);
         match &self.cols[col] {
-            Col::Ts(v) => {
+            Col::Ts(v) | Col::I64(v) => {
                 for x in &v[lo..hi] {
                     match x {
                         Some(t) => {
