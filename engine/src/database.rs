@@ -276,7 +276,9 @@ pub fn error_text(e: &postgres::Error) -> String {
 /// serialisation or deadlock. Not authentication, missing objects or bad data.
 pub fn transient(e: &postgres::Error) -> bool {
     match e.code() {
-        None => e.as_db_error().is_none(),
+        // No SQLSTATE: a dropped connection or an I/O error is worth a retry; a value the client
+        // could not convert (`error serializing parameter`) is not.
+        None => e.as_db_error().is_none() && (e.is_closed() || io_cause(e)),
         Some(c) => {
             c.code().starts_with("08")
                 || [
@@ -290,6 +292,18 @@ pub fn transient(e: &postgres::Error) -> bool {
                 .contains(c)
         }
     }
+}
+
+/// Whether an I/O error is among the causes of `e`.
+fn io_cause(e: &postgres::Error) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 #[cfg(test)]

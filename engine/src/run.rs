@@ -5,7 +5,7 @@
 //! writes the run report. [`describe_plan`] answers `ocp-summary plan` without computing.
 
 use crate::aggregate::exec::{self, Aggregates, Limits, OnComplete, Role, RoleInput};
-use crate::aggregate::{capacity, cluster, labels, pod, storage, volume_nodes};
+use crate::aggregate::{capacity, cluster, gpu, labels, pod, storage, volume_nodes};
 use crate::catalog::Catalog;
 use crate::error::{Error, InputError, SinkError};
 use crate::plan::inputs::{
@@ -18,7 +18,7 @@ use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::rows::SummaryRow;
-use crate::sink::{BatchText, ClusterTableCounts, RowSink};
+use crate::sink::{self, BatchText, ClusterTableCounts, GpuWritten, RowSink};
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
 use crate::value::Day;
@@ -156,6 +156,9 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     if let Some(counts) = times.cluster_tables {
         report.notes.push(counts.describe());
     }
+    if let Some(gpu) = &times.gpu {
+        report.notes.push(gpu.clone());
+    }
     report.wall = Some(run_started.elapsed());
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
@@ -273,6 +276,10 @@ fn stream_days(
 ) -> Result<(Aggregates, BatchTimes), Error> {
     let (plan, catalog) = (pass.plan, pass.catalog);
     let agg = pass.execute(dims, Aggregates::default(), &mut |_, _| Ok(()))?;
+    let gpu_written = match plan.rows.gpu_summary {
+        true => write_gpu_summary(pass, &agg, sink)?,
+        false => None,
+    };
     let tables_written = match plan.rows.cluster_tables {
         true => sink.write_cluster_tables(&catalog.with_tables(|s, _, _| agg.cluster.rows(s)))?,
         false => None,
@@ -334,7 +341,60 @@ fn stream_days(
     times.build = builder.build_time;
     times.sort = builder.sort_time;
     times.cluster_tables = tables_written.map(|w| w.counts);
+    times.gpu = gpu_written;
     Ok((agg, times))
+}
+
+/// The usage-only GPU summary: into the sink when it keeps the table (the database), else into
+/// a CSV file beside the output. Returns the report's line about it.
+fn write_gpu_summary(
+    pass: &Pass<'_>,
+    agg: &Aggregates,
+    sink: &mut (dyn RowSink + Send),
+) -> Result<Option<String>, Error> {
+    let plan = pass.plan;
+    // Koku runs the query only for a source with GPU partitions (`source_in_trino_table`).
+    let has_gpu_files = pass
+        .inputs
+        .iter()
+        .any(|ri| ri.role == Role::Gpu && !ri.input.files.is_empty());
+    if !has_gpu_files {
+        return Ok(None);
+    }
+    let rows = pass.catalog.with_tables(|strings, _, _| {
+        crate::rows::gpu::gpu_rows(&agg.gpu, &pass.lookups.cost_categories, strings)
+    });
+    if let Some(written) = sink.write_gpu_summary(&rows)? {
+        return Ok(Some(match written {
+            GpuWritten::Rows(n) => format!("gpu summary: {n} rows into {}", sink::gpu::TABLE),
+            GpuWritten::CostModelPricesGpus => {
+                "gpu summary: skipped, the source's cost model prices GPUs (Koku's rule)".into()
+            }
+        }));
+    }
+    let Some(path) = gpu_csv_path(&plan.output) else {
+        return Ok(None);
+    };
+    let fail = |e: std::io::Error| Error::from(SinkError::io(path.display(), e));
+    let mut text = Vec::new();
+    sink::gpu::csv(&rows, &plan.constants, &mut text).map_err(fail)?;
+    write_atomic(&path, std::str::from_utf8(&text).expect("CSV is UTF-8")).map_err(fail)?;
+    Ok(Some(format!(
+        "gpu summary: {} rows into {}",
+        rows.len(),
+        path.display()
+    )))
+}
+
+/// `<output>.gpu_summary.csv` beside a CSV or PGCOPY output file.
+pub fn gpu_csv_path(output: &crate::plan::OutputSpec) -> Option<std::path::PathBuf> {
+    use crate::plan::OutputSpec;
+    let path = match output {
+        OutputSpec::CsvFile(p) | OutputSpec::PgCopyFile(p) => p,
+        OutputSpec::CsvStdout | OutputSpec::Postgres => return None,
+    };
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    Some(path.with_file_name(format!("{stem}.gpu_summary.csv")))
 }
 
 /// Checks one sorted batch and copies out the text it renders from (under the catalog locks).
@@ -383,6 +443,8 @@ struct BatchTimes {
     max_batch_rows: u64,
     /// What the load wrote into the cluster tables, when it did.
     cluster_tables: Option<ClusterTableCounts>,
+    /// Where the GPU summary went, when it was computed.
+    gpu: Option<String>,
 }
 
 /// Spec §11 (E9): a value numeric(33,15) cannot hold fails the run before the output is complete
@@ -494,6 +556,9 @@ fn scan_inputs(
                 Table::STORAGE_DAILY,
                 cluster::PVC_COLUMNS,
             ))?);
+        }
+        if plan.rows.gpu_summary {
+            inputs.push(scan(&(Role::Gpu, Table::GPU_DAILY, gpu::COLUMNS))?);
         }
         inputs
     };

@@ -7,6 +7,7 @@
 
 use super::capacity::{CapacityPartial, CapacityTable, CapacityWorker};
 use super::cluster::ClusterTable;
+use super::gpu::{GpuPartial, GpuTable};
 use super::labels::{LabelPartial, LabelTable, LabelWorker};
 use super::pod::{PodPartial, PodTable, PodWorker};
 use super::storage::{StoragePartial, StorageTable, StorageWorker};
@@ -42,6 +43,8 @@ pub enum Role {
     ClusterLabels,
     /// Daily storage rows for Koku's PVC query; read only when the cluster tables are written.
     ClusterPvcs,
+    /// Daily GPU rows for the usage-only GPU summary.
+    Gpu,
 }
 
 impl Role {
@@ -54,6 +57,7 @@ impl Role {
                 | Role::ClusterPods
                 | Role::ClusterLabels
                 | Role::ClusterPvcs
+                | Role::Gpu
         )
     }
 
@@ -63,7 +67,8 @@ impl Role {
             | Role::VolumeNodes
             | Role::ClusterPods
             | Role::ClusterLabels
-            | Role::ClusterPvcs => &[],
+            | Role::ClusterPvcs
+            | Role::Gpu => &[],
             Role::Storage => super::storage::LABEL_COLUMNS,
             Role::Pods => super::pod::LABEL_COLUMNS,
             Role::NodeLabels | Role::NamespaceLabels => super::labels::LABEL_COLUMNS,
@@ -96,6 +101,8 @@ pub struct Aggregates {
     pub volume_nodes: VolumeNodeTable,
     /// Run-wide: the cluster-information queries and the node-role evidence.
     pub cluster: ClusterTable,
+    /// Run-wide: the GPU summary's groups.
+    pub gpu: GpuTable,
     pub table_stats: Vec<TableStats>,
     pub decode: DecodeStats,
 }
@@ -128,6 +135,7 @@ enum Partial {
     Storage(StoragePartial),
     VolumeNodes(VolumeNodePartial),
     Cluster(ClusterTable),
+    Gpu(GpuPartial),
 }
 
 struct Done {
@@ -298,6 +306,7 @@ impl Aggregates {
             Partial::Storage(p) => self.storage.merge(p),
             Partial::VolumeNodes(p) => self.volume_nodes.merge(p),
             Partial::Cluster(p) => self.cluster.merge(p, catalog),
+            Partial::Gpu(p) => self.gpu.merge(p, catalog),
         }
     }
 }
@@ -387,6 +396,7 @@ impl Worker {
             Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(&self.data, ms)),
             Role::Storage => Partial::Storage(self.storage.run(&self.data, ms)),
             Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(&self.data, ms)),
+            Role::Gpu => Partial::Gpu(super::gpu::run(&self.data, ms, catalog)),
             Role::ClusterPods | Role::ClusterLabels | Role::ClusterPvcs => {
                 // Few rows (daily, deduplicated by the table's sets): a fresh table per row group.
                 let mut table = ClusterTable::default();

@@ -11,12 +11,14 @@
 //! | [`labels`] | daily node / namespace labels | distinct filtered label sets per day (spec §4) |
 //! | [`storage`] | daily storage usage | sums per distinct storage line (spec §7.3 pre-join) |
 //! | [`cluster`] | daily pod usage, node labels, storage | Koku's cluster-information queries, and the evidence for node roles |
+//! | [`gpu`] | daily GPU usage | Koku's usage-only GPU summary groups |
 //! | [`node_roles`] | (rules only) | roles as Koku derives them from that evidence (spec §2.5) |
 //! | [`volume_nodes`] | daily pod usage | (node, resource_id) of each pod per day (spec §7.1) |
 
 pub mod capacity;
 pub mod cluster;
 pub mod exec;
+pub mod gpu;
 pub mod labels;
 pub mod node_roles;
 pub mod pod;

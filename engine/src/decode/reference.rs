@@ -59,7 +59,7 @@ pub fn decode_column(
             let valid = Some(&mut data.valid);
             spread(&values, &defs, max_def, rows, 0.0, &mut data.f64s, valid)?;
         }
-        ColumnKind::Timestamp => {
+        ColumnKind::Timestamp | ColumnKind::Int => {
             let (values, defs) = read_all::<Int64Type>(pages, descr, rows)?;
             let millis: Vec<i64> = values
                 .iter()

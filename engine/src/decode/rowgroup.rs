@@ -120,7 +120,7 @@ pub fn read_row_group(
         let got = match plan.resolved.request.kind {
             ColumnKind::String => data.ids.len(),
             ColumnKind::Double => data.f64s.len(),
-            ColumnKind::Timestamp => data.i64s.len(),
+            ColumnKind::Timestamp | ColumnKind::Int => data.i64s.len(),
         };
         if got != num_rows {
             return Err(wrap(DecodeError::Corrupt(format!(
@@ -190,7 +190,7 @@ fn fill_null(kind: ColumnKind, rows: usize, data: &mut ColumnData) {
     match kind {
         ColumnKind::String => data.ids.resize(rows, NULL_ID),
         ColumnKind::Double => data.f64s.resize(rows, 0.0),
-        ColumnKind::Timestamp => data.i64s.resize(rows, 0),
+        ColumnKind::Timestamp | ColumnKind::Int => data.i64s.resize(rows, 0),
     }
     data.valid.resize(rows, false);
 }
@@ -250,7 +250,7 @@ fn decode_column(
                 stats,
             )
         }
-        ColumnKind::Timestamp => {
+        ColumnKind::Timestamp | ColumnKind::Int => {
             let mut decoder = I64Decoder::new(plan.resolved.to_millis);
             let out = ColumnOut {
                 values: &mut data.i64s,

@@ -14,6 +14,8 @@ pub enum ColumnKind {
     Timestamp,
     Double,
     String,
+    /// A plain INT64 (pandas' nullable `Int64`), not a timestamp.
+    Int,
 }
 
 /// One column a table reader needs.
@@ -134,6 +136,10 @@ fn resolve_one(
         ColumnKind::Double => return Err(wrong("DOUBLE")),
         ColumnKind::String if physical == PhysicalType::BYTE_ARRAY => identity,
         ColumnKind::String => return Err(wrong("BYTE_ARRAY (UTF-8 string)")),
+        ColumnKind::Int => match (physical, &logical) {
+            (PhysicalType::INT64, None | Some(LogicalType::Integer { .. })) => identity,
+            _ => return Err(wrong("INT64")),
+        },
         ColumnKind::Timestamp => match (physical, &logical) {
             (PhysicalType::INT64, Some(LogicalType::Timestamp(t))) => match t.unit {
                 TimeUnit::MILLIS => identity,

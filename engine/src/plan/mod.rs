@@ -96,6 +96,8 @@ pub struct RowSelection {
     pub derive_node_roles: bool,
     /// Write Koku's cluster tables in the load's transaction (a database output only).
     pub cluster_tables: bool,
+    /// Compute Koku's usage-only GPU summary (not with `--pod-only` or to stdout).
+    pub gpu_summary: bool,
 }
 
 /// How much of the machine a run may take.
@@ -203,6 +205,9 @@ impl Plan {
             ),
             cluster_tables: output == OutputSpec::Postgres
                 && switch(false, given.no_cluster_tables, file.cluster_tables),
+            gpu_summary: output != OutputSpec::CsvStdout
+                && !(given.pod_only || file.pod_only.unwrap_or(false))
+                && switch(false, given.no_gpu_summary, file.gpu_summary),
         };
         if rows.pod_only && output == OutputSpec::Postgres {
             bail!("--pod-only writes files only: a database load replaces every row of the day range, Storage rows included");

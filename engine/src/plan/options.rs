@@ -81,6 +81,12 @@ pub struct RunOptions {
     /// summary.
     #[cfg_attr(feature = "clap", arg(long))]
     pub no_cluster_tables: bool,
+    /// Do not compute Koku's usage-only GPU summary (`reporting_ocp_gpu_summary_p`), which `run`
+    /// otherwise writes from the daily GPU rows: into the table with a database (unless the
+    /// source's cost model prices GPUs), else into `<output>.gpu_summary.csv` beside a CSV or
+    /// PGCOPY file.
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub no_gpu_summary: bool,
     /// Only the Pod query's own rows: no Storage and no unallocated rows, and storage files are
     /// not read. For comparisons with engines that run that query alone; refused with a
     /// database, whose day-range delete would drop the Storage rows.
@@ -266,6 +272,7 @@ pub struct ConfigFile {
     pub node_roles: Option<Vec<String>>,
     pub derive_node_roles: Option<bool>,
     pub cluster_tables: Option<bool>,
+    pub gpu_summary: Option<bool>,
     pub pod_only: Option<bool>,
     pub decode: Option<DecodeMode>,
     pub label_memo: Option<Switch>,

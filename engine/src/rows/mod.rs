@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod category;
+pub mod gpu;
 pub mod labels;
 pub mod order;
 pub mod pod;

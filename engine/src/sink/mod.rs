@@ -6,13 +6,16 @@
 pub mod batch_text;
 pub mod columns;
 pub mod csv;
+pub mod gpu;
 pub mod output;
 pub mod pgcopy;
 pub mod postgres;
 pub mod uuid;
 
 pub use batch_text::BatchText;
-pub use output::{ClusterTableCounts, ClusterTablesWritten, Produce, RowSink, SinkSummary};
+pub use output::{
+    ClusterTableCounts, ClusterTablesWritten, GpuWritten, Produce, RowSink, SinkSummary,
+};
 
 use crate::error::{Error, SinkError};
 use crate::plan::{OutputSpec, Plan};

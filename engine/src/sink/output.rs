@@ -4,6 +4,7 @@ use crate::aggregate::cluster::ClusterRows;
 use crate::error::Error;
 use crate::plan::lookups::NodeRole;
 use crate::render::RenderContext;
+use crate::rows::gpu::GpuRow;
 use crate::rows::SummaryRow;
 
 /// Rows and bytes a sink wrote.
@@ -29,6 +30,21 @@ pub trait RowSink {
     ) -> Result<Option<ClusterTablesWritten>, Error> {
         Ok(None)
     }
+
+    /// Writes the usage-only GPU summary rows, before the first batch, when this sink keeps them
+    /// (the database); others return `None` and the run writes a file instead.
+    fn write_gpu_summary(&mut self, _rows: &[GpuRow]) -> Result<Option<GpuWritten>, Error> {
+        Ok(None)
+    }
+}
+
+/// What [`RowSink::write_gpu_summary`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpuWritten {
+    /// Rows inserted after the source's day range was cleared.
+    Rows(u64),
+    /// The source's cost model prices GPUs: Koku's cost rows stand, nothing was written.
+    CostModelPricesGpus,
 }
 
 /// What [`RowSink::write_cluster_tables`] did.

@@ -6,13 +6,15 @@
 
 use std::fmt;
 
-/// The report types the daily summary reads.
+/// The report types the engine reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReportType {
     PodUsage,
     StorageUsage,
     NodeLabels,
     NamespaceLabels,
+    VmUsage,
+    GpuUsage,
 }
 
 impl ReportType {
@@ -22,6 +24,8 @@ impl ReportType {
             ReportType::StorageUsage => "storage_usage",
             ReportType::NodeLabels => "node_labels",
             ReportType::NamespaceLabels => "namespace_labels",
+            ReportType::VmUsage => "vm_usage",
+            ReportType::GpuUsage => "gpu_usage",
         }
     }
 }
@@ -47,6 +51,9 @@ impl Table {
     pub const NODE_LABELS_DAILY: Table = Table::new(ReportType::NodeLabels, Granularity::Daily);
     pub const NAMESPACE_LABELS_DAILY: Table =
         Table::new(ReportType::NamespaceLabels, Granularity::Daily);
+    pub const VM_HOURLY: Table = Table::new(ReportType::VmUsage, Granularity::Hourly);
+    pub const VM_DAILY: Table = Table::new(ReportType::VmUsage, Granularity::Daily);
+    pub const GPU_DAILY: Table = Table::new(ReportType::GpuUsage, Granularity::Daily);
 
     pub const fn new(report: ReportType, granularity: Granularity) -> Table {
         Table {

@@ -146,22 +146,7 @@ fn cluster_uuid(
     counts: &mut ClusterTableCounts,
 ) -> Result<String, Failed> {
     let (provider, alias) = (&c.source_uuid, &c.cluster_alias);
-    // Koku's tenant provider row always exists; a database made by `init-db` may lack it, and
-    // the cluster's foreign key needs it.
-    let has_providers: bool = tx
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&t.providers])
-        .map_err(at("reading the provider table"))?
-        .get(0);
-    if has_providers {
-        tx.execute(
-            &format!(
-                "INSERT INTO {} (uuid, name, type) VALUES ($1::text::uuid, $2, 'OCP') ON CONFLICT (uuid) DO NOTHING",
-                t.providers
-            ),
-            &[provider, alias],
-        )
-        .map_err(at("adding the source to the provider table"))?;
-    }
+    ensure_provider(t, tx, c)?;
     let of_provider = "provider_id = $1::text::uuid";
     let n: i64 = tx
         .query_one(
@@ -230,6 +215,36 @@ fn cluster_uuid(
             Ok(uuid)
         }
     }
+}
+
+/// Adds the source to `reporting_tenant_api_provider` if that table exists and lacks it. Koku's
+/// tenant provider row always exists; a database made by `init-db` may lack it, and the foreign
+/// keys of the cluster and GPU tables need it.
+fn ensure_provider(t: &Tables, tx: &mut Transaction<'_>, c: &RowConstants) -> Result<(), Failed> {
+    let has_providers: bool = tx
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&t.providers])
+        .map_err(at("reading the provider table"))?
+        .get(0);
+    if has_providers {
+        tx.execute(
+            &format!(
+                "INSERT INTO {} (uuid, name, type) VALUES ($1::text::uuid, $2, 'OCP') ON CONFLICT (uuid) DO NOTHING",
+                t.providers
+            ),
+            &[&c.source_uuid, &c.cluster_alias],
+        )
+        .map_err(at("adding the source to the provider table"))?;
+    }
+    Ok(())
+}
+
+/// [`ensure_provider`] for the other tables of a load.
+pub fn ensure_provider_row(
+    target: &Target,
+    tx: &mut Transaction<'_>,
+    c: &RowConstants,
+) -> Result<(), Failed> {
+    ensure_provider(&Tables::new(target), tx, c)
 }
 
 /// The capacity as Django sends a float to a `DecimalField(max_digits=18)` filter or insert:

@@ -207,6 +207,47 @@ pub fn statements(s: &str) -> Vec<String> {
                     REFERENCES {s}.reporting_ocp_clusters (uuid) DEFERRABLE INITIALLY DEFERRED,
                 UNIQUE (project, cluster_id))"
         ),
+        // Koku's `OCPGpuSummaryP` (migration 0340 and the MIG columns added after it), with the
+        // cost columns Koku's cost model fills.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_gpu_summary_p (
+                id uuid NOT NULL,
+                cluster_id text NOT NULL,
+                cluster_alias text NULL,
+                namespace varchar(253) NULL,
+                node varchar(253) NULL,
+                pod varchar(253) NULL,
+                usage_start date NOT NULL,
+                usage_end date NOT NULL,
+                vendor_name varchar(128) NULL,
+                model_name varchar(128) NULL,
+                memory_capacity_gb numeric(33,15) NULL,
+                gpu_uptime_hours numeric(33,15) NULL,
+                gpu_count integer NULL,
+                mig_instance_id text NULL,
+                physical_gpu_uuid text NULL,
+                gpu_mode text NULL,
+                mig_profile text NULL,
+                mig_slice_count integer NULL,
+                gpu_max_slices integer NULL,
+                mig_strategy text NULL,
+                mig_memory_capacity_gb numeric(33,15) NULL,
+                cost_model_gpu_cost numeric(33,15) NULL,
+                cost_model_cpu_cost numeric(33,15) NULL,
+                cost_model_memory_cost numeric(33,15) NULL,
+                cost_model_volume_cost numeric(33,15) NULL,
+                cost_model_rate_type text NULL,
+                raw_currency text NULL,
+                cost_category_id integer NULL
+                    REFERENCES {s}.reporting_ocp_cost_category (id) DEFERRABLE INITIALLY DEFERRED,
+                source_uuid uuid NULL
+                    REFERENCES {s}.reporting_tenant_api_provider (uuid) DEFERRABLE INITIALLY DEFERRED,
+                PRIMARY KEY (usage_start, id)
+            ) PARTITION BY RANGE (usage_start)"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_gpu_summary_p_default PARTITION OF {s}.reporting_ocp_gpu_summary_p DEFAULT"
+        ),
         format!(
             "CREATE TABLE IF NOT EXISTS {summary} (\n  {}\n) PARTITION BY RANGE (usage_start)",
             cols.join(",\n  ")

@@ -6,10 +6,12 @@ use crate::database::{error_text, transient};
 use crate::error::{Error, SinkError};
 use crate::plan::{CopyFormat, DbSpec, InputScope, RowConstants};
 use crate::render::RenderContext;
+use crate::rows::gpu::GpuRow;
 use crate::rows::SummaryRow;
 use crate::sink::columns::COLUMNS;
 use crate::sink::csv::CsvStream;
-use crate::sink::output::{ClusterTablesWritten, Produce, RowSink, SinkSummary};
+use crate::sink::gpu;
+use crate::sink::output::{ClusterTablesWritten, GpuWritten, Produce, RowSink, SinkSummary};
 use crate::sink::pgcopy::CopySink;
 use crate::value::Day;
 use postgres::{Client, CopyInWriter, Transaction};
@@ -137,6 +139,7 @@ fn load_once(
     let mut sink = PgSink {
         target,
         constants: run.constants,
+        range: (run.scope.start, run.scope.end),
         format: run.format,
         state: State::Before(&mut tx),
         failure: None,
@@ -201,6 +204,8 @@ impl RowSink for Stream<'_> {
 struct PgSink<'a, 'c> {
     target: &'a Target,
     constants: &'a RowConstants,
+    /// The run's first and last day.
+    range: (Day, Day),
     format: CopyFormat,
     state: State<'a, 'c>,
     /// The classified cause of the last error returned to `produce`.
@@ -285,6 +290,48 @@ impl RowSink for PgSink<'_, '_> {
                 None => Err(self.fail(Failure::Final(e))),
             },
         }
+    }
+
+    fn write_gpu_summary(&mut self, rows: &[GpuRow]) -> Result<Option<GpuWritten>, Error> {
+        let (target, constants, range) = (self.target, self.constants, self.range);
+        let State::Before(tx) = &mut self.state else {
+            return Err(self.fail(Failure::Final(Error::options(
+                "the GPU summary must be written before the first row",
+            ))));
+        };
+        let missing = tx.query_one(
+            "SELECT to_regclass($1) IS NULL",
+            &[&target.table(gpu::TABLE)],
+        );
+        match missing.map(|r| r.get::<_, bool>(0)) {
+            Ok(false) => {}
+            Ok(true) => {
+                return Err(self.fail(Failure::Final(
+                    SinkError::Schema(format!(
+                        "table {} does not exist in {} (create it with `ocp-summary init-db`, \
+                         or pass --no-gpu-summary)",
+                        target.table(gpu::TABLE),
+                        target.describe()
+                    ))
+                    .into(),
+                )))
+            }
+            Err(e) => return Err(self.fail(Failure::pg(target, "reading the GPU table", e))),
+        }
+        let written = (|| {
+            if gpu::has_gpu_rate(target, tx, constants)? {
+                return Ok(GpuWritten::CostModelPricesGpus);
+            }
+            gpu::write(target, tx, constants, range, rows).map(GpuWritten::Rows)
+        })();
+        let written = match written {
+            Ok(w) => w,
+            Err(e) => return Err(self.fail(Failure::pg(target, "writing the GPU summary", e))),
+        };
+        if let Err(f) = cluster::ensure_provider_row(target, tx, constants) {
+            return Err(self.fail(Failure::pg(target, &f.what, f.error)));
+        }
+        Ok(Some(written))
     }
 
     fn write_cluster_tables(

@@ -1,0 +1,165 @@
+//! Koku's VM and GPU steps computed by `ocp-summary run` agree with the DuckDB ports of Koku's
+//! Trino SQL (tests/oracle/vm_gpu.sql, run by vm_gpu.py) on generated data with VMs and GPUs
+//! (`generate --vm-gpu`): every row, every column.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+use tempfile::TempDir;
+
+const CATEGORIES: [&str; 3] = ["gpu-%=3", "openshift-%=1", "project-01%=2"];
+
+fn params(start: Option<&str>, end: Option<&str>) -> Params {
+    Params {
+        start: start.map(String::from),
+        end: end.map(String::from),
+        enabled_keys: Some("app".into()),
+        cost_categories: CATEGORIES.map(String::from).to_vec(),
+        ..Params::month(2026, 3)
+    }
+}
+
+/// The engine's GPU summary CSV (beside its summary CSV).
+fn engine_gpu(dir: &Path, p: &Params) -> std::path::PathBuf {
+    let out = dir.join("engine.csv");
+    run_engine(dir, p, &out, 2);
+    dir.join("engine.gpu_summary.csv")
+}
+
+fn oracle(dir: &Path, p: &Params, query: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(format!("oracle_{query}.csv"));
+    let res = Command::new(python())
+        .arg(repo().join("tests/oracle/vm_gpu.py"))
+        .args(p.args(dir))
+        .args(["--query", query])
+        .args(extra)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("spawn vm_gpu.py");
+    check(res, "vm_gpu.py");
+    out
+}
+
+fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
+    let out = Command::new(python())
+        .arg(repo().join("tests/oracle/compare.py"))
+        .args(["--preset", preset])
+        .arg(expected)
+        .arg(actual)
+        .output()
+        .expect("spawn compare.py");
+    String::from_utf8_lossy(&check(out, "compare.py").stdout).into_owned()
+}
+
+#[test]
+fn gpu_summary_matches_the_oracle_on_several_shapes() {
+    for (seed, days, range) in [
+        ("42", "3", (None, None)),
+        ("7", "5", (Some("2026-03-02"), Some("2026-03-04"))),
+    ] {
+        let data = TempDir::new().unwrap();
+        let dir = data.path();
+        generate(dir, &["--days", days, "--vm-gpu", "--seed", seed]);
+        let p = params(range.0, range.1);
+        let engine = engine_gpu(dir, &p);
+        let expected = oracle(dir, &p, "gpu", &[]);
+        let summary = compare_preset("gpu", &expected, &engine);
+        assert!(summary.contains("rows match"), "seed {seed}: {summary}");
+        let text = std::fs::read_to_string(&engine).unwrap();
+        assert!(text.lines().count() > 3, "seed {seed}: {text}");
+        assert!(
+            text.contains(",MIG,") && text.contains("gpu-idle"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn no_gpu_files_means_no_gpu_summary_file() {
+    let data = TempDir::new().unwrap();
+    let dir = data.path();
+    generate(dir, &["--days", "1"]);
+    run_engine(dir, &params(None, None), &dir.join("engine.csv"), 2);
+    assert!(!dir.join("engine.gpu_summary.csv").exists());
+}
+
+/// `run --database-url` puts the same GPU rows into `reporting_ocp_gpu_summary_p`, replacing the
+/// source's day range; a cost model that prices GPUs by tag leaves the table to Koku's cost rows.
+#[test]
+fn gpu_summary_goes_into_the_database_unless_the_cost_model_prices_gpus() {
+    use common::pg::*;
+    let data = generated(&["--days", "2", "--vm-gpu"]);
+    let dir = data.path();
+    let url = fresh_db("gpu");
+    init_db(&url, SCHEMA);
+    let table = format!("{}.reporting_ocp_gpu_summary_p", q(SCHEMA));
+    // A row of the range from an earlier run, and one of another month that must stay.
+    psql(
+        &url,
+        &format!(
+            "INSERT INTO {}.reporting_tenant_api_provider (uuid, name, type) VALUES ('{SOURCE}', 's', 'OCP');
+             INSERT INTO {table} (id, cluster_id, usage_start, usage_end, source_uuid) VALUES
+             (gen_random_uuid(), 'old', '2026-03-01', '2026-03-01', '{SOURCE}'),
+             (gen_random_uuid(), 'kept', '2026-04-02', '2026-04-02', '{SOURCE}')",
+            q(SCHEMA)
+        ),
+    );
+    let out = run_db(dir, &url, SCHEMA, &[]);
+    let out = check(out, "run --database-url");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("gpu summary:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&url, &table, "WHERE cluster_id = 'old'"), 0);
+    assert_eq!(count(&url, &table, "WHERE cluster_id = 'kept'"), 1);
+    let db_csv = dir.join("db_gpu.csv");
+    psql(
+        &url,
+        &format!(
+            "\\copy (SELECT cluster_id, cluster_alias, usage_start, usage_end, namespace, node, \
+             vendor_name, model_name, memory_capacity_gb, mig_instance_id, physical_gpu_uuid, \
+             gpu_mode, mig_profile, mig_slice_count, gpu_max_slices, mig_strategy, \
+             mig_memory_capacity_gb, source_uuid, cost_category_id FROM {table} \
+             WHERE cluster_id <> 'kept') TO '{}' WITH (FORMAT csv, HEADER, NULL '\\N')",
+            db_csv.display()
+        ),
+    );
+    // The lookups the run read from the database: no enabled keys but init_db's, Koku's seeded
+    // cost-category patterns.
+    let p = Params {
+        enabled_keys: Some("app,team".into()),
+        cost_categories: [
+            "openshift-%=1",
+            "kube-%=1",
+            "Platform unallocated=1",
+            "openshift=1",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..Params::month(2026, 3)
+    };
+    let expected = oracle(dir, &p, "gpu", &[]);
+    let summary = compare_preset("gpu", &expected, &db_csv);
+    assert!(summary.contains("rows match"), "{summary}");
+
+    // A GPU tag rate in the source's cost model: Koku skips the usage-only rows.
+    psql(
+        &url,
+        &format!(
+            "CREATE TABLE {s}.cost_model (uuid uuid PRIMARY KEY, rates jsonb);
+             CREATE TABLE {s}.cost_model_map (provider_uuid uuid, cost_model_id uuid);
+             INSERT INTO {s}.cost_model VALUES ('00000000-0000-4000-8000-000000000001',
+               '[{{\"metric\": {{\"name\": \"gpu_cost_per_month\"}}, \"tag_rates\": {{\"tag_key\": \"gpu\"}}}}]');
+             INSERT INTO {s}.cost_model_map VALUES ('{SOURCE}', '00000000-0000-4000-8000-000000000001');
+             DELETE FROM {table} WHERE cluster_id <> 'kept'",
+            s = q(SCHEMA)
+        ),
+    );
+    let out = check(run_db(dir, &url, SCHEMA, &[]), "run with a GPU rate");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cost model prices GPUs"));
+    assert_eq!(count(&url, &table, ""), 1, "only the other month's row");
+}
