@@ -163,3 +163,62 @@ fn gpu_summary_goes_into_the_database_unless_the_cost_model_prices_gpus() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cost model prices GPUs"));
     assert_eq!(count(&url, &table, ""), 1, "only the other month's row");
 }
+
+/// The oracle's own daily summary, standing for the PostgreSQL table the VM query reads.
+fn oracle_summary(dir: &Path, p: &Params) -> std::path::PathBuf {
+    let out = dir.join("oracle_summary.csv");
+    run_oracle(dir, p, &out, "pod,storage,unallocated");
+    out
+}
+
+fn assert_vm_rows_match(dir: &Path, p: &Params, what: &str) -> String {
+    let summary = oracle_summary(dir, p);
+    let engine = dir.join("engine.csv");
+    run_engine(dir, p, &engine, 2);
+    let engine_vm = dir.join("engine.vm_tmp.csv");
+    let expected = oracle(dir, p, "vm", &["--summary", summary.to_str().unwrap()]);
+    let result = compare_preset("vm", &expected, &engine_vm);
+    assert!(result.contains("rows match"), "{what}: {result}");
+    std::fs::read_to_string(engine_vm).unwrap()
+}
+
+/// With a VM report, the latest hour's requests, one row per PVC of each VM.
+#[test]
+fn vm_rows_from_the_vm_report_match_the_oracle() {
+    for seed in ["42", "9"] {
+        let data = TempDir::new().unwrap();
+        let dir = data.path();
+        generate(dir, &["--days", "4", "--vm-gpu", "--seed", seed]);
+        let text = assert_vm_rows_match(dir, &params(None, None), &format!("seed {seed}"));
+        assert!(text.lines().count() > 3, "{text}");
+    }
+}
+
+/// Without one, the second-to-last day's summary rows, LEFT JOINed to the pod/storage PVC map:
+/// VMs with no PVC, several PVCs, and a day range whose second-to-last day is not the month's.
+#[test]
+fn vm_rows_from_the_summary_match_the_oracle() {
+    let data = TempDir::new().unwrap();
+    let dir = data.path();
+    generate(dir, &["--days", "5", "--vm-gpu"]);
+    // No VM report: masu then uses the pod and storage tables.
+    for granularity in ["", "daily/"] {
+        let vm = dir.join(format!("data/parquet/{granularity}{ORG}/OCP/vm_usage"));
+        std::fs::remove_dir_all(&vm).unwrap_or_else(|e| panic!("{}: {e}", vm.display()));
+    }
+    let text = assert_vm_rows_match(dir, &params(None, None), "whole month");
+    assert!(text.contains(",\\N,"), "a VM without a PVC: {text}");
+    let text = assert_vm_rows_match(
+        dir,
+        &params(Some("2026-03-02"), Some("2026-03-04")),
+        "range",
+    );
+    assert!(text.lines().count() > 3, "{text}");
+    // No enabled keys (E4): no label survives, so no VM row.
+    let none = Params {
+        enabled_keys: None,
+        ..params(None, None)
+    };
+    let text = assert_vm_rows_match(dir, &none, "no enabled keys");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}

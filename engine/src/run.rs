@@ -5,7 +5,7 @@
 //! writes the run report. [`describe_plan`] answers `ocp-summary plan` without computing.
 
 use crate::aggregate::exec::{self, Aggregates, Limits, OnComplete, Role, RoleInput};
-use crate::aggregate::{capacity, cluster, gpu, labels, pod, storage, volume_nodes};
+use crate::aggregate::{capacity, cluster, gpu, labels, pod, storage, vm, volume_nodes};
 use crate::catalog::Catalog;
 use crate::error::{Error, InputError, SinkError};
 use crate::plan::inputs::{
@@ -17,6 +17,7 @@ use crate::render::LabelJson;
 use crate::report::{write_atomic, InputReport, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
+use crate::rows::vm::VmLatest;
 use crate::rows::SummaryRow;
 use crate::sink::{self, BatchText, ClusterTableCounts, GpuWritten, RowSink};
 use crate::source::layout::Table;
@@ -92,7 +93,13 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     let inputs = report.stage("plan", || scan_inputs(store.as_ref(), &footers, plan))?;
     let mut tasks = Vec::new();
     for (i, ri) in inputs.iter().enumerate() {
-        push_tasks(&ri.input, i, &ms, &mut tasks);
+        // Month-wide tables keep every row group: Koku filters them by partition only.
+        let range = if ri.role.month_wide() {
+            i64::MIN..i64::MAX
+        } else {
+            ms.clone()
+        };
+        push_tasks(&ri.input, i, &range, &mut tasks);
     }
     let per_row_group = tasks
         .iter()
@@ -156,9 +163,9 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     if let Some(counts) = times.cluster_tables {
         report.notes.push(counts.describe());
     }
-    if let Some(gpu) = &times.gpu {
-        report.notes.push(gpu.clone());
-    }
+    report
+        .notes
+        .extend(times.gpu.iter().chain(&times.vm).cloned());
     report.wall = Some(run_started.elapsed());
 
     for (ri, stats) in inputs.iter().zip(&agg.table_stats) {
@@ -300,6 +307,8 @@ fn stream_days(
         }
     });
     let mut builder = BatchBuilder::new(plan.rows, &pass.lookups.cost_categories, roles, special);
+    let by_summary = pass.inputs.iter().any(|ri| ri.role == Role::VmPodLabels);
+    let mut vm_latest = by_summary.then(VmLatest::default);
     let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
     let memory_limit = plan.limits.memory_limit;
     let (merged, written) = std::thread::scope(|s| {
@@ -318,9 +327,17 @@ fn stream_days(
                     enabled,
                     json: &mut *json,
                 };
-                builder.build(&batch, &mut tables, |rows, strings, json| {
+                let mut pending = Vec::new();
+                let built = builder.build(&batch, &mut tables, |rows, strings, json| {
+                    if let Some(vm) = vm_latest.as_mut() {
+                        pending = vm.take(&rows, strings);
+                    }
                     check_batch(memory_limit, rows, strings, json)
-                })
+                })?;
+                if let Some(vm) = vm_latest.as_mut() {
+                    vm.resolve(pending, labels, enabled);
+                }
+                Ok::<_, Error>(built)
             })?;
             if rows.is_empty() {
                 return Ok(());
@@ -341,6 +358,7 @@ fn stream_days(
     times.build = builder.build_time;
     times.sort = builder.sort_time;
     times.cluster_tables = tables_written.map(|w| w.counts);
+    times.vm = write_vm_rows(pass, &agg, vm_latest.as_ref())?;
     times.gpu = gpu_written;
     Ok((agg, times))
 }
@@ -386,15 +404,53 @@ fn write_gpu_summary(
     )))
 }
 
+/// The VM temp-table rows into `<output>.vm_tmp.csv`, when a variant of Koku's query applies.
+fn write_vm_rows(
+    pass: &Pass<'_>,
+    agg: &Aggregates,
+    latest: Option<&VmLatest>,
+) -> Result<Option<String>, Error> {
+    let by_report = pass.inputs.iter().any(|ri| ri.role == Role::VmReport);
+    if !by_report && latest.is_none() {
+        return Ok(None);
+    }
+    let rows = pass.catalog.with_tables(|strings, _, _| match latest {
+        Some(latest) => crate::rows::vm::from_summary(latest, &agg.vm, strings),
+        None => crate::rows::vm::from_report(&agg.vm, strings),
+    });
+    let Some(path) = sibling_path(&pass.plan.output, "vm_tmp") else {
+        return Ok(None);
+    };
+    let fail = |e: std::io::Error| Error::from(SinkError::io(path.display(), e));
+    let mut text = Vec::new();
+    sink::vm::csv(&rows, &mut text).map_err(fail)?;
+    write_atomic(&path, std::str::from_utf8(&text).expect("CSV is UTF-8")).map_err(fail)?;
+    let variant = if by_report {
+        "VM report"
+    } else {
+        "summary rows"
+    };
+    Ok(Some(format!(
+        "vm temp table: {} rows (from the {variant}) into {}",
+        rows.len(),
+        path.display()
+    )))
+}
+
 /// `<output>.gpu_summary.csv` beside a CSV or PGCOPY output file.
 pub fn gpu_csv_path(output: &crate::plan::OutputSpec) -> Option<std::path::PathBuf> {
+    sibling_path(output, "gpu_summary")
+}
+
+/// `<output stem>.<what>.csv` beside a CSV or PGCOPY output file.
+pub fn sibling_path(output: &crate::plan::OutputSpec, what: &str) -> Option<std::path::PathBuf> {
     use crate::plan::OutputSpec;
     let path = match output {
         OutputSpec::CsvFile(p) | OutputSpec::PgCopyFile(p) => p,
         OutputSpec::CsvStdout | OutputSpec::Postgres => return None,
     };
     let stem = path.file_stem()?.to_string_lossy().into_owned();
-    Some(path.with_file_name(format!("{stem}.gpu_summary.csv")))
+    Some(path.with_file_name(format!("{stem}.{what}.csv")))
 }
 
 /// Checks one sorted batch and copies out the text it renders from (under the catalog locks).
@@ -445,6 +501,8 @@ struct BatchTimes {
     cluster_tables: Option<ClusterTableCounts>,
     /// Where the GPU summary went, when it was computed.
     gpu: Option<String>,
+    /// Where the VM temp-table rows went, when they were computed.
+    vm: Option<String>,
 }
 
 /// Spec §11 (E9): a value numeric(33,15) cannot hold fails the run before the output is complete
@@ -560,6 +618,11 @@ fn scan_inputs(
         if plan.rows.gpu_summary {
             inputs.push(scan(&(Role::Gpu, Table::GPU_DAILY, gpu::COLUMNS))?);
         }
+        if plan.rows.vm_rows {
+            for spec in vm_inputs(store, plan)? {
+                inputs.push(scan(&spec)?);
+            }
+        }
         inputs
     };
     warn_missing(plan, &inputs);
@@ -575,6 +638,37 @@ fn scan_inputs(
         )));
     }
     Ok(inputs)
+}
+
+/// The tables of the VM temp table, as masu picks its query: none unless the org has daily pod
+/// and storage Parquet (`trino_table_exists`); the hourly VM report when the source has VM
+/// report partitions in any month (`source_in_trino_table`); else the pod and storage sides.
+fn vm_inputs(
+    store: &dyn ObjectStore,
+    plan: &Plan,
+) -> Result<Vec<(Role, Table, &'static [crate::plan::columns::ColumnRequest])>, Error> {
+    let scope = &plan.scope;
+    let any = |prefix: String| -> Result<bool, Error> {
+        Ok(store
+            .list(&prefix)?
+            .iter()
+            .any(|o| o.key.ends_with(".parquet")))
+    };
+    let org_table = |t: Table| {
+        let p = t.partition_prefix(&scope.org, "x", 2000, 1);
+        p[..p.find("source=").expect("partition prefix")].to_string()
+    };
+    if !any(org_table(Table::POD_DAILY))? || !any(org_table(Table::STORAGE_DAILY))? {
+        return Ok(Vec::new());
+    }
+    let vm_daily = org_table(Table::VM_DAILY) + &format!("source={}/", scope.source);
+    if any(vm_daily)? {
+        return Ok(vec![(Role::VmReport, Table::VM_HOURLY, vm::REPORT_COLUMNS)]);
+    }
+    Ok(vec![
+        (Role::VmPodLabels, Table::POD_DAILY, vm::POD_COLUMNS),
+        (Role::VmPvcs, Table::STORAGE_DAILY, vm::STORAGE_COLUMNS),
+    ])
 }
 
 /// A table with no partition for the month is read as empty, as Koku's SQL reads it; the run can

@@ -11,6 +11,7 @@ use super::gpu::{GpuPartial, GpuTable};
 use super::labels::{LabelPartial, LabelTable, LabelWorker};
 use super::pod::{PodPartial, PodTable, PodWorker};
 use super::storage::{StoragePartial, StorageTable, StorageWorker};
+use super::vm::{VmPartial, VmReport, VmTable};
 use super::volume_nodes::{VolumeNodePartial, VolumeNodeTable, VolumeNodeWorker};
 use crate::catalog::Catalog;
 use crate::decode::rowgroup::{read_row_group, ColumnData, ColumnPlan, RowGroupData};
@@ -45,6 +46,12 @@ pub enum Role {
     ClusterPvcs,
     /// Daily GPU rows for the usage-only GPU summary.
     Gpu,
+    /// Daily pod rows (pod, raw labels), month-wide, for the VM temp table's PVC mapping.
+    VmPodLabels,
+    /// Daily storage rows (pod, PVC), month-wide, for the same mapping.
+    VmPvcs,
+    /// The hourly VM report, month-wide, when the source has one.
+    VmReport,
 }
 
 impl Role {
@@ -58,7 +65,15 @@ impl Role {
                 | Role::ClusterLabels
                 | Role::ClusterPvcs
                 | Role::Gpu
+                | Role::VmPodLabels
+                | Role::VmPvcs
+                | Role::VmReport
         )
+    }
+
+    /// Tables Koku reads for the whole month, whatever the day range.
+    pub fn month_wide(self) -> bool {
+        matches!(self, Role::VmPodLabels | Role::VmPvcs | Role::VmReport)
     }
 
     fn label_columns(self) -> &'static [usize] {
@@ -68,7 +83,10 @@ impl Role {
             | Role::ClusterPods
             | Role::ClusterLabels
             | Role::ClusterPvcs
-            | Role::Gpu => &[],
+            | Role::Gpu
+            | Role::VmPodLabels
+            | Role::VmPvcs
+            | Role::VmReport => &[],
             Role::Storage => super::storage::LABEL_COLUMNS,
             Role::Pods => super::pod::LABEL_COLUMNS,
             Role::NodeLabels | Role::NamespaceLabels => super::labels::LABEL_COLUMNS,
@@ -103,6 +121,8 @@ pub struct Aggregates {
     pub cluster: ClusterTable,
     /// Run-wide: the GPU summary's groups.
     pub gpu: GpuTable,
+    /// Month-wide: the Parquet sides of the VM temp table.
+    pub vm: VmTable,
     pub table_stats: Vec<TableStats>,
     pub decode: DecodeStats,
 }
@@ -136,6 +156,7 @@ enum Partial {
     VolumeNodes(VolumeNodePartial),
     Cluster(ClusterTable),
     Gpu(GpuPartial),
+    Vm(VmPartial),
 }
 
 struct Done {
@@ -307,6 +328,7 @@ impl Aggregates {
             Partial::VolumeNodes(p) => self.volume_nodes.merge(p),
             Partial::Cluster(p) => self.cluster.merge(p, catalog),
             Partial::Gpu(p) => self.gpu.merge(p, catalog),
+            Partial::Vm(p) => self.vm.merge(p),
         }
     }
 }
@@ -397,6 +419,13 @@ impl Worker {
             Role::Storage => Partial::Storage(self.storage.run(&self.data, ms)),
             Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(&self.data, ms)),
             Role::Gpu => Partial::Gpu(super::gpu::run(&self.data, ms, catalog)),
+            Role::VmPodLabels => Partial::Vm(super::vm::pod_labels(&self.data)),
+            Role::VmPvcs => Partial::Vm(super::vm::pod_pvcs(&self.data, catalog)),
+            Role::VmReport => {
+                let mut report = VmReport::default();
+                report.add(&self.data, catalog);
+                Partial::Vm(VmPartial::Report(report))
+            }
             Role::ClusterPods | Role::ClusterLabels | Role::ClusterPvcs => {
                 // Few rows (daily, deduplicated by the table's sets): a fresh table per row group.
                 let mut table = ClusterTable::default();

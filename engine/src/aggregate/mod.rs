@@ -13,6 +13,7 @@
 //! | [`cluster`] | daily pod usage, node labels, storage | Koku's cluster-information queries, and the evidence for node roles |
 //! | [`gpu`] | daily GPU usage | Koku's usage-only GPU summary groups |
 //! | [`node_roles`] | (rules only) | roles as Koku derives them from that evidence (spec §2.5) |
+//! | [`vm`] | daily pod and storage, hourly VM report (month-wide) | the Parquet sides of Koku's VM temp table |
 //! | [`volume_nodes`] | daily pod usage | (node, resource_id) of each pod per day (spec §7.1) |
 
 pub mod capacity;
@@ -23,6 +24,7 @@ pub mod labels;
 pub mod node_roles;
 pub mod pod;
 pub mod storage;
+pub mod vm;
 pub mod volume_nodes;
 
 use crate::value::date::Day;

@@ -98,6 +98,8 @@ pub struct RowSelection {
     pub cluster_tables: bool,
     /// Compute Koku's usage-only GPU summary (not with `--pod-only` or to stdout).
     pub gpu_summary: bool,
+    /// Compute the rows of Koku's VM temp table (file outputs only).
+    pub vm_rows: bool,
 }
 
 /// How much of the machine a run may take.
@@ -208,6 +210,9 @@ impl Plan {
             gpu_summary: output != OutputSpec::CsvStdout
                 && !(given.pod_only || file.pod_only.unwrap_or(false))
                 && switch(false, given.no_gpu_summary, file.gpu_summary),
+            vm_rows: matches!(output, OutputSpec::CsvFile(_) | OutputSpec::PgCopyFile(_))
+                && !(given.pod_only || file.pod_only.unwrap_or(false))
+                && switch(false, given.no_vm_rows, file.vm_rows),
         };
         if rows.pod_only && output == OutputSpec::Postgres {
             bail!("--pod-only writes files only: a database load replaces every row of the day range, Storage rows included");

@@ -87,6 +87,11 @@ pub struct RunOptions {
     /// PGCOPY file.
     #[cfg_attr(feature = "clap", arg(long))]
     pub no_gpu_summary: bool,
+    /// Do not compute the rows of Koku's VM temp table (`tmp_virt_<uuid>`: VM, node, PVC and
+    /// requests), which `run` otherwise writes into `<output>.vm_tmp.csv` beside a CSV or PGCOPY
+    /// file.
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub no_vm_rows: bool,
     /// Only the Pod query's own rows: no Storage and no unallocated rows, and storage files are
     /// not read. For comparisons with engines that run that query alone; refused with a
     /// database, whose day-range delete would drop the Storage rows.
@@ -273,6 +278,7 @@ pub struct ConfigFile {
     pub derive_node_roles: Option<bool>,
     pub cluster_tables: Option<bool>,
     pub gpu_summary: Option<bool>,
+    pub vm_rows: Option<bool>,
     pub pod_only: Option<bool>,
     pub decode: Option<DecodeMode>,
     pub label_memo: Option<Switch>,

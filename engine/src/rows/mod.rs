@@ -11,6 +11,7 @@ pub mod order;
 pub mod pod;
 pub mod storage;
 pub mod unallocated;
+pub mod vm;
 
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::value::date::Day;

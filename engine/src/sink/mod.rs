@@ -11,6 +11,7 @@ pub mod output;
 pub mod pgcopy;
 pub mod postgres;
 pub mod uuid;
+pub mod vm;
 
 pub use batch_text::BatchText;
 pub use output::{
