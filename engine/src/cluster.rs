@@ -94,19 +94,60 @@ pub fn cluster_info(plan: &Plan, queries: &[ClusterQuery]) -> Result<ClusterInfo
     }
 
     let mut table = ClusterTable::default();
-    let mut data = RowGroupData::default();
-    let mut decode = DecodeStats::default();
+    let reader = SequentialReader {
+        store: store.as_ref(),
+        footers: &footers,
+        plan,
+        catalog: &catalog,
+    };
     for (feed, t, columns) in feeds {
+        reader.for_each(t, columns, &ms, |data| match feed {
+            Feed::Timestamps => table.add_timestamps(data, &ms),
+            Feed::Pods => table.add_pods(data, &ms, &catalog),
+            Feed::Labels => table.add_labels(data, &ms),
+            Feed::Pvcs => table.add_pvcs(data, &ms),
+        })?;
+    }
+
+    Ok(catalog.with_tables(|strings, _, _| ClusterInfo {
+        nodes: wants(ClusterQuery::Nodes).then(|| table.nodes(strings)),
+        pvcs: wants(ClusterQuery::Pvcs).then(|| table.pvcs(strings)),
+        projects: wants(ClusterQuery::Projects).then(|| table.projects(strings)),
+        timestamps: wants(ClusterQuery::Timestamps).then_some((table.min_ts, table.max_ts)),
+    }))
+}
+
+/// Reads small tables row group after row group on the calling thread, for the drivers that answer
+/// one query (`cluster-info`, the Python package's UI steps).
+pub struct SequentialReader<'a> {
+    pub store: &'a dyn crate::source::ObjectStore,
+    pub footers: &'a FooterCache,
+    pub plan: &'a Plan,
+    pub catalog: &'a Catalog,
+}
+
+impl SequentialReader<'_> {
+    /// Calls `f` with every row group of `table` whose statistics may hold rows in `range`.
+    pub fn for_each(
+        &self,
+        table: Table,
+        columns: &[ColumnRequest],
+        range: &std::ops::Range<i64>,
+        mut f: impl FnMut(&RowGroupData),
+    ) -> Result<(), Error> {
+        let plan = self.plan;
         let input = scan_table(
-            store.as_ref(),
-            &footers,
+            self.store,
+            self.footers,
             &plan.scope,
             plan.limits.threads,
-            t,
+            table,
             columns,
         )?;
         let mut tasks: Vec<Task> = Vec::new();
-        push_tasks(&input, 0, &ms, &mut tasks);
+        push_tasks(&input, 0, range, &mut tasks);
+        let mut data = RowGroupData::default();
+        let mut decode = DecodeStats::default();
         for task in tasks {
             let file = &input.files[task.file];
             let plans: Vec<ColumnPlan> = file
@@ -120,12 +161,12 @@ pub fn cluster_info(plan: &Plan, queries: &[ClusterQuery]) -> Result<ClusterInfo
                 .collect();
             let meta = file.metadata.row_group(task.row_group);
             read_row_group(
-                store.as_ref(),
+                self.store,
                 &file.object.key,
                 file.object.size,
                 meta,
                 &plans,
-                &catalog,
+                self.catalog,
                 &mut data,
                 &mut decode,
             )
@@ -134,21 +175,10 @@ pub fn cluster_info(plan: &Plan, queries: &[ClusterQuery]) -> Result<ClusterInfo
                     plans[i].resolved.request.name.to_string()
                 })
             })?;
-            match feed {
-                Feed::Timestamps => table.add_timestamps(&data, &ms),
-                Feed::Pods => table.add_pods(&data, &ms, &catalog),
-                Feed::Labels => table.add_labels(&data, &ms),
-                Feed::Pvcs => table.add_pvcs(&data, &ms),
-            }
+            f(&data);
         }
+        Ok(())
     }
-
-    Ok(catalog.with_tables(|strings, _, _| ClusterInfo {
-        nodes: wants(ClusterQuery::Nodes).then(|| table.nodes(strings)),
-        pvcs: wants(ClusterQuery::Pvcs).then(|| table.pvcs(strings)),
-        projects: wants(ClusterQuery::Projects).then(|| table.projects(strings)),
-        timestamps: wants(ClusterQuery::Timestamps).then_some((table.min_ts, table.max_ts)),
-    }))
 }
 
 /// masu's `populate_openshift_cluster_information_tables` without Trino: Koku's node, PVC and

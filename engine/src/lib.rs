@@ -34,6 +34,7 @@ pub mod rows;
 pub mod run;
 pub mod sink;
 pub mod source;
+pub mod ui;
 pub mod value;
 
 #[cfg(test)]

@@ -646,10 +646,7 @@ type TableSpec = (Role, Table, &'static [crate::plan::columns::ColumnRequest]);
 /// The tables of the VM temp table, as masu picks its query: none unless the org has daily pod
 /// and storage Parquet (`trino_table_exists`); the hourly VM report when the source has VM
 /// report partitions in any month (`source_in_trino_table`); else the pod and storage sides.
-fn vm_inputs(
-    store: &dyn ObjectStore,
-    plan: &Plan,
-) -> Result<Vec<TableSpec>, Error> {
+fn vm_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<TableSpec>, Error> {
     let scope = &plan.scope;
     let any = |prefix: String| -> Result<bool, Error> {
         Ok(store

@@ -21,6 +21,7 @@ mod cluster;
 mod cluster_tables;
 mod populate;
 mod settings;
+mod ui;
 
 use ocp_summary_engine::Error;
 use pyo3::create_exception;
@@ -80,6 +81,8 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
         cluster_tables::populate_cluster_information,
         m
     )?)?;
+    m.add_function(wrap_pyfunction!(ui::populate_gpu_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(ui::populate_vm_tmp_table, m)?)?;
     // masu's own name for the same step.
     m.add(
         "populate_line_item_daily_summary_table_trino",
@@ -100,6 +103,8 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "max_min_timestamp",
             "cluster_information",
             "populate_cluster_information",
+            "populate_gpu_summary",
+            "populate_vm_tmp_table",
             "OcpSummaryError",
             "InputError",
             "SourceError",

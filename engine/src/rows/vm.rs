@@ -32,7 +32,7 @@ pub struct VmRow {
 }
 
 /// A summary row of a VM: (VM, node, CPU request, memory request).
-type Candidate = (String, Option<String>, f64, Option<f64>);
+pub type Candidate = (String, Option<String>, f64, Option<f64>);
 
 /// A summary row with labels, not yet resolved: (day, label set, node, CPU, memory).
 pub type Pending = (Day, u32, Option<String>, f64, Option<f64>);
@@ -93,22 +93,28 @@ impl VmLatest {
         }
     }
 
-    /// One row per VM of the second-to-last day: the smallest (node, CPU, memory), NULL last.
+    /// One row per VM of the second-to-last day.
     pub fn latest(&self) -> Vec<Candidate> {
         let Some(&day) = self.days.iter().rev().nth(1) else {
             return Vec::new();
         };
-        let mut best: BTreeMap<String, Candidate> = BTreeMap::new();
-        for c in self.candidates.get(&day).into_iter().flatten() {
-            match best.get(&c.0) {
-                Some(b) if tie_break(b, c) != Ordering::Greater => {}
-                _ => {
-                    best.insert(c.0.clone(), c.clone());
-                }
+        one_per_vm(self.candidates.get(&day).into_iter().flatten().cloned())
+    }
+}
+
+/// One row per VM: the smallest (node, CPU, memory), NULL last (the oracle's tie-break for
+/// Koku's arbitrary `ROW_NUMBER()` pick).
+pub fn one_per_vm(candidates: impl IntoIterator<Item = Candidate>) -> Vec<Candidate> {
+    let mut best: BTreeMap<String, Candidate> = BTreeMap::new();
+    for c in candidates {
+        match best.get(&c.0) {
+            Some(b) if tie_break(b, &c) != Ordering::Greater => {}
+            _ => {
+                best.insert(c.0.clone(), c);
             }
         }
-        best.into_values().collect()
     }
+    best.into_values().collect()
 }
 
 /// `node ASC NULLS LAST, cpu ASC, memory ASC NULLS LAST`.
@@ -133,9 +139,14 @@ fn tie_break(a: &Candidate, b: &Candidate) -> Ordering {
 /// The pod/storage variant: each VM of [`VmLatest::latest`] with each of its PVCs, or one row
 /// with a NULL PVC.
 pub fn from_summary(latest: &VmLatest, table: &VmTable, strings: &Interner) -> Vec<VmRow> {
+    join_pvcs(latest.latest(), table, strings)
+}
+
+/// Each VM row with each of its PVCs, or one row with a NULL PVC (the LEFT JOIN).
+pub fn join_pvcs(latest: Vec<Candidate>, table: &VmTable, strings: &Interner) -> Vec<VmRow> {
     let pvcs = table.pvcs_by_vm(strings);
     let mut out = Vec::new();
-    for (vm, node, cpu, mem) in latest.latest() {
+    for (vm, node, cpu, mem) in latest {
         let names: Vec<Option<String>> = match pvcs.get(&vm) {
             Some(set) if !set.is_empty() => set.iter().cloned().map(Some).collect(),
             _ => vec![None],
