@@ -522,3 +522,54 @@ fn bad_vm_or_gpu_report_writes_nothing() {
     );
     assert!(files_under(&out).is_empty(), "{:?}", files_under(&out));
 }
+
+/// An operator payload with VM and GPU reports, ingested next to pod reports, then `run`: the GPU
+/// summary and the VM temp-table rows equal the DuckDB ports of Koku's queries.
+#[test]
+fn ingested_vm_and_gpu_reports_then_run_match_the_oracle() {
+    let dir = TempDir::new().unwrap();
+    let (pods, vms, out) = (
+        dir.path().join("pods"),
+        dir.path().join("vms"),
+        dir.path().join("out"),
+    );
+    crafted_payload(&pods);
+    vm_gpu_payload(&vms);
+    check(ingest(&pods, &out), "ingest pods");
+    check(ingest(&vms, &out), "ingest vm/gpu");
+    let p = Params {
+        enabled_keys: Some("app".into()),
+        cost_categories: vec!["m%=5".into()],
+        ..Params::month(2026, 3)
+    };
+    let engine = out.join("engine.csv");
+    run_engine(&out, &p, &engine, 2);
+    for (query, file, preset) in [
+        ("gpu", "engine.gpu_summary.csv", "gpu"),
+        ("vm", "engine.vm_tmp.csv", "vm"),
+    ] {
+        let expected = out.join(format!("oracle_{query}.csv"));
+        let res = std::process::Command::new(python())
+            .arg(repo().join("tests/oracle/vm_gpu.py"))
+            .args(p.args(&out))
+            .args(["--query", query, "--summary"])
+            .arg(&engine)
+            .arg("--out")
+            .arg(&expected)
+            .output()
+            .unwrap();
+        check(res, "vm_gpu.py");
+        let actual = out.join(file);
+        let cmp = std::process::Command::new(python())
+            .arg(repo().join("tests/oracle/compare.py"))
+            .args(["--preset", preset])
+            .arg(&expected)
+            .arg(&actual)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&check(cmp, "compare.py").stdout).into_owned();
+        assert!(text.contains("rows match"), "{query}: {text}");
+        let rows = std::fs::read_to_string(&actual).unwrap().lines().count() - 1;
+        assert!(rows >= 2, "{query}: {rows} rows");
+    }
+}
