@@ -70,9 +70,9 @@ impl RunReport {
         let d = &self.pages;
         let _ = writeln!(
             s,
-            "  pages: {} dictionary, {} dictionary-id (RLE kernel), {} plain; {} values \
-             (other encodings are rejected)",
-            d.dictionary_pages, d.dict_id_pages, d.plain_pages, d.values
+            "  pages: {} dictionary, {} dictionary-id (RLE kernel), {} plain; {} values; \
+             {} chunks of other encodings through the reference reader",
+            d.dictionary_pages, d.dict_id_pages, d.plain_pages, d.values, d.fallback_chunks
         );
         let _ = writeln!(
             s,
@@ -134,7 +134,8 @@ impl RunReport {
             "stages_seconds": stages,
             "total_seconds": self.total().as_secs_f64(),
             "pages": {"dictionary": d.dictionary_pages, "dictionary_id": d.dict_id_pages,
-                      "plain": d.plain_pages, "values": d.values},
+                      "plain": d.plain_pages, "values": d.values,
+                      "fallback_chunks": d.fallback_chunks},
             "rows_in": self.inputs.iter().map(|i| i.rows).sum::<u64>(),
             "rows_out": self.rows_out,
             "bytes_out": self.bytes_out,

@@ -4,9 +4,10 @@
 //! definition levels and dictionary ids go through the RLE kernels, dictionaries are decoded once per
 //! chunk, strings are interned once per dictionary entry, and label JSON is parsed once per distinct
 //! string (see [`strings`]). Only PLAIN and dictionary encodings are decoded here, which is what
-//! pandas/pyarrow writes; anything else is reported as unsupported with the file and column named.
-//! [`reference`] decodes the same chunks through the parquet crate's typed readers instead
-//! (`--decode reference`): the fallback, and a check on the kernels.
+//! pandas/pyarrow writes. [`reference`] decodes the same chunks through the parquet crate's typed
+//! readers instead (`--decode reference`): the fallback, and a check on the kernels. A chunk with
+//! another encoding (DELTA_*, BYTE_STREAM_SPLIT, from Spark, Trino or DuckDB writers) goes through
+//! [`reference`] on its own, and the run report counts it.
 
 pub mod chunk;
 pub mod probe;
@@ -23,6 +24,8 @@ pub struct DecodeStats {
     pub dict_id_pages: u64,
     pub plain_pages: u64,
     pub values: u64,
+    /// Column chunks with an encoding the kernels lack, decoded by the parquet crate's reader.
+    pub fallback_chunks: u64,
 }
 
 impl DecodeStats {
@@ -31,5 +34,6 @@ impl DecodeStats {
         self.dict_id_pages += other.dict_id_pages;
         self.plain_pages += other.plain_pages;
         self.values += other.values;
+        self.fallback_chunks += other.fallback_chunks;
     }
 }

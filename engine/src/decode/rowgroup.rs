@@ -81,10 +81,7 @@ pub fn read_row_group(
     let bytes_read = wanted.iter().map(|w| w.2).sum::<u64>();
     for (i, (plan, data)) in columns.iter().zip(out.columns.iter_mut()).enumerate() {
         let wrap = |source| ReadError::Column { column: i, source };
-        data.ids.clear();
-        data.f64s.clear();
-        data.i64s.clear();
-        data.valid.clear();
+        clear(data);
         let Some(leaf) = plan.resolved.leaf else {
             fill_null(plan.resolved.request.kind, num_rows, data);
             continue;
@@ -92,31 +89,41 @@ pub fn read_row_group(
         let chunk_meta = meta.column(leaf);
         let (start, bytes) = chunks[i].take().expect("fetched above");
         let reader = Arc::new(ChunkBytes::new(start, bytes, object_len));
-        let pages = SerializedPageReader::new(reader, chunk_meta, num_rows, None)
-            .map_err(|e| wrap(e.into()))?;
+        let page_reader = || {
+            SerializedPageReader::new(reader.clone(), chunk_meta, num_rows, None)
+                .map_err(|e| wrap(e.into()))
+        };
+        let reference = |data: &mut ColumnData| {
+            let descr = chunk_meta.column_descr_ptr();
+            let pages = Box::new(page_reader()?);
+            super::reference::decode_column(pages, descr, num_rows, plan, catalog, data)
+                .map_err(wrap)
+        };
         match plan.decode {
-            DecodeMode::Kernels => decode_column(
-                pages,
-                num_rows,
-                plan,
-                catalog,
-                data,
-                &mut out.scratch,
-                stats,
-            ),
-            DecodeMode::Reference => {
-                let descr = chunk_meta.column_descr_ptr();
-                super::reference::decode_column(
-                    Box::new(pages),
-                    descr,
+            DecodeMode::Reference => reference(data)?,
+            DecodeMode::Kernels => {
+                let kernels = decode_column(
+                    page_reader()?,
                     num_rows,
                     plan,
                     catalog,
                     data,
-                )
+                    &mut out.scratch,
+                    stats,
+                );
+                match kernels {
+                    // An encoding the kernels lack (DELTA_*, BYTE_STREAM_SPLIT: Spark, Trino and
+                    // DuckDB writers): the chunk goes through the parquet crate's reader instead.
+                    Err(DecodeError::UnsupportedEncoding(encoding)) => {
+                        tracing::debug!("{encoding:?} page: chunk decoded by the reference reader");
+                        clear(data);
+                        stats.fallback_chunks += 1;
+                        reference(data)?;
+                    }
+                    other => other.map_err(wrap)?,
+                }
             }
         }
-        .map_err(wrap)?;
         let got = match plan.resolved.request.kind {
             ColumnKind::String => data.ids.len(),
             ColumnKind::Double => data.f64s.len(),
@@ -184,6 +191,13 @@ fn chunk_range(
         )));
     }
     Ok((start as u64, len as u64))
+}
+
+fn clear(data: &mut ColumnData) {
+    data.ids.clear();
+    data.f64s.clear();
+    data.i64s.clear();
+    data.valid.clear();
 }
 
 fn fill_null(kind: ColumnKind, rows: usize, data: &mut ColumnData) {
