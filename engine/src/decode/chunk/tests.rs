@@ -9,7 +9,6 @@
 use super::*;
 use crate::catalog::NULL_ID;
 use crate::decode::strings::StringMode;
-use crate::decode::ReadError;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use crate::plan::DecodeMode;
 use crate::test_util::{
