@@ -16,6 +16,7 @@ use crate::aggregate::vm::VmTable;
 use crate::catalog::{LabelTable, NULL_ID, NULL_SET};
 use crate::rows::SummaryRow;
 use crate::value::date::Day;
+use crate::value::numeric::as_stored;
 use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::{EnabledKeys, SetId};
 use std::cmp::Ordering;
@@ -59,13 +60,10 @@ impl VmLatest {
             let Some(cpu) = r.pod[1].get() else { continue };
             self.days.insert(r.day);
             if r.pod_labels != NULL_SET {
-                pending.push((
-                    r.day,
-                    r.pod_labels,
-                    text(strings, r.node),
-                    cpu,
-                    r.pod[5].get(),
-                ));
+                // Koku reads the requests back from numeric(33,15) columns.
+                let mem = r.pod[5].get().map(as_stored);
+                let node = text(strings, r.node);
+                pending.push((r.day, r.pod_labels, node, as_stored(cpu), mem));
             }
         }
         pending

@@ -11,6 +11,7 @@ use crate::database::Target;
 use crate::plan::RowConstants;
 use crate::render::text::{date, float, int, null, sep, text};
 use crate::rows::gpu::GpuRow;
+use crate::value::numeric::numeric_text;
 use postgres::Transaction;
 use std::io::Write;
 
@@ -136,7 +137,12 @@ pub fn write(
     let days: Vec<String> = rows.iter().map(|r| r.usage_start.to_string()).collect();
     let strs =
         |f: fn(&GpuRow) -> Option<&str>| -> Vec<Option<&str>> { rows.iter().map(f).collect() };
-    let memory: Vec<Option<f64>> = rows.iter().map(|r| r.memory_capacity_gb).collect();
+    // numeric(33,15) as Trino's DOUBLE→DECIMAL cast makes it (a float8 parameter would be cast by
+    // PostgreSQL at 15 significant digits instead).
+    let memory: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.memory_capacity_gb.and_then(numeric_text))
+        .collect();
     let modes: Vec<&str> = rows.iter().map(|r| r.gpu_mode).collect();
     let slices: Vec<Option<i64>> = rows.iter().map(|r| r.mig_slice_count).collect();
     let max_slices: Vec<Option<i64>> = rows.iter().map(|r| r.gpu_max_slices).collect();
@@ -159,10 +165,10 @@ pub fn write(
          node, vendor_name, model_name, memory_capacity_gb, mig_instance_id, physical_gpu_uuid, \
          gpu_mode, mig_profile, mig_slice_count, gpu_max_slices, mig_strategy, \
          mig_memory_capacity_gb, source_uuid, cost_category_id) \
-         SELECT gen_random_uuid(), $1, $2, d::date, d::date, ns, node, vendor, model, mem, inst, \
+         SELECT gen_random_uuid(), $1, $2, d::date, d::date, ns, node, vendor, model, mem::numeric, inst, \
          gpu, mode, profile, slices::int4, max_slices::int4, strategy, mig_mem::numeric, \
          $3::text::uuid, category \
-         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], \
+         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], \
          $10::text[], $11::text[], $12::text[], $13::text[], $14::int8[], $15::int8[], \
          $16::text[], $17::text[], $18::int4[]) \
          AS q(d, ns, node, vendor, model, mem, inst, gpu, mode, profile, slices, max_slices, \

@@ -1,9 +1,10 @@
-//! Value types every stage shares: calendar days and nullable doubles.
+//! Value types every stage shares: calendar days, nullable doubles and numeric(33,15) rounding.
 //!
 //! They sit below the pipeline so that `aggregate`, `rows`, `render` and `sink` agree on one
 //! representation without importing each other.
 
 pub mod date;
+pub mod numeric;
 mod opt_f64;
 
 pub use date::Day;
