@@ -105,3 +105,44 @@ def populate_cluster_information(
     "clusters_updated", "clusters_deleted", "nodes_created", "nodes_updated", "pvcs_created",
     "pvcs_updated", "projects_created", "skipped"}."""
     ...
+
+def populate_gpu_summary(
+    source: Union[str, uuid.UUID],
+    start_date: _Day,
+    end_date: _Day,
+    cluster_id: str,
+    cluster_alias: Optional[str],
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> Dict[str, Union[int, str]]:
+    """Replaces the source's rows of [start_date, end_date] in reporting_ocp_gpu_summary_p; returns
+    {"rows": N}, {"skipped": "cost model prices GPUs"} or {"skipped": "no GPU report"}."""
+    ...
+
+def populate_vm_tmp_table(
+    table_name: str,
+    source: Union[str, uuid.UUID],
+    start_date: _Day,
+    end_date: _Day,
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> int:
+    """Inserts Koku's VM rows into `schema`.`table_name` (the tmp_virt_<uuid> masu created);
+    returns the rows inserted."""
+    ...

@@ -162,3 +162,19 @@ def summary_rows(url):
     )
     text = psql(url, f"SELECT {cols} FROM {SCHEMA}.reporting_ocpusagelineitem_daily_summary")
     return sorted(text.splitlines())
+
+
+@pytest.fixture(scope="session")
+def vm_gpu_dataset(tmp_path_factory):
+    """Four days from 2026-03-01 with KubeVirt VMs and GPUs (`--vm-gpu`): virt-launcher pods with
+    PVCs, the hourly and daily `vm_usage` report, and `gpu_usage` (dedicated and MIG GPUs, a GPU
+    node without pod rows)."""
+    out = tmp_path_factory.mktemp("vm-gpu-data")
+    run(
+        [
+            str(BIN), "generate", "--out", str(out), "--org", ORG, "--source", SOURCE,
+            "--start", "2026-03-01", "--days", "4", "--nodes", "4", "--namespaces-per-node", "2",
+            "--pods-per-namespace", "12", "--labels-per-pod", "4", "--vm-gpu",
+        ]
+    )
+    return out
