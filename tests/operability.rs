@@ -77,8 +77,17 @@ fn report_json_and_metrics_describe_the_run() {
     assert!(pod_daily["bytes"].as_u64().unwrap() > 0);
 
     let metrics = std::fs::read_to_string(&prom).unwrap();
-    assert!(metrics.contains("ocp_summary_success 1"));
-    assert!(metrics.contains(&format!("ocp_summary_rows_out {}", csv_rows(&csv))));
+    // Every sample carries the run's source and month, so one textfile collector holds many runs.
+    let labels = format!("source=\"{SOURCE}\",month=\"2026-03\"");
+    assert!(
+        metrics.contains(&format!("ocp_summary_success{{{labels}}} 1")),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!(
+        "ocp_summary_rows_out{{{labels}}} {}",
+        csv_rows(&csv)
+    )));
+    assert!(metrics.contains(&format!("ocp_summary_stage_seconds{{{labels},stage=")));
     for line in metrics.lines().filter(|l| !l.starts_with('#')) {
         let value = line.rsplit(' ').next().unwrap();
         assert!(value.parse::<f64>().is_ok(), "not a sample line: {line}");
@@ -101,8 +110,15 @@ fn failed_run_writes_failure_metrics_and_exit_code() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let metrics = std::fs::read_to_string(&prom).unwrap();
-    assert!(metrics.contains("ocp_summary_success 0"), "{metrics}");
-    assert!(metrics.contains("ocp_summary_exit_code 2"), "{metrics}");
+    let labels = format!("source=\"{SOURCE}\",month=\"2026-04\"");
+    assert!(
+        metrics.contains(&format!("ocp_summary_success{{{labels}}} 0")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("ocp_summary_exit_code{{{labels}}} 2")),
+        "{metrics}"
+    );
 }
 
 #[test]

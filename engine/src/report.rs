@@ -70,9 +70,14 @@ impl RunReport {
         let d = &self.pages;
         let _ = writeln!(
             s,
-            "  pages: {} dictionary, {} dictionary-id (RLE kernel), {} plain; {} values; \
-             {} chunks of other encodings through the reference reader",
-            d.dictionary_pages, d.dict_id_pages, d.plain_pages, d.values, d.fallback_chunks
+            "  pages: {} dictionary, {} dictionary-id (RLE kernel), {} plain, {} delta/split \
+             (kernels); {} values; {} chunks of other encodings through the reference reader",
+            d.dictionary_pages,
+            d.dict_id_pages,
+            d.plain_pages,
+            d.encoded_pages,
+            d.values,
+            d.fallback_chunks
         );
         let _ = writeln!(
             s,
@@ -134,7 +139,7 @@ impl RunReport {
             "stages_seconds": stages,
             "total_seconds": self.total().as_secs_f64(),
             "pages": {"dictionary": d.dictionary_pages, "dictionary_id": d.dict_id_pages,
-                      "plain": d.plain_pages, "values": d.values,
+                      "plain": d.plain_pages, "encoded": d.encoded_pages, "values": d.values,
                       "fallback_chunks": d.fallback_chunks},
             "rows_in": self.inputs.iter().map(|i| i.rows).sum::<u64>(),
             "rows_out": self.rows_out,
@@ -152,8 +157,13 @@ impl RunReport {
         serde_json::to_string_pretty(&v).expect("serialisable") + "\n"
     }
 
-    /// `--metrics`: Prometheus text exposition format.
-    pub fn prometheus(&self) -> String {
+    /// `--metrics`: Prometheus text exposition format, every sample labelled with `labels` (the
+    /// run's source and month, so one textfile collector can hold many runs).
+    pub fn prometheus(&self, labels: &MetricLabels) -> String {
+        labels.apply(&self.prometheus_unlabelled())
+    }
+
+    fn prometheus_unlabelled(&self) -> String {
         let mut s = String::new();
         let mut metric = |name: &str, help: &str, kind: &str| {
             let _ = writeln!(
@@ -196,8 +206,53 @@ impl RunReport {
     }
 }
 
+/// Labels every sample of a run's metrics carries.
+#[derive(Debug, Clone, Default)]
+pub struct MetricLabels(pub Vec<(&'static str, String)>);
+
+impl MetricLabels {
+    /// `source` (the source uuid) and `month` (`YYYY-MM`).
+    pub fn of_run(source: &str, year: i32, month: u32) -> Self {
+        MetricLabels(vec![
+            ("source", source.to_string()),
+            ("month", format!("{year:04}-{month:02}")),
+        ])
+    }
+
+    /// Adds the labels to every sample line of `text` (comment lines are left alone).
+    fn apply(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            return text.to_string();
+        }
+        let ours: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+            .collect();
+        let ours = ours.join(",");
+        let mut out = String::with_capacity(text.len() * 2);
+        for line in text.lines() {
+            if line.starts_with('#') {
+                out.push_str(line);
+            } else if let Some((name, rest)) = line.split_once('{') {
+                out.push_str(&format!("{name}{{{ours},{rest}"));
+            } else if let Some((name, value)) = line.split_once(' ') {
+                out.push_str(&format!("{name}{{{ours}}} {value}"));
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
 /// Metrics for a failed run: success 0 and the exit code, so alerts can fire on it.
-pub fn failure_prometheus(exit_code: u8) -> String {
+pub fn failure_prometheus(exit_code: u8, labels: &MetricLabels) -> String {
+    labels.apply(&failure_unlabelled(exit_code))
+}
+
+fn failure_unlabelled(exit_code: u8) -> String {
     format!(
         "# HELP ocp_summary_success 1 if the last run succeeded\n# TYPE ocp_summary_success gauge\n\
          ocp_summary_success 0\n# HELP ocp_summary_exit_code Exit code of the last run\n\

@@ -14,7 +14,7 @@ use crate::plan::inputs::{
 use crate::plan::lookups::{Lookups, NodeRole, RoleResource};
 use crate::plan::{memory, Plan, ReportPaths, RowConstants, Streaming};
 use crate::render::LabelJson;
-use crate::report::{write_atomic, InputReport, RunReport};
+use crate::report::{write_atomic, InputReport, MetricLabels, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::rows::vm::VmLatest;
@@ -48,7 +48,8 @@ pub fn execute_with(plan: &Plan, summary: Summary) -> Result<RunReport, Error> {
     let result = resolve_lookups(plan).and_then(|lookups| run_plan_with(plan, &lookups, summary));
     if let (Err(e), Some(path)) = (&result, &plan.reports.metrics) {
         let code = e.code();
-        if let Err(w) = write_atomic(path, &crate::report::failure_prometheus(code)) {
+        let labels = metric_labels(plan);
+        if let Err(w) = write_atomic(path, &crate::report::failure_prometheus(code, &labels)) {
             tracing::warn!("could not write metrics to {}: {w}", path.display());
         }
     }
@@ -200,7 +201,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     if summary == Summary::Stderr {
         eprint!("{}", report.text());
     }
-    write_reports(&plan.reports, &report)?;
+    write_reports(&plan.reports, &report, &metric_labels(plan))?;
     Ok(report)
 }
 
@@ -522,14 +523,23 @@ fn check_representable(rows: &[SummaryRow], strings: &Interner) -> Result<(), Er
     .into())
 }
 
+/// The labels of a run's metrics: its source and month.
+fn metric_labels(plan: &Plan) -> MetricLabels {
+    MetricLabels::of_run(&plan.scope.source, plan.scope.year, plan.scope.month)
+}
+
 /// `--report-json` and `--metrics`, each written atomically.
-fn write_reports(paths: &ReportPaths, report: &RunReport) -> Result<(), Error> {
+fn write_reports(
+    paths: &ReportPaths,
+    report: &RunReport,
+    labels: &MetricLabels,
+) -> Result<(), Error> {
     let fail = |p: &std::path::Path, e: std::io::Error| Error::from(SinkError::io(p.display(), e));
     if let Some(p) = &paths.report_json {
         write_atomic(p, &report.json()).map_err(|e| fail(p, e))?;
     }
     if let Some(p) = &paths.metrics {
-        write_atomic(p, &report.prometheus()).map_err(|e| fail(p, e))?;
+        write_atomic(p, &report.prometheus(labels)).map_err(|e| fail(p, e))?;
     }
     Ok(())
 }
