@@ -12,6 +12,7 @@ use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets};
 use ocp_summary_kernels::like::LikePattern;
 use ocp_summary_kernels::merge::merge3;
 use ocp_summary_kernels::rle;
+use ocp_summary_kernels::{delta, split};
 
 /// Small deterministic generator (xorshift64*), so runs compare like for like.
 struct Rng(u64);
@@ -312,5 +313,124 @@ fn bench_like(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_rle, bench_intern, bench_labels, bench_like);
+/// DELTA_BINARY_PACKED as writers lay it out: blocks of 128 values, 4 miniblocks of 32, each at
+/// the width of its largest delta over the block's minimum, the last one padded.
+fn delta_stream(values: &[i64]) -> Vec<u8> {
+    let zigzag = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
+    let mut out = Vec::new();
+    for v in [128, 4, values.len() as u64] {
+        put_uleb(&mut out, v);
+    }
+    put_uleb(&mut out, zigzag(values.first().copied().unwrap_or(0)));
+    let deltas: Vec<i64> = values.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+    for block in deltas.chunks(128) {
+        let min = *block.iter().min().unwrap();
+        put_uleb(&mut out, zigzag(min));
+        let minis: Vec<&[i64]> = block.chunks(32).collect();
+        let widths: Vec<usize> = minis
+            .iter()
+            .map(|m| {
+                let max = m.iter().map(|d| d.wrapping_sub(min) as u64).max().unwrap();
+                (64 - max.leading_zeros()) as usize
+            })
+            .collect();
+        for m in 0..4 {
+            out.push(widths.get(m).copied().unwrap_or(0) as u8);
+        }
+        for (mini, &w) in minis.iter().zip(&widths) {
+            let mut bytes = vec![0u8; 32 * w / 8];
+            for (i, d) in mini.iter().enumerate() {
+                let v = d.wrapping_sub(min) as u64;
+                for b in 0..w {
+                    if (v >> b) & 1 == 1 {
+                        bytes[(i * w + b) / 8] |= 1 << ((i * w + b) % 8);
+                    }
+                }
+            }
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out
+}
+
+fn bench_value_encodings(c: &mut Criterion) {
+    const N: usize = 64 * 1024;
+    let mut rng = Rng(0xde17a);
+    let mut group = c.benchmark_group("delta_decode");
+    group.throughput(Throughput::Elements(N as u64));
+    let start = 1_700_000_000_000i64;
+    let cases: [(&str, Vec<i64>); 3] = [
+        // Hourly timestamps: every miniblock 0 bits wide.
+        (
+            "hourly",
+            (0..N as i64).map(|i| start + i * 3_600_000).collect(),
+        ),
+        // Timestamps with up to a second of jitter: ~10-bit miniblocks.
+        (
+            "jitter",
+            (0..N as i64)
+                .map(|i| start + i * 3_600_000 + rng.below(1000) as i64)
+                .collect(),
+        ),
+        ("random64", (0..N).map(|_| rng.next() as i64).collect()),
+    ];
+    for (name, values) in &cases {
+        let data = delta_stream(values);
+        let mut out = Vec::with_capacity(N);
+        group.bench_with_input(BenchmarkId::new("i64", name), &data, |b, data| {
+            b.iter(|| {
+                out.clear();
+                delta::decode_i64(black_box(data), N, &mut out).unwrap();
+                black_box(out.len())
+            });
+        });
+    }
+    // Label-ish strings of 0..60 bytes: lengths through the delta kernel, then the slices.
+    let strings: Vec<Vec<u8>> = (0..N).map(|_| vec![b'a'; rng.below(60) as usize]).collect();
+    let lengths: Vec<i64> = strings.iter().map(|s| s.len() as i64).collect();
+    let mut data = delta_stream(&lengths);
+    for s in &strings {
+        data.extend_from_slice(s);
+    }
+    let mut scratch = Vec::new();
+    group.bench_function("length_byte_array", |b| {
+        b.iter(|| {
+            let mut total = 0usize;
+            delta::decode_length_byte_array(black_box(&data), N, &mut scratch, |v| {
+                total += v.len()
+            })
+            .unwrap();
+            black_box(total)
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("byte_stream_split");
+    group.throughput(Throughput::Elements(N as u64));
+    let doubles: Vec<f64> = (0..N).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
+    let mut data = vec![0u8; N * 8];
+    for (i, d) in doubles.iter().enumerate() {
+        for (k, byte) in d.to_le_bytes().into_iter().enumerate() {
+            data[k * N + i] = byte;
+        }
+    }
+    let mut out = Vec::with_capacity(N);
+    group.bench_function("f64", |b| {
+        b.iter(|| {
+            out.clear();
+            split::decode_f64(black_box(&data), N, &mut out).unwrap();
+            black_box(out.len())
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_rle,
+    bench_intern,
+    bench_labels,
+    bench_like,
+    bench_value_encodings
+);
 criterion_main!(benches);

@@ -100,7 +100,8 @@ FUZZ_FLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
   -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
 (cd fuzz && RUSTFLAGS="$FUZZ_FLAGS" cargo build --quiet --target "$TRIPLE")
-for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric pgcopy_rows; do
+for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric pgcopy_rows \
+  delta_binary_packed delta_length_byte_array byte_stream_split; do
   scratch="fuzz/target/scratch/$t"
   mkdir -p "$scratch"
   log="fuzz/target/scratch/$t.log"

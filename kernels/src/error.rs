@@ -56,6 +56,17 @@ pub enum KernelError {
         /// What was wrong.
         reason: String,
     },
+    /// A value stream (DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT) whose
+    /// structure the format forbids: a bad header or block layout, a width too large, counts
+    /// that disagree.
+    InvalidStream {
+        /// The Parquet encoding being decoded.
+        encoding: &'static str,
+        /// Byte offset in the stream where the problem was found (best effort).
+        offset: usize,
+        /// What was wrong.
+        reason: String,
+    },
 }
 
 impl fmt::Display for KernelError {
@@ -86,6 +97,11 @@ impl fmt::Display for KernelError {
             Self::LabelJson { offset, reason } => {
                 write!(f, "invalid label JSON at byte {offset}: {reason}")
             }
+            Self::InvalidStream {
+                encoding,
+                offset,
+                reason,
+            } => write!(f, "invalid {encoding} stream at byte {offset}: {reason}"),
         }
     }
 }

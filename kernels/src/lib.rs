@@ -7,16 +7,20 @@
 //! | module | job |
 //! |---|---|
 //! | [`rle`] | Parquet RLE / bit-packed hybrid → dictionary ids and levels |
+//! | [`delta`] | Parquet DELTA_BINARY_PACKED → `i64` values; DELTA_LENGTH_BYTE_ARRAY → byte strings |
 //! | [`intern`] | slice → dense `u32` id, each slice stored once: byte strings ([`intern::Interner`]) and label sets |
 //! | [`labels`] | Koku label JSON → sorted `(KeyId, ValueId)` pairs filtered by enabled keys |
 //! | [`merge`] | merge sorted pair arrays, the later map wins (node < namespace < pod) |
+//! | [`split`] | Parquet BYTE_STREAM_SPLIT → fixed-width values (`f64`, `i64`) |
 //! | [`like`] | SQL `LIKE` with `%` and `_`, case-sensitive, no escape |
 
+pub mod delta;
 pub mod error;
 pub mod intern;
 pub mod labels;
 pub mod like;
 pub mod merge;
 pub mod rle;
+pub mod split;
 
 pub use error::KernelError;

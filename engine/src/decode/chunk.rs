@@ -6,7 +6,7 @@
 //! the type's filler and `valid = false`.
 
 use super::{DecodeError, DecodeStats};
-use ocp_summary_kernels::rle;
+use ocp_summary_kernels::{delta, rle, split};
 use parquet::basic::Encoding;
 use parquet::column::page::Page;
 
@@ -26,6 +26,19 @@ pub trait ValueDecoder {
         n: usize,
         out: &mut Vec<Self::Item>,
     ) -> Result<(), DecodeError>;
+    /// Appends `n` values of a data page in an encoding other than PLAIN and dictionary ids
+    /// (DELTA_BINARY_PACKED for INT64, ...). The default refuses, and the chunk then goes
+    /// through the parquet crate's reader (see `rowgroup`).
+    fn read_encoded(
+        &mut self,
+        encoding: Encoding,
+        buf: &[u8],
+        n: usize,
+        out: &mut Vec<Self::Item>,
+    ) -> Result<(), DecodeError> {
+        let _ = (buf, n, out);
+        Err(DecodeError::UnsupportedEncoding(encoding))
+    }
 }
 
 /// Reusable buffers for [`decode_chunk`].
@@ -182,7 +195,10 @@ fn data_page<V: ValueDecoder>(
             stats.plain_pages += 1;
             decoder.read_plain(buf, non_null, out.values)?;
         }
-        other => return Err(DecodeError::UnsupportedEncoding(other)),
+        other => {
+            decoder.read_encoded(other, buf, non_null, out.values)?;
+            stats.encoded_pages += 1;
+        }
     }
     if out.values.len() - start != non_null {
         return Err(DecodeError::Corrupt(format!(
@@ -286,6 +302,19 @@ impl ValueDecoder for F64Decoder {
     fn read_plain(&mut self, buf: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), DecodeError> {
         plain_fixed::<8, f64>(buf, n, out, f64::from_le_bytes)
     }
+
+    fn read_encoded(
+        &mut self,
+        encoding: Encoding,
+        buf: &[u8],
+        n: usize,
+        out: &mut Vec<f64>,
+    ) -> Result<(), DecodeError> {
+        match encoding {
+            Encoding::BYTE_STREAM_SPLIT => Ok(split::decode_f64(buf, n, out)?),
+            other => Err(DecodeError::UnsupportedEncoding(other)),
+        }
+    }
 }
 
 impl ValueDecoder for I64Decoder {
@@ -308,6 +337,30 @@ impl ValueDecoder for I64Decoder {
     fn read_plain(&mut self, buf: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), DecodeError> {
         let f = self.to_millis;
         plain_fixed::<8, i64>(buf, n, out, |b| f(i64::from_le_bytes(b)))
+    }
+
+    fn read_encoded(
+        &mut self,
+        encoding: Encoding,
+        buf: &[u8],
+        n: usize,
+        out: &mut Vec<i64>,
+    ) -> Result<(), DecodeError> {
+        let start = out.len();
+        match encoding {
+            Encoding::DELTA_BINARY_PACKED => {
+                delta::decode_i64(buf, n, out)?;
+            }
+            Encoding::BYTE_STREAM_SPLIT => {
+                split::decode::<8, i64>(buf, n, out, i64::from_le_bytes)?;
+            }
+            other => return Err(DecodeError::UnsupportedEncoding(other)),
+        }
+        let f = self.to_millis;
+        for v in &mut out[start..] {
+            *v = f(*v);
+        }
+        Ok(())
     }
 }
 

@@ -3,11 +3,13 @@
 //! The parquet crate's page reader fetches and decompresses pages; everything after that is ours:
 //! definition levels and dictionary ids go through the RLE kernels, dictionaries are decoded once per
 //! chunk, strings are interned once per dictionary entry, and label JSON is parsed once per distinct
-//! string (see [`strings`]). Only PLAIN and dictionary encodings are decoded here, which is what
-//! pandas/pyarrow writes. [`reference`] decodes the same chunks through the parquet crate's typed
-//! readers instead (`--decode reference`): the fallback, and a check on the kernels. A chunk with
-//! another encoding (DELTA_*, BYTE_STREAM_SPLIT, from Spark, Trino or DuckDB writers) goes through
-//! [`reference`] on its own, and the run report counts it.
+//! string (see [`strings`]). PLAIN and dictionary encodings are decoded here, which is what
+//! pandas/pyarrow writes, and so are DELTA_BINARY_PACKED (INT64), BYTE_STREAM_SPLIT (DOUBLE, INT64)
+//! and DELTA_LENGTH_BYTE_ARRAY (strings) pages, from Spark, Trino, DuckDB or the parquet crate's V2
+//! writer ([`chunk::ValueDecoder::read_encoded`]). [`reference`] decodes the same chunks through the
+//! parquet crate's typed readers instead (`--decode reference`): the fallback, and a check on the
+//! kernels. A chunk with another encoding (DELTA_BYTE_ARRAY) goes through [`reference`] on its own,
+//! and the run report counts it.
 
 pub mod chunk;
 pub mod probe;
@@ -23,6 +25,9 @@ pub struct DecodeStats {
     pub dictionary_pages: u64,
     pub dict_id_pages: u64,
     pub plain_pages: u64,
+    /// Data pages in another encoding the kernels decode: DELTA_BINARY_PACKED (INT64),
+    /// BYTE_STREAM_SPLIT (DOUBLE, INT64), DELTA_LENGTH_BYTE_ARRAY (strings).
+    pub encoded_pages: u64,
     pub values: u64,
     /// Column chunks with an encoding the kernels lack, decoded by the parquet crate's reader.
     pub fallback_chunks: u64,
@@ -33,6 +38,7 @@ impl DecodeStats {
         self.dictionary_pages += other.dictionary_pages;
         self.dict_id_pages += other.dict_id_pages;
         self.plain_pages += other.plain_pages;
+        self.encoded_pages += other.encoded_pages;
         self.values += other.values;
         self.fallback_chunks += other.fallback_chunks;
     }

@@ -3,11 +3,14 @@
 //! A dictionary page is interned once (one lock per page) into a table from local dictionary id to
 //! global id; data pages then only map small integers. Label columns go one step further: the table
 //! maps straight to label-set ids, so JSON is parsed once per distinct string for the whole run.
-//! PLAIN pages (pyarrow's fallback when a dictionary grows too big) intern value by value.
+//! PLAIN pages (pyarrow's fallback when a dictionary grows too big) and DELTA_LENGTH_BYTE_ARRAY
+//! pages intern value by value.
 
 use super::chunk::{plain_byte_arrays, ValueDecoder};
 use super::DecodeError;
 use crate::catalog::{Catalog, NULL_ID};
+use ocp_summary_kernels::delta;
+use parquet::basic::Encoding;
 
 /// What a string column's ids mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +26,8 @@ pub struct StringDecoder<'c> {
     mode: StringMode,
     dict: Option<Vec<u32>>,
     scratch: Vec<u32>,
+    /// DELTA_LENGTH_BYTE_ARRAY lengths, reused page to page.
+    lengths: Vec<i64>,
 }
 
 impl<'c> StringDecoder<'c> {
@@ -32,6 +37,7 @@ impl<'c> StringDecoder<'c> {
             mode,
             dict: None,
             scratch: Vec::new(),
+            lengths: Vec::new(),
         }
     }
 
@@ -41,13 +47,22 @@ impl<'c> StringDecoder<'c> {
         n: usize,
         out: &mut Vec<u32>,
     ) -> Result<(), DecodeError> {
-        let start = out.len();
-        self.catalog.intern_many(out, |push| {
+        self.intern_with(out, |push| {
             plain_byte_arrays(buf, n, |v| {
                 push(v);
                 Ok(())
             })
-        })?;
+        })
+    }
+
+    /// Interns the values `each` hands out (mapped to label sets in label mode).
+    fn intern_with(
+        &self,
+        out: &mut Vec<u32>,
+        each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
+        let start = out.len();
+        self.catalog.intern_many(out, each)?;
         if self.mode == StringMode::Labels {
             self.catalog
                 .resolve_labels(&mut out[start..])
@@ -80,6 +95,27 @@ impl ValueDecoder for StringDecoder<'_> {
 
     fn read_plain(&mut self, buf: &[u8], n: usize, out: &mut Vec<u32>) -> Result<(), DecodeError> {
         self.intern_plain(buf, n, out)
+    }
+
+    fn read_encoded(
+        &mut self,
+        encoding: Encoding,
+        buf: &[u8],
+        n: usize,
+        out: &mut Vec<u32>,
+    ) -> Result<(), DecodeError> {
+        match encoding {
+            Encoding::DELTA_LENGTH_BYTE_ARRAY => {
+                let mut lengths = std::mem::take(&mut self.lengths);
+                let result = self.intern_with(out, |push| {
+                    delta::decode_length_byte_array(buf, n, &mut lengths, push)?;
+                    Ok(())
+                });
+                self.lengths = lengths;
+                result
+            }
+            other => Err(DecodeError::UnsupportedEncoding(other)),
+        }
     }
 }
 
@@ -199,6 +235,71 @@ mod tests {
         // Ids are global: the same chunk read again gives the same ids and interns nothing.
         assert_eq!(decode(&cat, StringMode::Interned, pages()).unwrap(), ids);
         assert_eq!(strings_len(&cat), before + 3);
+    }
+
+    fn uleb(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    /// DELTA_LENGTH_BYTE_ARRAY by hand: the lengths in one block of one 128-value miniblock,
+    /// every delta 64 bits wide, then the bytes.
+    fn delta_length(values: &[&str]) -> Vec<u8> {
+        assert!(values.len() <= 129);
+        let lengths: Vec<i64> = values.iter().map(|v| v.len() as i64).collect();
+        let zigzag = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
+        let mut out = Vec::new();
+        for v in [128, 1, lengths.len() as u64] {
+            uleb(&mut out, v);
+        }
+        uleb(&mut out, zigzag(lengths.first().copied().unwrap_or(0)));
+        let deltas: Vec<i64> = lengths.windows(2).map(|w| w[1] - w[0]).collect();
+        if let Some(&min) = deltas.iter().min() {
+            uleb(&mut out, zigzag(min));
+            out.push(64);
+            for i in 0..128 {
+                let d = deltas.get(i).map_or(0, |d| (d - min) as u64);
+                out.extend_from_slice(&d.to_le_bytes());
+            }
+        }
+        for v in values {
+            out.extend_from_slice(v.as_bytes());
+        }
+        out
+    }
+
+    /// DELTA_LENGTH_BYTE_ARRAY pages intern value by value, as PLAIN ones, strings and labels.
+    #[test]
+    fn delta_length_byte_array_pages_intern_value_by_value() {
+        let page = |values: &[Option<&str>]| {
+            let levels: Vec<u32> = values.iter().map(|v| u32::from(v.is_some())).collect();
+            let present: Vec<&str> = values.iter().flatten().copied().collect();
+            data_page(
+                Encoding::DELTA_LENGTH_BYTE_ARRAY,
+                &levels,
+                delta_length(&present),
+            )
+        };
+        let cat = catalog(&["app"]);
+        let strings = [Some("b"), Some(""), None, Some("ñødé"), Some("b")];
+        let ids = decode(&cat, StringMode::Interned, vec![page(&strings)]).unwrap();
+        assert_eq!(texts(&cat, &ids), owned(&strings));
+        assert_eq!(ids[0], ids[4]);
+        let j1 = r#"{"app": "web", "other": "x"}"#;
+        let j2 = r#"{"app": "db"}"#;
+        let labels = [Some(j1), None, Some("null"), Some(j2), Some(j1), Some("{}")];
+        let sets = decode(&cat, StringMode::Labels, vec![page(&labels)]).unwrap();
+        let plain = decode(&cat, StringMode::Labels, vec![plain_page(&labels)]).unwrap();
+        assert_eq!(sets, plain);
+        // The bytes cut short: a kernel error.
+        let mut values = delta_length(&["b", "", "ñødé", "b"]);
+        values.pop();
+        let short = data_page(Encoding::DELTA_LENGTH_BYTE_ARRAY, &[1, 1, 0, 1, 1], values);
+        let err = decode(&cat, StringMode::Interned, vec![short]).unwrap_err();
+        assert!(matches!(err, DecodeError::Kernel(_)), "{err:?}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::test_util::{
 use bytes::Bytes;
 use parquet::basic::Compression;
 use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder, WriterVersion};
+use parquet::schema::types::ColumnPath;
 
 const ROWS: usize = 130;
 
@@ -178,6 +179,9 @@ fn check_stats(bytes: &Bytes, decoded: &Decoded, columns: usize) {
                             want.dict_id_pages += 1
                         }
                         Encoding::PLAIN => want.plain_pages += 1,
+                        Encoding::DELTA_BINARY_PACKED
+                        | Encoding::BYTE_STREAM_SPLIT
+                        | Encoding::DELTA_LENGTH_BYTE_ARRAY => want.encoded_pages += 1,
                         e => panic!("unexpected encoding {e:?}"),
                     }
                 }
@@ -190,13 +194,17 @@ fn check_stats(bytes: &Bytes, decoded: &Decoded, columns: usize) {
             got.dictionary_pages,
             got.dict_id_pages,
             got.plain_pages,
-            got.values
+            got.encoded_pages,
+            got.values,
+            got.fallback_chunks
         ),
         (
             want.dictionary_pages,
             want.dict_id_pages,
             want.plain_pages,
-            want.values
+            want.encoded_pages,
+            want.values,
+            0
         )
     );
 }
@@ -412,28 +420,89 @@ fn all_null_columns_round_trip() {
     }
 }
 
-/// pyarrow writes only PLAIN and dictionary pages; a chunk with another encoding (here the V2
-/// writer's DELTA_BINARY_PACKED for INT64) goes through the parquet crate's reader on its own.
+/// The writer's DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT and DELTA_LENGTH_BYTE_ARRAY pages, V1
+/// and V2, go through the kernels, NULLs and whole pages of NULLs included: no chunk falls back (`check_stats`), and
+/// every value is the one written, INT64s of a wide spread (miniblocks up to 64 bits wide) and the
+/// extremes among them, DOUBLEs down to the NaN and signed-zero bits, strings empty and not.
 #[test]
-fn delta_encoded_chunks_fall_back_to_the_reference_reader() {
+fn delta_and_byte_stream_split_pages_are_decoded_by_the_kernels() {
+    let mut sample = Sample::new(ROWS, 12, 8);
+    let mut rng = Rng::new(11);
+    let extremes = [i64::MIN, i64::MAX, 0, -1, 1];
+    for (i, ts) in sample.ts.iter_mut().enumerate() {
+        if let Some(v) = ts {
+            match i % 7 {
+                0 => *v = rng.next_u64() as i64,
+                3 => *v = extremes[i % extremes.len()],
+                _ => {}
+            }
+        }
+    }
+    let cases = [
+        (
+            Encoding::DELTA_BINARY_PACKED,
+            Encoding::BYTE_STREAM_SPLIT,
+            Encoding::DELTA_LENGTH_BYTE_ARRAY,
+        ),
+        (
+            Encoding::BYTE_STREAM_SPLIT,
+            Encoding::PLAIN,
+            Encoding::PLAIN,
+        ),
+    ];
+    for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
+        for (ts, x, s) in cases {
+            let props = builder(version, false)
+                .set_column_encoding(ColumnPath::from("ts"), ts)
+                .set_column_encoding(ColumnPath::from("x"), x)
+                .set_column_encoding(ColumnPath::from("s"), s)
+                .build();
+            let bytes = round_trip(&sample, 40, props);
+            for (c, want) in [(0, ts), (1, x), (2, s)] {
+                for (dict, data) in data_pages(&bytes, c) {
+                    assert!(!dict && data.len() >= 2, "{version:?}");
+                    for k in data {
+                        assert_eq!(encoding_of(k), want, "{version:?} column {c}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A chunk in an encoding the kernels lack (here the V2 writer's default for strings,
+/// DELTA_BYTE_ARRAY) goes through the parquet crate's reader on its own: the file's
+/// DELTA_BINARY_PACKED INT64 chunk does not.
+#[test]
+fn delta_byte_array_chunks_fall_back_to_the_reference_reader() {
     let sample = Sample::new(40, 12, 8);
     let bytes = write_parquet(
         &sample.cols(),
         40,
         builder(WriterVersion::PARQUET_2_0, false).build(),
     );
+    let ts_pages = &data_pages(&bytes, 0)[0].1;
+    assert!(ts_pages
+        .iter()
+        .all(|k| encoding_of(*k) == Encoding::DELTA_BINARY_PACKED));
     assert_eq!(
-        encoding_of(data_pages(&bytes, 0)[0].1[0]),
-        Encoding::DELTA_BINARY_PACKED
+        encoding_of(data_pages(&bytes, 2)[0].1[0]),
+        Encoding::DELTA_BYTE_ARRAY
     );
     let cat = catalog(&[]);
     let decoded = read_back(&bytes, &REQUESTS, &cat).expect("decoded through the fallback");
     sample.check(&decoded, &cat);
-    assert!(decoded.stats.fallback_chunks >= 1, "{:?}", decoded.stats);
+    assert_eq!(decoded.stats.fallback_chunks, 1, "{:?}", decoded.stats);
+    assert_eq!(
+        decoded.stats.encoded_pages,
+        ts_pages.len() as u64,
+        "{:?}",
+        decoded.stats
+    );
 }
 
-/// The reference decoder reads what the kernels refuse (here DELTA_BINARY_PACKED and
-/// DELTA_LENGTH_BYTE_ARRAY pages): the fallback for files from other writers.
+/// The reference decoder reads DELTA_BINARY_PACKED pages, and what the kernels refuse (here
+/// DELTA_BYTE_ARRAY pages): the fallback for files from other writers.
 #[test]
 fn the_reference_decoder_reads_delta_encoded_pages() {
     let sample = Sample::new(40, 12, 8);
@@ -451,37 +520,46 @@ fn the_reference_decoder_reads_delta_encoded_pages() {
     sample.check(&decoded, &cat);
 }
 
-/// Microsecond timestamps become milliseconds (floor) in dictionary entries and PLAIN values.
+/// Microsecond timestamps become milliseconds (floor) in dictionary entries, PLAIN values and
+/// DELTA_BINARY_PACKED values.
 #[test]
-fn micros_are_floored_to_millis_in_dictionary_and_plain_pages() {
+fn micros_are_floored_to_millis_in_every_value_encoding() {
     let mut rng = Rng::new(9);
     let pool: Vec<i64> = (0..ROWS as i64)
         .map(|k| (k - 60) * 999_999 + k % 7 - 3)
         .collect();
     let micros: Vec<Option<i64>> = (0..ROWS).map(|_| rng.maybe(20, &pool)).collect();
-    let props = builder(WriterVersion::PARQUET_1_0, true)
+    let dictionary = builder(WriterVersion::PARQUET_1_0, true)
         .set_dictionary_page_size_limit(400)
         .build();
-    let bytes = write_parquet(
-        &[Col::optional("ts", Values::Micros(micros.clone()))],
-        ROWS,
-        props,
-    );
-    let encodings: Vec<Encoding> = data_pages(&bytes, 0)[0]
-        .1
-        .iter()
-        .map(|k| encoding_of(*k))
-        .collect();
-    assert!(encodings.contains(&Encoding::RLE_DICTIONARY) && encodings.contains(&Encoding::PLAIN));
-    let decoded = read_back(&bytes, &REQUESTS[..1], &catalog(&[])).expect("decodes");
-    let col = &decoded.columns[0];
-    for (i, m) in micros.iter().enumerate() {
-        match m {
-            Some(us) => {
-                let floor = (*us as f64 / 1000.0).floor() as i64;
-                assert!(col.valid[i] && col.i64s[i] == floor, "row {i}: {us} µs");
+    let delta = builder(WriterVersion::PARQUET_2_0, false).build();
+    let cases = [
+        (dictionary, &[Encoding::RLE_DICTIONARY, Encoding::PLAIN][..]),
+        (delta, &[Encoding::DELTA_BINARY_PACKED][..]),
+    ];
+    for (props, want) in cases {
+        let bytes = write_parquet(
+            &[Col::optional("ts", Values::Micros(micros.clone()))],
+            ROWS,
+            props,
+        );
+        let encodings: Vec<Encoding> = data_pages(&bytes, 0)[0]
+            .1
+            .iter()
+            .map(|k| encoding_of(*k))
+            .collect();
+        assert!(want.iter().all(|e| encodings.contains(e)), "{encodings:?}");
+        let decoded = read_back(&bytes, &REQUESTS[..1], &catalog(&[])).expect("decodes");
+        assert_eq!(decoded.stats.fallback_chunks, 0);
+        let col = &decoded.columns[0];
+        for (i, m) in micros.iter().enumerate() {
+            match m {
+                Some(us) => {
+                    let floor = (*us as f64 / 1000.0).floor() as i64;
+                    assert!(col.valid[i] && col.i64s[i] == floor, "row {i}: {us} µs");
+                }
+                None => assert!(!col.valid[i]),
             }
-            None => assert!(!col.valid[i]),
         }
     }
 }

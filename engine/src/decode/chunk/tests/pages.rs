@@ -215,19 +215,123 @@ fn short_plain_pages_are_corrupt() {
 
 #[test]
 fn other_value_encodings_are_named() {
+    // DELTA_BINARY_PACKED is an INT64 encoding: a DOUBLE page in it falls back, named.
     let page = v1(
         1,
-        Encoding::BYTE_STREAM_SPLIT,
+        Encoding::DELTA_BINARY_PACKED,
         &[&levels_v1(&[1]), &plain(&[1.0])],
     );
     let err = decode_f64(vec![page], 1, 1).err().expect("unsupported");
     assert!(
         matches!(
             err,
-            DecodeError::UnsupportedEncoding(Encoding::BYTE_STREAM_SPLIT)
+            DecodeError::UnsupportedEncoding(Encoding::DELTA_BINARY_PACKED)
         ),
         "{err:?}"
     );
+}
+
+/// BYTE_STREAM_SPLIT: byte `k` of value `i` at `k * n + i`.
+fn split(values: &[f64]) -> Vec<u8> {
+    let n = values.len();
+    let mut out = vec![0u8; n * 8];
+    for (i, v) in values.iter().enumerate() {
+        for (k, b) in v.to_le_bytes().into_iter().enumerate() {
+            out[k * n + i] = b;
+        }
+    }
+    out
+}
+
+/// BYTE_STREAM_SPLIT DOUBLE pages, V1 and V2, with NULLs, next to PLAIN ones in one chunk.
+#[test]
+fn byte_stream_split_pages_with_nulls() {
+    let pages = vec![
+        v1(
+            4,
+            Encoding::BYTE_STREAM_SPLIT,
+            &[&levels_v1(&[1, 0, 1, 1]), &split(&[1.5, -0.0, f64::MAX])],
+        ),
+        v2(
+            3,
+            Encoding::BYTE_STREAM_SPLIT,
+            &[],
+            &rle(&[0, 1, 1], 1),
+            &split(&[f64::NEG_INFINITY, 5e-324]),
+        ),
+        v1(1, Encoding::PLAIN, &[&levels_v1(&[1]), &plain(&[2.0])]),
+    ];
+    let got = decode_f64(pages, 1, 8).expect("decodes");
+    let want = [
+        Some(1.5),
+        None,
+        Some(-0.0),
+        Some(f64::MAX),
+        None,
+        Some(f64::NEG_INFINITY),
+        Some(5e-324),
+        Some(2.0),
+    ];
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&got.values), bits(&want.map(|v| v.unwrap_or(0.0))));
+    assert_eq!(got.valid, want.map(|v| v.is_some()).to_vec());
+    let s = got.stats;
+    assert_eq!(
+        (s.plain_pages, s.encoded_pages, s.values, s.fallback_chunks),
+        (1, 2, 8, 0)
+    );
+}
+
+#[test]
+fn short_byte_stream_split_pages_are_kernel_errors() {
+    // Three non-NULL slots, two values' worth of streams.
+    let page = v1(
+        3,
+        Encoding::BYTE_STREAM_SPLIT,
+        &[&levels_v1(&[1, 1, 1]), &split(&[1.0, 2.0])],
+    );
+    let err = decode_f64(vec![page], 1, 3).err().expect("short");
+    assert!(matches!(err, DecodeError::Kernel(_)), "{err:?}");
+}
+
+fn decode_i64(pages: Vec<Page>, max_def: i16, rows: usize) -> Result<Vec<i64>, DecodeError> {
+    let (mut values, mut stats) = (Vec::new(), DecodeStats::default());
+    let out = ColumnOut {
+        values: &mut values,
+        valid: None,
+        rows_left: rows,
+    };
+    decode_chunk(
+        pages.into_iter().map(Ok),
+        max_def,
+        &mut I64Decoder::new(|v| v),
+        out,
+        &mut Scratch::default(),
+        &mut stats,
+    )?;
+    Ok(values)
+}
+
+/// DELTA_BINARY_PACKED by hand: block size 128, 4 miniblocks, `values.len()` values, the first
+/// value 0 (zigzag 0), then one block of min delta 1 (zigzag 2) and widths 0: 0, 1, 2, ...
+fn delta_steps(count: u8) -> Vec<u8> {
+    vec![0x80, 0x01, 4, count, 0, 2, 0, 0, 0, 0]
+}
+
+#[test]
+fn delta_binary_packed_pages_and_their_corruption() {
+    let page = |buf: Vec<u8>, n: u32| v1(n, Encoding::DELTA_BINARY_PACKED, &[&buf]);
+    assert_eq!(
+        decode_i64(vec![page(delta_steps(5), 5)], 0, 5).expect("decodes"),
+        [0, 1, 2, 3, 4]
+    );
+    // The header holds fewer values than the page: a kernel error, not a fallback.
+    let err = decode_i64(vec![page(delta_steps(4), 5)], 0, 5).expect_err("too few");
+    assert!(matches!(err, DecodeError::Kernel(_)), "{err:?}");
+    // Cut inside the block header.
+    let cut = delta_steps(5)[..6].to_vec();
+    let err = decode_i64(vec![page(cut, 5)], 0, 5).expect_err("truncated");
+    assert!(matches!(err, DecodeError::Kernel(_)), "{err:?}");
 }
 
 #[test]
