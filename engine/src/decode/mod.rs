@@ -12,6 +12,7 @@
 //! and the run report counts it.
 
 pub mod chunk;
+pub mod column;
 pub mod probe;
 pub mod reference;
 pub mod rowgroup;

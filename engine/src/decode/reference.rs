@@ -8,7 +8,7 @@
 //! one value per row, NULL as `NULL_ID` or `valid = false`, timestamps in milliseconds, label
 //! columns as label-set ids.
 
-use super::rowgroup::{ColumnData, ColumnPlan};
+use super::column::{ColumnData, ColumnPlan};
 use super::strings::StringMode;
 use super::DecodeError;
 use crate::catalog::{Catalog, NULL_ID};

@@ -5,25 +5,17 @@
 //! are reused from task to task by the worker that owns them.
 
 use super::chunk::{decode_chunk, ColumnOut, F64Decoder, I64Decoder, Scratch};
+pub use super::column::{ColumnData, ColumnPlan};
 use super::strings::{StringDecoder, StringMode};
 use super::{DecodeError, DecodeStats, ReadError};
 use crate::catalog::{Catalog, NULL_ID};
-use crate::plan::columns::{ColumnKind, ResolvedColumn};
+use crate::plan::columns::ColumnKind;
 use crate::plan::DecodeMode;
 use crate::source::chunk::ChunkBytes;
 use crate::source::ObjectStore;
 use parquet::file::metadata::RowGroupMetaData;
 use parquet::file::serialized_reader::SerializedPageReader;
 use std::sync::Arc;
-
-/// One decoded column. Absent columns are all NULL.
-#[derive(Default)]
-pub struct ColumnData {
-    pub ids: Vec<u32>,
-    pub f64s: Vec<f64>,
-    pub i64s: Vec<i64>,
-    pub valid: Vec<bool>,
-}
 
 /// Decoded columns of one row group, in request order.
 #[derive(Default)]
@@ -37,15 +29,6 @@ pub struct RowGroupData {
 /// default row group is 1Mi rows; a row group past 4Mi rows (about 50 MB of buffers per column) is
 /// refused rather than allowed to claim unbounded memory from a forged row count.
 pub const MAX_ROW_GROUP_ROWS: usize = 1 << 22;
-
-/// Options a column is decoded with.
-#[derive(Debug, Clone, Copy)]
-pub struct ColumnPlan {
-    pub resolved: ResolvedColumn,
-    pub string_mode: StringMode,
-    /// Our page kernels or the parquet crate's readers (`--decode`).
-    pub decode: DecodeMode,
-}
 
 /// Reads and decodes `columns` of row group `meta` of object `key`.
 #[allow(clippy::too_many_arguments)]
