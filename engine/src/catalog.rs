@@ -25,6 +25,11 @@ pub struct BadLabels {
     pub reason: String,
 }
 
+/// The text of string id `id`, `None` for NULL: for the few rows rendered as owned strings.
+pub fn id_text(strings: &Interner, id: u32) -> Option<String> {
+    (id != NULL_ID).then(|| String::from_utf8_lossy(strings.get(id)).into_owned())
+}
+
 pub struct Catalog {
     strings: Mutex<Interner>,
     labels: Mutex<LabelTable>,

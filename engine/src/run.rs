@@ -9,7 +9,8 @@ use crate::aggregate::{capacity, cluster, gpu, labels, pod, storage, vm, volume_
 use crate::catalog::Catalog;
 use crate::error::{Error, InputError, SinkError};
 use crate::plan::inputs::{
-    order_by_day, push_tasks, scan_table, selected_row_groups, FooterCache, Task,
+    order_by_day, org_has_table, push_tasks, scan_table, selected_row_groups, source_has_table,
+    FooterCache, Task,
 };
 use crate::plan::lookups::{Lookups, NodeRole, RoleResource};
 use crate::plan::{memory, Plan, ReportPaths, RowConstants, Streaming};
@@ -657,22 +658,13 @@ type TableSpec = (Role, Table, &'static [crate::plan::columns::ColumnRequest]);
 /// and storage Parquet (`trino_table_exists`); the hourly VM report when the source has VM
 /// report partitions in any month (`source_in_trino_table`); else the pod and storage sides.
 fn vm_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<TableSpec>, Error> {
-    let scope = &plan.scope;
-    let any = |prefix: String| -> Result<bool, Error> {
-        Ok(store
-            .list(&prefix)?
-            .iter()
-            .any(|o| o.key.ends_with(".parquet")))
-    };
-    let org_table = |t: Table| {
-        let p = t.partition_prefix(&scope.org, "x", 2000, 1);
-        p[..p.find("source=").expect("partition prefix")].to_string()
-    };
-    if !any(org_table(Table::POD_DAILY))? || !any(org_table(Table::STORAGE_DAILY))? {
+    let (org, source) = (&plan.scope.org, &plan.scope.source);
+    if !org_has_table(store, org, Table::POD_DAILY)?
+        || !org_has_table(store, org, Table::STORAGE_DAILY)?
+    {
         return Ok(Vec::new());
     }
-    let vm_daily = org_table(Table::VM_DAILY) + &format!("source={}/", scope.source);
-    if any(vm_daily)? {
+    if source_has_table(store, org, source, Table::VM_DAILY)? {
         return Ok(vec![(Role::VmReport, Table::VM_HOURLY, vm::REPORT_COLUMNS)]);
     }
     Ok(vec![

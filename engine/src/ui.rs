@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::cluster::SequentialReader;
 use crate::database::{quote_ident, Target};
 use crate::error::{Error, SinkError};
-use crate::plan::inputs::FooterCache;
+use crate::plan::inputs::{org_has_table, source_has_table, FooterCache};
 use crate::plan::lookups::Lookups;
 use crate::plan::Plan;
 use crate::rows::gpu::gpu_rows;
@@ -29,25 +29,12 @@ use crate::source::layout::Table;
 use crate::source::ObjectStore;
 use ocp_summary_kernels::labels::EnabledKeys;
 
-/// Whether `source` has any Parquet object of `table` (any year and month): Koku's
-/// `source_in_trino_table`.
 fn source_has(store: &dyn ObjectStore, plan: &Plan, table: Table) -> Result<bool, Error> {
-    let p = table.partition_prefix(&plan.scope.org, &plan.scope.source, 2000, 1);
-    let prefix = &p[..p.find("year=").expect("partition prefix")];
-    Ok(store
-        .list(prefix)?
-        .iter()
-        .any(|o| o.key.ends_with(".parquet")))
+    source_has_table(store, &plan.scope.org, &plan.scope.source, table)
 }
 
-/// Whether the org has any Parquet object of `table`: Koku's `trino_table_exists`.
 fn org_has(store: &dyn ObjectStore, plan: &Plan, table: Table) -> Result<bool, Error> {
-    let p = table.partition_prefix(&plan.scope.org, "x", 2000, 1);
-    let prefix = &p[..p.find("source=").expect("partition prefix")];
-    Ok(store
-        .list(prefix)?
-        .iter()
-        .any(|o| o.key.ends_with(".parquet")))
+    org_has_table(store, &plan.scope.org, table)
 }
 
 fn db(plan: &Plan) -> Result<Target, Error> {

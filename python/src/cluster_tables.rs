@@ -6,8 +6,7 @@
 
 use crate::cluster::read_settings;
 use crate::py_error;
-use crate::settings::{env, koku_database_from_env};
-use crate::InputError;
+use crate::settings::required_database_url;
 use ocp_summary_engine::cluster::populate_cluster_information as populate;
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
 use ocp_summary_engine::plan::Plan;
@@ -61,15 +60,7 @@ pub(crate) fn populate_cluster_information<'py>(
         s3_path_style,
         threads,
     )?;
-    let database_url = database_url
-        .or_else(|| env("DATABASE_URL"))
-        .or_else(koku_database_from_env)
-        .ok_or_else(|| {
-            InputError::new_err(
-                "no database: pass database_url= or set DATABASE_URL or Koku's DATABASE_HOST, \
-                 DATABASE_PORT, DATABASE_NAME, DATABASE_USER, DATABASE_PASSWORD",
-            )
-        })?;
+    let database_url = required_database_url(database_url)?;
     let options = RunOptions {
         cluster_alias: cluster_alias.or_else(|| Some(cluster_id.clone())),
         cluster_id: Some(cluster_id),

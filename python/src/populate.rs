@@ -1,7 +1,9 @@
 //! `populate_daily_summary`: masu's `populate_line_item_daily_summary_table_trino`.
 
-use crate::settings::{env, koku_database_from_env, scoped_options, storage};
-use crate::{py_error, InputError};
+use crate::settings::{
+    database_url as database_url_setting, required_database_url, scoped_options, storage,
+};
+use crate::py_error;
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
 use ocp_summary_engine::plan::Plan;
 use ocp_summary_engine::run::{self, Summary};
@@ -71,15 +73,10 @@ pub(crate) fn populate_daily_summary(
     let to_file = output.as_deref().is_some_and(|o| o != "postgres");
     // A file output reads its lookups from a database only when one is configured; a load
     // always needs one (Koku's defaults apply when the DATABASE_* variables are partly set).
-    let database_url = database_url
-        .or_else(|| env("DATABASE_URL"))
-        .or_else(koku_database_from_env);
-    if database_url.is_none() && !to_file {
-        return Err(InputError::new_err(
-            "no database: pass database_url= or set DATABASE_URL or Koku's DATABASE_HOST, \
-             DATABASE_PORT, DATABASE_NAME, DATABASE_USER, DATABASE_PASSWORD",
-        ));
-    }
+    let database_url = match to_file {
+        true => database_url_setting(database_url),
+        false => Some(required_database_url(database_url)?),
+    };
     let options = RunOptions {
         cluster_alias: cluster_alias.or_else(|| Some(cluster_id.clone())),
         cluster_id: Some(cluster_id),

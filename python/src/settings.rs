@@ -43,6 +43,23 @@ fn kv(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
+/// The database: the keyword argument, else `DATABASE_URL`, else Koku's `DATABASE_*` settings.
+pub(crate) fn database_url(given: Option<String>) -> Option<String> {
+    given
+        .or_else(|| env("DATABASE_URL"))
+        .or_else(koku_database_from_env)
+}
+
+/// [`database_url`] for a call that writes to the database: an `InputError` without one.
+pub(crate) fn required_database_url(given: Option<String>) -> PyResult<String> {
+    database_url(given).ok_or_else(|| {
+        crate::InputError::new_err(
+            "no database: pass database_url= or set DATABASE_URL or Koku's DATABASE_HOST, \
+             DATABASE_PORT, DATABASE_NAME, DATABASE_USER, DATABASE_PASSWORD",
+        )
+    })
+}
+
 /// Koku's database settings (`koku/configurator.py`, `EnvConfigurator`), as a libpq key=value
 /// string: `DATABASE_HOST`/`DATABASE_PORT` (ours; Koku reads only the next two), else
 /// `<DATABASE_SERVICE_NAME>_SERVICE_HOST`/`_PORT`

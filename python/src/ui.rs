@@ -4,25 +4,12 @@
 
 use crate::cluster::read_settings;
 use crate::py_error;
-use crate::settings::{env, koku_database_from_env};
-use crate::InputError;
+use crate::settings::required_database_url;
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
 use ocp_summary_engine::plan::Plan;
 use ocp_summary_engine::sink::GpuWritten;
 use ocp_summary_engine::{run, ui, Error};
 use pyo3::prelude::*;
-
-fn resolve_database_url(given: Option<String>) -> PyResult<String> {
-    given
-        .or_else(|| env("DATABASE_URL"))
-        .or_else(koku_database_from_env)
-        .ok_or_else(|| {
-            InputError::new_err(
-                "no database: pass database_url= or set DATABASE_URL or Koku's DATABASE_HOST, \
-                 DATABASE_PORT, DATABASE_NAME, DATABASE_USER, DATABASE_PASSWORD",
-            )
-        })
-}
 
 /// The plan of one UI step: masu's source and range, the tenant schema and its database.
 #[allow(clippy::too_many_arguments)]
@@ -59,7 +46,7 @@ fn options(
         cluster_alias: cluster_alias.or_else(|| Some(cluster_id.clone())),
         cluster_id: Some(cluster_id),
         db: DbOptions {
-            database_url: Some(resolve_database_url(database_url)?),
+            database_url: Some(required_database_url(database_url)?),
             schema: Some(schema),
             ..Default::default()
         },

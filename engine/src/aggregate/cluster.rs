@@ -18,8 +18,9 @@
 //! [`ClusterTable::rows`] renders the three results ([`ClusterRows`]), and
 //! [`ClusterTable::derived_roles`] the roles the unallocated rows use without a role table.
 
+use super::max_double;
 use super::node_roles::{infra_by_node, role_name, RoleEvidence, API_SERVER};
-use crate::catalog::{Catalog, NULL_ID};
+use crate::catalog::{id_text, Catalog, NULL_ID};
 use crate::decode::rowgroup::RowGroupData;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use hashbrown::{HashMap, HashSet};
@@ -255,8 +256,8 @@ impl ClusterTable {
                     .and_then(|&t| json_extract_scalar(strings.get(t), "kubernetes_io_arch"))
                     .map(|s| s.to_lowercase());
                 Some(NodeRow {
-                    node: text(strings, node)?,
-                    resource_id: text(strings, rid),
+                    node: id_text(strings, node)?,
+                    resource_id: id_text(strings, rid),
                     node_capacity_cpu_cores: g.capacity,
                     node_role: role_name(&g.role, node_infra, strings),
                     arch,
@@ -269,8 +270,11 @@ impl ClusterTable {
 
     /// The distinct namespaces, sorted, NULL first.
     pub fn projects(&self, strings: &Interner) -> Vec<Option<String>> {
-        let mut out: Vec<Option<String>> =
-            self.namespaces.iter().map(|&n| text(strings, n)).collect();
+        let mut out: Vec<Option<String>> = self
+            .namespaces
+            .iter()
+            .map(|&n| id_text(strings, n))
+            .collect();
         out.sort();
         out
     }
@@ -281,31 +285,13 @@ impl ClusterTable {
             .pvcs
             .iter()
             .map(|&(pv, pvc, handle)| PvcRow {
-                persistentvolume: text(strings, pv),
-                persistentvolumeclaim: text(strings, pvc),
-                csi_volume_handle: text(strings, handle),
+                persistentvolume: id_text(strings, pv),
+                persistentvolumeclaim: id_text(strings, pvc),
+                csi_volume_handle: id_text(strings, handle),
             })
             .collect();
         out.sort();
         out
-    }
-}
-
-fn text(strings: &Interner, id: u32) -> Option<String> {
-    (id != NULL_ID).then(|| String::from_utf8_lossy(strings.get(id)).into_owned())
-}
-
-/// SQL `max` over doubles, NULLs ignored; NaN is greater than every number (Trino's and DuckDB's
-/// ordering of doubles).
-fn max_double(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(if x.is_nan() || (!y.is_nan() && x >= y) {
-            x
-        } else {
-            y
-        }),
-        (x, None) => x,
-        (None, y) => y,
     }
 }
 
@@ -343,14 +329,5 @@ mod tests {
         assert_eq!(f(r#"{"beta_kubernetes_io_arch": "amd64"}"#), None);
         assert_eq!(f("not json"), None);
         assert_eq!(f("[1]"), None);
-    }
-
-    #[test]
-    fn max_double_ignores_null_and_puts_nan_last() {
-        assert_eq!(max_double(None, Some(2.0)), Some(2.0));
-        assert_eq!(max_double(Some(3.0), Some(2.0)), Some(3.0));
-        assert!(max_double(Some(3.0), Some(f64::NAN)).unwrap().is_nan());
-        assert!(max_double(Some(f64::NAN), Some(3.0)).unwrap().is_nan());
-        assert_eq!(max_double(None, None), None);
     }
 }

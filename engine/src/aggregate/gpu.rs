@@ -8,6 +8,7 @@
 //! integers. The few rows (one per GPU, pod and day) are gathered as a dimension table and turned
 //! into output rows once the input is read ([`GpuTable::rows`]).
 
+use super::max_double;
 use super::pod::max_string;
 use crate::catalog::{Catalog, NULL_ID};
 use crate::decode::rowgroup::{ColumnData, RowGroupData};
@@ -59,23 +60,13 @@ impl GpuAcc {
     };
 
     fn merge(&mut self, o: &GpuAcc, cmp: &impl Fn(u32, u32) -> std::cmp::Ordering) {
-        self.memory_mib = max_f64(self.memory_mib, o.memory_mib);
+        self.memory_mib = max_double(self.memory_mib, o.memory_mib);
         max_string(&mut self.mig_instance_id, o.mig_instance_id, cmp);
         max_string(&mut self.gpu_uuid, o.gpu_uuid, cmp);
         max_string(&mut self.mig_strategy, o.mig_strategy, cmp);
         self.mig_slice_count = self.mig_slice_count.max(o.mig_slice_count);
         self.gpu_max_slices = self.gpu_max_slices.max(o.gpu_max_slices);
         self.mig_memory_mib = self.mig_memory_mib.max(o.mig_memory_mib);
-    }
-}
-
-/// SQL `max` on doubles: NULLs ignored, NaN above every number (Trino's order).
-fn max_f64(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(x), Some(y)) if x.is_nan() || (!y.is_nan() && x >= y) => Some(x),
-        (Some(_), Some(y)) => Some(y),
-        (x, None) => x,
-        (None, y) => y,
     }
 }
 

@@ -56,6 +56,20 @@ pub fn max_opt(acc: &mut Option<f64>, v: Option<f64>) {
     }
 }
 
+/// SQL `max` over doubles, NULLs ignored; NaN is greater than every number (Trino's and DuckDB's
+/// ordering of doubles).
+pub fn max_double(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if x.is_nan() || (!y.is_nan() && x >= y) {
+            x
+        } else {
+            y
+        }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
 /// Nullable sum, as SQL `sum` ignoring NULLs (NULL when every input is NULL).
 #[inline]
 pub fn add_opt(acc: &mut Option<f64>, v: Option<f64>) {
@@ -84,6 +98,15 @@ mod tests {
             add_opt(&mut a, v);
             assert_eq!(a, want, "{acc:?} + {v:?}");
         }
+    }
+
+    #[test]
+    fn max_double_ignores_null_and_puts_nan_last() {
+        assert_eq!(max_double(None, Some(2.0)), Some(2.0));
+        assert_eq!(max_double(Some(3.0), Some(2.0)), Some(3.0));
+        assert!(max_double(Some(3.0), Some(f64::NAN)).unwrap().is_nan());
+        assert!(max_double(Some(f64::NAN), Some(3.0)).unwrap().is_nan());
+        assert_eq!(max_double(None, None), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! Neither query filters by the run's day range, so these tables are read for the whole month.
 
 use super::cluster::json_extract_scalar;
+use super::max_double;
 use crate::catalog::{Catalog, NULL_ID};
 use crate::decode::rowgroup::RowGroupData;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
@@ -52,15 +53,6 @@ pub struct VmReport {
     pub pvcs: HashSet<(u32, u32)>,
 }
 
-fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(x), Some(y)) if x.is_nan() || (!y.is_nan() && x >= y) => Some(x),
-        (Some(_), Some(y)) => Some(y),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
 impl VmReport {
     /// A row group read with [`REPORT_COLUMNS`].
     pub fn add(&mut self, data: &RowGroupData, catalog: &Catalog) {
@@ -88,7 +80,7 @@ impl VmReport {
                 mem.valid[i].then_some(mem.f64s[i]),
             );
             let acc = self.requests.entry((vm.ids[i], node.ids[i])).or_default();
-            *acc = (max_opt(acc.0, row.0), max_opt(acc.1, row.1));
+            *acc = (max_double(acc.0, row.0), max_double(acc.1, row.1));
         }
     }
 
@@ -100,7 +92,7 @@ impl VmReport {
             (Some(a), Some(b)) if a == b => {
                 for (k, v) in other.requests {
                     let acc = self.requests.entry(k).or_default();
-                    *acc = (max_opt(acc.0, v.0), max_opt(acc.1, v.1));
+                    *acc = (max_double(acc.0, v.0), max_double(acc.1, v.1));
                 }
             }
             _ => {

@@ -225,3 +225,29 @@ fn interval_range(
         _ => None,
     }
 }
+
+/// Whether any Parquet object lies under `prefix`.
+fn any_parquet(store: &dyn ObjectStore, prefix: &str) -> Result<bool, Error> {
+    Ok(store
+        .list(prefix)?
+        .iter()
+        .any(|o| o.key.ends_with(".parquet")))
+}
+
+/// Whether the org has any Parquet object of `table`, for any source: Koku's `trino_table_exists`.
+pub fn org_has_table(store: &dyn ObjectStore, org: &str, table: Table) -> Result<bool, Error> {
+    let p = table.partition_prefix(org, "x", 2000, 1);
+    any_parquet(store, &p[..p.find("source=").expect("partition prefix")])
+}
+
+/// Whether `source` has any Parquet object of `table`, in any year and month: Koku's
+/// `source_in_trino_table`.
+pub fn source_has_table(
+    store: &dyn ObjectStore,
+    org: &str,
+    source: &str,
+    table: Table,
+) -> Result<bool, Error> {
+    let p = table.partition_prefix(org, source, 2000, 1);
+    any_parquet(store, &p[..p.find("year=").expect("partition prefix")])
+}

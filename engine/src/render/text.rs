@@ -35,6 +35,14 @@ pub fn text(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// The shortest text that reads back as `v`; PostgreSQL's spellings for NaN and infinities.
+/// A text field, or `\N` for `None`.
+pub fn opt_text(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => text(out, s.as_bytes()),
+        None => null(out),
+    }
+}
+
 pub fn float(out: &mut Vec<u8>, v: Option<f64>) {
     match v {
         Some(v) if v.is_finite() => {

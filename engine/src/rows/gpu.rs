@@ -8,7 +8,7 @@
 //! DOUBLE, and its product is a double, as in Trino.
 
 use crate::aggregate::gpu::GpuTable;
-use crate::catalog::NULL_ID;
+use crate::catalog::{id_text, NULL_ID};
 use crate::plan::lookups::CostCategory;
 use crate::rows::category::CategoryMatcher;
 use crate::value::date::Day;
@@ -51,10 +51,6 @@ pub fn exact_gb(mib: i64) -> String {
     format!("{sign}{}.{:09}", abs / 1_000_000_000, abs % 1_000_000_000)
 }
 
-fn text(strings: &Interner, id: u32) -> Option<String> {
-    (id != NULL_ID).then(|| String::from_utf8_lossy(strings.get(id)).into_owned())
-}
-
 /// The rows, sorted by day, namespace, node, vendor, model and profile (NULL first).
 pub fn gpu_rows(table: &GpuTable, categories: &[CostCategory], strings: &Interner) -> Vec<GpuRow> {
     let mut matcher = CategoryMatcher::new(categories);
@@ -63,22 +59,22 @@ pub fn gpu_rows(table: &GpuTable, categories: &[CostCategory], strings: &Interne
         .iter()
         .map(|(&(ts, ns, node, vendor, model, profile), acc)| GpuRow {
             usage_start: Day::of_millis(ts),
-            namespace: text(strings, ns),
-            node: text(strings, node),
-            vendor_name: text(strings, vendor),
-            model_name: text(strings, model),
+            namespace: id_text(strings, ns),
+            node: id_text(strings, node),
+            vendor_name: id_text(strings, vendor),
+            model_name: id_text(strings, model),
             memory_capacity_gb: acc.memory_mib.map(|m| m * MIB_TO_GB),
-            mig_instance_id: text(strings, acc.mig_instance_id),
-            physical_gpu_uuid: text(strings, acc.gpu_uuid),
+            mig_instance_id: id_text(strings, acc.mig_instance_id),
+            physical_gpu_uuid: id_text(strings, acc.gpu_uuid),
             gpu_mode: if profile == NULL_ID {
                 "dedicated"
             } else {
                 "MIG"
             },
-            mig_profile: text(strings, profile),
+            mig_profile: id_text(strings, profile),
             mig_slice_count: acc.mig_slice_count,
             gpu_max_slices: acc.gpu_max_slices,
-            mig_strategy: text(strings, acc.mig_strategy),
+            mig_strategy: id_text(strings, acc.mig_strategy),
             mig_memory_capacity_gb: acc.mig_memory_mib.map(exact_gb),
             cost_category_id: matcher.get(ns, strings).id,
         })

@@ -13,7 +13,7 @@
 //! hour's, times 24 (memory in GiB), INNER JOINed to the VM's PVCs: a VM without one gets no row.
 
 use crate::aggregate::vm::VmTable;
-use crate::catalog::{LabelTable, NULL_ID, NULL_SET};
+use crate::catalog::{id_text, LabelTable, NULL_SET};
 use crate::rows::SummaryRow;
 use crate::value::date::Day;
 use crate::value::numeric::as_stored;
@@ -46,10 +46,6 @@ pub struct VmLatest {
     candidates: BTreeMap<Day, Vec<Candidate>>,
 }
 
-fn text(strings: &Interner, id: u32) -> Option<String> {
-    (id != NULL_ID).then(|| String::from_utf8_lossy(strings.get(id)).into_owned())
-}
-
 impl VmLatest {
     /// Takes note of one batch of summary rows, while their ids are still the catalog's (before
     /// the batch's text is captured): the days with a CPU request, and the rows that may be a
@@ -62,7 +58,7 @@ impl VmLatest {
             if r.pod_labels != NULL_SET {
                 // Koku reads the requests back from numeric(33,15) columns.
                 let mem = r.pod[5].get().map(as_stored);
-                let node = text(strings, r.node);
+                let node = id_text(strings, r.node);
                 pending.push((r.day, r.pod_labels, node, as_stored(cpu), mem));
             }
         }
@@ -177,7 +173,7 @@ pub fn from_report(table: &VmTable, strings: &Interner) -> Vec<VmRow> {
         for pvc in names {
             out.push(VmRow {
                 vm_name: String::from_utf8_lossy(strings.get(vm)).into_owned(),
-                node: text(strings, node),
+                node: id_text(strings, node),
                 pvc_name: Some(pvc.clone()),
                 cpu_request: cpu.map(|c| c * 24.0),
                 mem_request: mem.map(|m| m * (1.0 / 1_073_741_824.0) * 24.0),

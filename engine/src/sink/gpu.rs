@@ -9,7 +9,7 @@
 
 use crate::database::Target;
 use crate::plan::RowConstants;
-use crate::render::text::{date, float, int, null, sep, text};
+use crate::render::text::{date, float, int, opt_text, sep, text};
 use crate::rows::gpu::GpuRow;
 use crate::value::numeric::numeric_text;
 use postgres::Transaction;
@@ -40,13 +40,6 @@ pub const COLUMNS: &[&str] = &[
 
 pub const TABLE: &str = "reporting_ocp_gpu_summary_p";
 
-fn opt(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => text(out, s.as_bytes()),
-        None => null(out),
-    }
-}
-
 /// The rows as CSV in the summary's dialect (header, `\N` for NULL).
 pub fn csv(rows: &[GpuRow], c: &RowConstants, out: &mut impl Write) -> std::io::Result<()> {
     let mut buf = COLUMNS.join(",").into_bytes();
@@ -61,26 +54,26 @@ pub fn csv(rows: &[GpuRow], c: &RowConstants, out: &mut impl Write) -> std::io::
         }
         for s in [&r.namespace, &r.node, &r.vendor_name, &r.model_name] {
             sep(&mut buf);
-            opt(&mut buf, s.as_deref());
+            opt_text(&mut buf, s.as_deref());
         }
         sep(&mut buf);
         float(&mut buf, r.memory_capacity_gb);
         for s in [&r.mig_instance_id, &r.physical_gpu_uuid] {
             sep(&mut buf);
-            opt(&mut buf, s.as_deref());
+            opt_text(&mut buf, s.as_deref());
         }
         sep(&mut buf);
         text(&mut buf, r.gpu_mode.as_bytes());
         sep(&mut buf);
-        opt(&mut buf, r.mig_profile.as_deref());
+        opt_text(&mut buf, r.mig_profile.as_deref());
         for v in [r.mig_slice_count, r.gpu_max_slices] {
             sep(&mut buf);
             int(&mut buf, v);
         }
         sep(&mut buf);
-        opt(&mut buf, r.mig_strategy.as_deref());
+        opt_text(&mut buf, r.mig_strategy.as_deref());
         sep(&mut buf);
-        opt(&mut buf, r.mig_memory_capacity_gb.as_deref());
+        opt_text(&mut buf, r.mig_memory_capacity_gb.as_deref());
         sep(&mut buf);
         text(&mut buf, c.source_uuid.as_bytes());
         sep(&mut buf);

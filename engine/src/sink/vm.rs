@@ -1,18 +1,11 @@
 //! The VM temp-table rows as CSV, in the summary's dialect: the columns of Koku's
 //! `create_virtualization_tmp_table.sql` (vm_name, node, pvc_name, cpu_request, mem_request).
 
-use crate::render::text::{float, null, sep, text};
+use crate::render::text::{float, opt_text, sep, text};
 use crate::rows::vm::VmRow;
 use std::io::Write;
 
 pub const COLUMNS: &[&str] = &["vm_name", "node", "pvc_name", "cpu_request", "mem_request"];
-
-fn opt(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => text(out, s.as_bytes()),
-        None => null(out),
-    }
-}
 
 /// The rows with a header, `\N` for NULL.
 pub fn csv(rows: &[VmRow], out: &mut impl Write) -> std::io::Result<()> {
@@ -21,9 +14,9 @@ pub fn csv(rows: &[VmRow], out: &mut impl Write) -> std::io::Result<()> {
     for r in rows {
         text(&mut buf, r.vm_name.as_bytes());
         sep(&mut buf);
-        opt(&mut buf, r.node.as_deref());
+        opt_text(&mut buf, r.node.as_deref());
         sep(&mut buf);
-        opt(&mut buf, r.pvc_name.as_deref());
+        opt_text(&mut buf, r.pvc_name.as_deref());
         sep(&mut buf);
         float(&mut buf, r.cpu_request);
         sep(&mut buf);
