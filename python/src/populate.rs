@@ -1,9 +1,9 @@
 //! `populate_daily_summary`: masu's `populate_line_item_daily_summary_table_trino`.
 
+use crate::py_error;
 use crate::settings::{
     database_url as database_url_setting, required_database_url, scoped_options, storage,
 };
-use crate::py_error;
 use ocp_summary_engine::plan::options::{DbOptions, RunOptions};
 use ocp_summary_engine::plan::Plan;
 use ocp_summary_engine::run::{self, Summary};
