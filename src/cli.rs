@@ -45,6 +45,24 @@ pub enum Command {
     MaxMinTimestamp(RunOptions),
     /// Convert an operator payload (manifest.json + CSV reports) into Koku's Parquet layout.
     Ingest(ocp_summary_ingest::IngestArgs),
+    /// masu's cost-model steps that run on Trino (VM, GPU and project rates), as CSV.
+    CostModel(CostModelArgs),
+}
+
+/// `ocp-summary cost-model`.
+#[derive(Debug, Clone, Args)]
+pub struct CostModelArgs {
+    #[command(flatten)]
+    pub run: RunOptions,
+    /// Koku's cost model row (`{"uuid", "rates", "distribution_info"}`) as a JSON or TOML file.
+    #[arg(long, value_name = "FILE")]
+    pub cost_model: PathBuf,
+    /// The daily summary as `run --output csv:` wrote it (default: the --database-url table).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Where the cost rows go, as CSV.
+    #[arg(long = "cost-output", value_name = "FILE")]
+    pub cost_output: PathBuf,
 }
 
 /// `ocp-summary init-db`.

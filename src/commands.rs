@@ -1,7 +1,7 @@
 //! One function per subcommand: each turns its flags into engine calls and prints what the
 //! user asked for.
 
-use crate::cli::{ClusterInfoArgs, Command, DemoArgs, InitDbArgs};
+use crate::cli::{ClusterInfoArgs, Command, CostModelArgs, DemoArgs, InitDbArgs};
 use ocp_summary_engine::cluster::{cluster_info, ClusterQuery};
 use ocp_summary_engine::error::{Error, InputError, SinkError};
 use ocp_summary_engine::plan::lookups::KOKU_DEFAULT_COST_CATEGORIES;
@@ -28,7 +28,27 @@ pub fn dispatch(command: Command) -> Result<(), Error> {
             print_stdout(&info.csv(q).unwrap_or_default())
         }
         Command::Ingest(args) => ocp_summary_ingest::ingest(&args).map(|s| eprint!("{s}")),
+        Command::CostModel(args) => cost_model(&args),
     }
+}
+
+/// `ocp-summary cost-model`: the Trino cost-model steps' rows as CSV.
+fn cost_model(args: &CostModelArgs) -> Result<(), Error> {
+    use ocp_summary_engine::cost_model::{self, rates::CostModel, SummarySource};
+    let plan = plan(&args.run)?;
+    let model =
+        CostModel::from_file(&args.cost_model).map_err(|e| Error::options(e.to_string()))?;
+    let lookups = run::resolve_lookups(&plan)?;
+    let source = match &args.summary {
+        Some(path) => SummarySource::Csv(path.clone()),
+        None => SummarySource::Database,
+    };
+    let steps = cost_model::compute(&plan, &lookups, &model, &source)?;
+    cost_model::write_csv(&args.cost_output, &steps)?;
+    for s in &steps {
+        eprintln!("{}: {} rows", s.call, s.rows.len());
+    }
+    Ok(())
 }
 
 /// `ocp-summary cluster-info`: one query's CSV, or every query's after a `# QUERY` line.

@@ -24,6 +24,7 @@ pub mod aggregate;
 pub mod catalog;
 pub mod check;
 pub mod cluster;
+pub mod cost_model;
 pub mod database;
 pub mod decode;
 pub mod error;

@@ -2,7 +2,7 @@
 """Compare two daily-summary CSVs (oracle format) as multisets of rows.
 
 Usage: compare.py EXPECTED.csv ACTUAL.csv [--rel 1e-9] [--abs 1e-9] [--max-diffs 20]
-                  [--preset summary|gpu|vm] [--float-columns a,b] [--int-columns a,b] [--json-columns a,b]
+                  [--preset summary|gpu|vm|cost_model] [--float-columns a,b] [--int-columns a,b] [--json-columns a,b]
                   [--ignore-columns a,b]
 
 The column roles default to the daily summary's (below). `--preset gpu` / `--preset vm` select those of vm_gpu.py's
@@ -50,6 +50,9 @@ PRESETS = {
                 ignore_columns=set()),
     "vm": dict(float_columns={"cpu_request", "mem_request"}, int_columns=set(), json_columns=set(),
                ignore_columns=set()),
+    "cost_model": dict(float_columns={"cost_model_cpu_cost", "cost_model_gpu_cost"},
+                       int_columns={"report_period_id", "cost_category_id"},
+                       json_columns={"pod_labels", "all_labels"}, ignore_columns={"uuid"}),
 }
 
 
