@@ -54,15 +54,20 @@ pub enum Command {
 pub struct CostModelArgs {
     #[command(flatten)]
     pub run: RunOptions,
-    /// Koku's cost model row (`{"uuid", "rates", "distribution_info"}`) as a JSON or TOML file.
+    /// Koku's cost model row (`{"uuid", "rates", "distribution_info"}`) as a JSON or TOML file
+    /// (default: the source's cost model in the --database-url schema).
     #[arg(long, value_name = "FILE")]
-    pub cost_model: PathBuf,
+    pub cost_model: Option<PathBuf>,
     /// The daily summary as `run --output csv:` wrote it (default: the --database-url table).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
-    /// Where the cost rows go, as CSV.
+    /// Write the cost rows to this CSV file instead of the database.
     #[arg(long = "cost-output", value_name = "FILE")]
-    pub cost_output: PathBuf,
+    pub cost_output: Option<PathBuf>,
+    /// Do not delete the source's tag-rate rows of the range before the tag steps (masu's
+    /// `_delete_tag_usage_costs`): for callers that ran that delete already.
+    #[arg(long)]
+    pub no_tag_delete: bool,
 }
 
 /// `ocp-summary init-db`.

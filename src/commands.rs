@@ -32,21 +32,47 @@ pub fn dispatch(command: Command) -> Result<(), Error> {
     }
 }
 
-/// `ocp-summary cost-model`: the Trino cost-model steps' rows as CSV.
+/// `ocp-summary cost-model`: masu's Trino cost-model steps, into the database or a CSV file.
 fn cost_model(args: &CostModelArgs) -> Result<(), Error> {
-    use ocp_summary_engine::cost_model::{self, rates::CostModel, SummarySource};
+    use ocp_summary_engine::cost_model::{self as cm, rates::CostModel, SummarySource, TagDelete};
     let plan = plan(&args.run)?;
-    let model =
-        CostModel::from_file(&args.cost_model).map_err(|e| Error::options(e.to_string()))?;
+    let model = match &args.cost_model {
+        Some(path) => CostModel::from_file(path).map_err(|e| Error::options(e.to_string()))?,
+        None => cm::cost_model_from_database(&plan)?,
+    };
     let lookups = run::resolve_lookups(&plan)?;
     let source = match &args.summary {
         Some(path) => SummarySource::Csv(path.clone()),
         None => SummarySource::Database,
     };
-    let steps = cost_model::compute(&plan, &lookups, &model, &source)?;
-    cost_model::write_csv(&args.cost_output, &steps)?;
-    for s in &steps {
-        eprintln!("{}: {} rows", s.call, s.rows.len());
+    let (year, month) = (plan.scope.year, plan.scope.month);
+    let calls = cm::calls_for(
+        &model,
+        ocp_summary_engine::value::date::days_in_month(year, month),
+    );
+    let input = cm::read_inputs(&plan, &lookups, &calls, &source)?;
+    let steps = cm::compute(&calls, &input);
+    match &args.cost_output {
+        Some(path) => {
+            cm::write_csv(path, &steps)?;
+            for s in &steps {
+                eprintln!("{}: {} rows", s.call, s.rows.len());
+            }
+        }
+        None => {
+            let tag_delete = if args.no_tag_delete {
+                TagDelete::None
+            } else {
+                TagDelete::Masu
+            };
+            let written = cm::write_database(&plan, &input, &steps, tag_delete)?;
+            for (s, w) in steps.iter().zip(written) {
+                eprintln!(
+                    "{}: {} rows deleted, {} inserted",
+                    s.call, w.deleted, w.inserted
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod rates;
 pub mod steps;
 pub mod summary;
 pub mod usage;
+pub mod write;
 
 use crate::catalog::Catalog;
 use crate::cluster::SequentialReader;
@@ -24,9 +25,10 @@ use crate::plan::lookups::Lookups;
 use crate::plan::Plan;
 use crate::source::layout::Table;
 use crate::value::date::days_in_month;
+use decimal::Dec;
 use ocp_summary_kernels::labels::EnabledKeys;
-use rates::{CostModel, INFRASTRUCTURE, SUPPLEMENTARY};
-use steps::{CostRow, Params};
+use rates::{CostModel, RateValue, TagRate, INFRASTRUCTURE, SUPPLEMENTARY};
+pub use steps::{CostRow, Params};
 use summary::SummaryRow;
 use usage::{Usage, Wants};
 
@@ -44,6 +46,8 @@ pub enum SummarySource {
 pub struct StepRows {
     /// The accessor function (`populate_vm_usage_costs`, ...).
     pub call: &'static str,
+    /// The cost type of a `populate_vm_usage_costs` call (its delete is per type).
+    pub rate_type: Option<String>,
     pub rows: Vec<CostRow>,
 }
 
@@ -84,24 +88,176 @@ fn read_summary(plan: &Plan, source: &SummarySource, p: &Params) -> Result<Vec<S
     }
 }
 
-/// Computes every step's rows, reading the Parquet once.
-pub fn compute(
+/// Whether the tag call deletes first, as masu's `_delete_tag_usage_costs` does before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagDelete {
+    Masu,
+    /// The caller deleted already (masu's own flow calling `populate_tag_based_costs`).
+    None,
+}
+
+/// One accessor call of masu's cost-model updater, with the parameters masu passes it.
+#[derive(Debug, Clone)]
+pub enum Call {
+    /// `populate_vm_usage_costs(rate_type, vm_usage_rates, ...)`: metric → hourly rate.
+    VmUsage {
+        rate_type: String,
+        rates: Vec<(String, RateValue)>,
+    },
+    /// `populate_monthly_cost_sql("OCP_VM_CORE", rate_type, amortized_rate, ...)`.
+    MonthlyVmCore {
+        rate_type: Option<String>,
+        amortized_rate: Option<Dec>,
+    },
+    /// `populate_tag_based_costs(..., metric_to_tag_params_map, cluster_params)`.
+    TagBased { map: Vec<(String, Vec<TagRate>)> },
+}
+
+impl Call {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::VmUsage { .. } => "populate_vm_usage_costs",
+            Call::MonthlyVmCore { .. } => "populate_monthly_cost_sql",
+            Call::TagBased { .. } => "populate_tag_based_costs",
+        }
+    }
+
+    fn tags(&self, metric: &str) -> &[TagRate] {
+        match self {
+            Call::TagBased { map } => map
+                .iter()
+                .find(|(m, _)| m == metric)
+                .map_or(&[], |(_, t)| t.as_slice()),
+            _ => &[],
+        }
+    }
+
+    /// Whether the call prices VM hours (read from the pod rows when the org has no VM table).
+    fn prices_vm_hours(&self) -> bool {
+        match self {
+            Call::VmUsage { rates, .. } => rates.iter().any(|(m, _)| m == rates::VM_HOUR),
+            _ => !self.tags(rates::VM_HOUR).is_empty(),
+        }
+    }
+
+    fn rows(&self, input: &Inputs) -> Vec<CostRow> {
+        let (summary, usage, p) = (&input.summary[..], &input.usage, &input.params);
+        match self {
+            Call::VmUsage { rate_type, rates } => rates
+                .iter()
+                .filter(|(m, _)| m == rates::VM_HOUR)
+                .flat_map(|(_, r)| {
+                    steps::hourly_cost_virtual_machine(summary, usage, p, rate_type, r)
+                })
+                // hourly_vm_core.sql is a bare SELECT in Koku: it inserts nothing (docs/cost-model.md).
+                .collect(),
+            Call::MonthlyVmCore {
+                rate_type: Some(rate_type),
+                amortized_rate: Some(rate),
+            } if usage.vm_table && !rate.is_zero() => {
+                steps::monthly_vm_core(summary, usage, p, rate_type, rate)
+            }
+            Call::MonthlyVmCore { .. } => Vec::new(),
+            Call::TagBased { .. } => self.tag_rows(input),
+        }
+    }
+
+    fn tag_rows(&self, input: &Inputs) -> Vec<CostRow> {
+        let (summary, usage, p) = (&input.summary[..], &input.usage, &input.params);
+        let mut rows = Vec::new();
+        for tag in self.tags(rates::VM_HOUR) {
+            rows.extend(steps::hourly_cost_vm_tag_based(summary, usage, p, tag));
+        }
+        if usage.vm_table {
+            for tag in self.tags(rates::VM_CORE_MONTH) {
+                rows.extend(steps::monthly_vm_core_tag_based(summary, usage, p, tag));
+            }
+            for tag in self.tags(rates::VM_CORE_HOUR) {
+                rows.extend(steps::hourly_vm_core_tag_based(summary, usage, p, tag));
+            }
+        }
+        if usage.gpu_table {
+            for tag in self.tags(rates::GPU_MONTH) {
+                rows.extend(steps::monthly_cost_gpu(usage, p, tag));
+            }
+        }
+        for tag in self.tags(rates::PROJECT_MONTH) {
+            rows.extend(steps::monthly_project_tag_based(summary, usage, p, tag));
+        }
+        rows
+    }
+}
+
+/// masu's calls for a cost model, in `update_summary_cost_model_costs`' order: VM usage per cost
+/// type, the monthly VM-core cost, then the tag based costs when the model has tag rates.
+pub fn calls_for(model: &CostModel, days_in_month: u32) -> Vec<Call> {
+    let mut calls = Vec::new();
+    for rate_type in [INFRASTRUCTURE, SUPPLEMENTARY] {
+        let rates: Vec<(String, RateValue)> = [rates::VM_HOUR, rates::VM_CORE_HOUR]
+            .into_iter()
+            .filter_map(|m| model.tiered(rate_type, m).map(|r| (m.to_string(), r)))
+            .collect();
+        calls.push(Call::VmUsage {
+            rate_type: rate_type.into(),
+            rates,
+        });
+    }
+    let monthly = [INFRASTRUCTURE, SUPPLEMENTARY].into_iter().find_map(|t| {
+        model
+            .tiered(t, rates::VM_CORE_MONTH)
+            .filter(RateValue::truthy)
+            .map(|r| (t, r))
+    });
+    calls.push(Call::MonthlyVmCore {
+        rate_type: monthly.as_ref().map(|(t, _)| t.to_string()),
+        amortized_rate: monthly.and_then(|(_, r)| r.amortized(days_in_month)),
+    });
+    if model.has_tag_rates() {
+        let metrics = [
+            rates::VM_HOUR,
+            rates::VM_CORE_MONTH,
+            rates::VM_CORE_HOUR,
+            rates::GPU_MONTH,
+            rates::PROJECT_MONTH,
+        ];
+        calls.push(Call::TagBased {
+            map: metrics
+                .into_iter()
+                .map(|m| (m.to_string(), model.tag_rates(m)))
+                .filter(|(_, t)| !t.is_empty())
+                .collect(),
+        });
+    }
+    calls
+}
+
+/// What the calls read: the summary rows, the Parquet aggregates and masu's parameters.
+pub struct Inputs {
+    pub summary: Vec<SummaryRow>,
+    pub usage: Usage,
+    pub params: Params,
+}
+
+/// Reads what `calls` need, the Parquet once.
+pub fn read_inputs(
     plan: &Plan,
     lookups: &Lookups,
-    model: &CostModel,
+    calls: &[Call],
     source: &SummarySource,
-) -> Result<Vec<StepRows>, Error> {
-    let p = params(plan, lookups)?;
+) -> Result<Inputs, Error> {
+    let params = params(plan, lookups)?;
     let store = crate::source::open(&plan.scope.input, &plan.s3)
         .map_err(|e| Error::options(e.to_string()))?;
     let store = store.as_ref();
     let org = &plan.scope.org;
-    let tagged = model.has_tag_rates();
+    let any = |f: &dyn Fn(&Call) -> bool| calls.iter().any(f);
+    let vm_table = org_has_table(store, org, Table::VM_HOURLY)?;
     let wants = Wants {
-        vm_table: org_has_table(store, org, Table::VM_HOURLY)?,
-        gpu_table: tagged && org_has_table(store, org, Table::GPU_DAILY)?,
-        pod_vm_hours: true,
-        namespaces: tagged && !model.tag_rates(rates::PROJECT_MONTH).is_empty(),
+        vm_table,
+        gpu_table: any(&|c| !c.tags(rates::GPU_MONTH).is_empty())
+            && org_has_table(store, org, Table::GPU_DAILY)?,
+        pod_vm_hours: !vm_table && any(&Call::prices_vm_hours),
+        namespaces: any(&|c| !c.tags(rates::PROJECT_MONTH).is_empty()),
     };
     let catalog = Catalog::new(EnabledKeys::new(std::iter::empty::<&[u8]>()));
     let footers = FooterCache::default();
@@ -112,79 +268,62 @@ pub fn compute(
         catalog: &catalog,
     };
     let usage = Usage::read(&reader, &catalog, wants)?;
-    let rows = read_summary(plan, source, &p)?;
-    Ok(run_steps(model, &rows, &usage, &p))
+    let summary = read_summary(plan, source, &params)?;
+    Ok(Inputs {
+        summary,
+        usage,
+        params,
+    })
 }
 
-/// masu's calls in its order: VM usage per cost type, the monthly VM-core cost, then the tag
-/// based costs when the model has tag rates.
-pub fn run_steps(
-    model: &CostModel,
-    summary: &[SummaryRow],
-    usage: &Usage,
-    p: &Params,
-) -> Vec<StepRows> {
-    let mut out = Vec::new();
-    for rate_type in [INFRASTRUCTURE, SUPPLEMENTARY] {
-        let mut rows = Vec::new();
-        if let Some(rate) = model.tiered(rate_type, rates::VM_HOUR) {
-            rows.extend(steps::hourly_cost_virtual_machine(
-                summary, usage, p, rate_type, &rate,
-            ));
-        }
-        // hourly_vm_core.sql is a bare SELECT in Koku: it inserts nothing (docs/cost-model.md).
-        out.push(StepRows {
-            call: "populate_vm_usage_costs",
-            rows,
-        });
-    }
-    let monthly = [INFRASTRUCTURE, SUPPLEMENTARY].into_iter().find_map(|t| {
-        model
-            .tiered(t, rates::VM_CORE_MONTH)
-            .filter(|r| r.truthy())
-            .map(|r| (t, r))
-    });
-    let mut rows = Vec::new();
-    if let (true, Some((rate_type, rate))) = (usage.vm_table, monthly) {
-        if let Some(amortized) = rate.amortized(p.days_in_month) {
-            rows = steps::monthly_vm_core(summary, usage, p, rate_type, &amortized);
-        }
-    }
-    out.push(StepRows {
-        call: "populate_monthly_cost_sql",
-        rows,
-    });
-    if model.has_tag_rates() {
-        out.push(StepRows {
-            call: "populate_tag_based_costs",
-            rows: tag_based(model, summary, usage, p),
-        });
-    }
-    out
+/// Each call's rows.
+pub fn compute(calls: &[Call], input: &Inputs) -> Vec<StepRows> {
+    calls
+        .iter()
+        .map(|c| StepRows {
+            call: c.name(),
+            rate_type: match c {
+                Call::VmUsage { rate_type, .. } => Some(rate_type.clone()),
+                _ => None,
+            },
+            rows: c.rows(input),
+        })
+        .collect()
 }
 
-fn tag_based(model: &CostModel, summary: &[SummaryRow], usage: &Usage, p: &Params) -> Vec<CostRow> {
-    let mut rows = Vec::new();
-    for tag in model.tag_rates(rates::VM_HOUR) {
-        rows.extend(steps::hourly_cost_vm_tag_based(summary, usage, p, &tag));
+/// Writes the rows into the plan's database, one transaction per call.
+pub fn write_database(
+    plan: &Plan,
+    input: &Inputs,
+    steps: &[StepRows],
+    tag_delete: TagDelete,
+) -> Result<Vec<write::Written>, Error> {
+    let spec = plan
+        .db
+        .as_ref()
+        .ok_or_else(|| Error::options("writing the cost rows needs --database-url"))?;
+    let target = crate::database::Target::new(spec)?;
+    let p = &input.params;
+    write::write(
+        &target,
+        steps,
+        p.report_period_id,
+        (p.start, p.end),
+        &p.source_uuid,
+        tag_delete,
+    )
+}
+
+/// The source's cost model from the plan's database.
+pub fn cost_model_from_database(plan: &Plan) -> Result<CostModel, Error> {
+    let spec = plan.db.as_ref().ok_or_else(|| {
+        Error::options("the cost model comes from --cost-model FILE or --database-url")
+    })?;
+    let target = crate::database::Target::new(spec)?;
+    match write::read_cost_model(&target, &plan.constants.source_uuid)? {
+        Some(v) => CostModel::from_json(&v).map_err(|e| Error::options(e.to_string())),
+        None => Ok(CostModel::default()),
     }
-    if usage.vm_table {
-        for tag in model.tag_rates(rates::VM_CORE_MONTH) {
-            rows.extend(steps::monthly_vm_core_tag_based(summary, usage, p, &tag));
-        }
-        for tag in model.tag_rates(rates::VM_CORE_HOUR) {
-            rows.extend(steps::hourly_vm_core_tag_based(summary, usage, p, &tag));
-        }
-    }
-    if usage.gpu_table {
-        for tag in model.tag_rates(rates::GPU_MONTH) {
-            rows.extend(steps::monthly_cost_gpu(usage, p, &tag));
-        }
-    }
-    for tag in model.tag_rates(rates::PROJECT_MONTH) {
-        rows.extend(steps::monthly_project_tag_based(summary, usage, p, &tag));
-    }
-    rows
 }
 
 /// The CSV header of [`write_csv`].

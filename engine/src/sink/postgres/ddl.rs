@@ -207,6 +207,30 @@ pub fn statements(s: &str) -> Vec<String> {
                     REFERENCES {s}.reporting_ocp_clusters (uuid) DEFERRABLE INITIALLY DEFERRED,
                 UNIQUE (project, cluster_id))"
         ),
+        // Koku's `CostModel` and `CostModelMap` (`koku/cost_models/models.py`): the rates masu's
+        // cost-model steps read for a source.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.cost_model (
+                uuid uuid PRIMARY KEY,
+                name text NOT NULL,
+                description text NOT NULL DEFAULT '',
+                source_type varchar(50) NOT NULL DEFAULT 'OCP',
+                created_timestamp timestamptz NOT NULL DEFAULT now(),
+                updated_timestamp timestamptz NOT NULL DEFAULT now(),
+                rates jsonb NOT NULL DEFAULT '[]',
+                markup jsonb NOT NULL DEFAULT '{{}}',
+                distribution text NOT NULL DEFAULT 'cpu',
+                distribution_info jsonb NOT NULL DEFAULT '{{}}',
+                currency text NOT NULL DEFAULT 'USD')"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.cost_model_map (
+                id serial PRIMARY KEY,
+                provider_uuid uuid NOT NULL,
+                cost_model_id uuid NULL
+                    REFERENCES {s}.cost_model (uuid) DEFERRABLE INITIALLY DEFERRED,
+                UNIQUE (provider_uuid, cost_model_id))"
+        ),
         // Koku's `OCPGpuSummaryP` (migration 0340 and the MIG columns added after it), with the
         // cost columns Koku's cost model fills.
         format!(

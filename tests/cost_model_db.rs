@@ -1,0 +1,166 @@
+//! `ocp-summary cost-model --database-url`: the cost model and the summary rows read from a
+//! throwaway PostgreSQL, the rows written back one transaction per masu call, equal to the DuckDB
+//! oracle's (tests/oracle/cost_model.py) on the same data, and a re-run replaces them.
+
+mod common;
+
+use common::pg::*;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+const KEYS: &str = "app,environment,team,vm_kubevirt_io_name";
+const CATEGORIES: [&str; 3] = ["openshift-%=1", "kube-%=1", "gpu-%=1"];
+const SCHEMA: &str = "org1234567";
+
+fn lookups() -> Vec<String> {
+    let mut a = vec!["--enabled-keys".to_string(), KEYS.to_string()];
+    for c in CATEGORIES {
+        a.extend(["--cost-category".to_string(), c.to_string()]);
+    }
+    a
+}
+
+fn fixture() -> std::path::PathBuf {
+    repo().join("tests/fixtures/cost_model.json")
+}
+
+/// The fixture's cost model into `cost_model`, mapped to the source.
+fn store_cost_model(url: &str) {
+    let json = std::fs::read_to_string(fixture()).unwrap();
+    let s = q(SCHEMA);
+    psql(
+        url,
+        &format!(
+            "INSERT INTO {s}.cost_model (uuid, name, rates, distribution_info)
+             SELECT (j->>'uuid')::uuid, 'test model', j->'rates', j->'distribution_info'
+             FROM (SELECT $j${json}$j$::jsonb AS j) x;
+             INSERT INTO {s}.cost_model_map (provider_uuid, cost_model_id)
+             SELECT '{SOURCE}', uuid FROM {s}.cost_model"
+        ),
+    );
+}
+
+fn cost_model_db(input: &Path, url: &str) -> String {
+    let out = bin()
+        .args(["cost-model", "--input"])
+        .arg(input)
+        .args([
+            "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "3",
+        ])
+        .args(["--cluster-id", "cluster-a", "--cluster-alias", "Cluster A"])
+        .args([
+            "--report-period-id",
+            "7",
+            "--database-url",
+            url,
+            "--schema",
+            SCHEMA,
+        ])
+        .args(lookups())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&check(out, "cost-model").stderr).into_owned()
+}
+
+fn oracle(input: &Path, summary_csv: &Path, out: &Path) {
+    let res = Command::new(python())
+        .arg(repo().join("tests/oracle/cost_model.py"))
+        .arg("--input")
+        .arg(input)
+        .args([
+            "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "03",
+        ])
+        .args(["--cluster-id", "cluster-a", "--cluster-alias", "Cluster A"])
+        .args(["--report-period-id", "7"])
+        .args(CATEGORIES.iter().flat_map(|c| ["--cost-category", c]))
+        .arg("--summary")
+        .arg(summary_csv)
+        .arg("--cost-model")
+        .arg(fixture())
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    check(res, "cost_model.py");
+}
+
+/// The cost rows in the database, in the oracle's CSV layout (`step` left empty).
+fn export(url: &str, out: &Path) {
+    psql(
+        url,
+        &format!(
+            "\\copy (SELECT '' AS step, report_period_id, cluster_id, cluster_alias, data_source, \
+             usage_start, usage_end, namespace, node, resource_id, pod_labels, all_labels, source_uuid, \
+             monthly_cost_type, cost_model_rate_type, cost_model_cpu_cost, cost_model_gpu_cost, \
+             cost_category_id FROM {} WHERE cost_model_rate_type IS NOT NULL) TO '{}' \
+             WITH (FORMAT csv, HEADER, NULL '\\N')",
+            summary(SCHEMA),
+            out.display()
+        ),
+    );
+}
+
+fn compare(expected: &Path, actual: &Path) -> String {
+    let out = Command::new(python())
+        .arg(repo().join("tests/oracle/compare.py"))
+        .args(["--preset", "cost_model", "--ignore-columns", "uuid,step"])
+        .arg(expected)
+        .arg(actual)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&check(out, "compare.py").stdout).into_owned()
+}
+
+#[test]
+fn database_cost_rows_equal_the_oracle_and_a_rerun_replaces_them() {
+    let url = fresh_db("cost_model");
+    init_db(&url, SCHEMA);
+    store_cost_model(&url);
+    let data = generated(&["--days", "4", "--vm-gpu", "--seed", "42"]);
+    let dir = data.path();
+    let lookup_args = lookups();
+    let lookup_args: Vec<&str> = lookup_args.iter().map(String::as_str).collect();
+    check(
+        run_db(dir, &url, SCHEMA, &lookup_args),
+        "run --database-url",
+    );
+    let summary_csv = dir.join("summary.csv");
+    let csv_out = format!("csv:{}", summary_csv.display());
+    let mut extra = lookup_args.clone();
+    extra.extend(["--output", &csv_out]);
+    check(run_args(dir, &extra).output().unwrap(), "run --output csv");
+
+    let log = cost_model_db(dir, &url);
+    assert!(log.contains("populate_tag_based_costs"), "{log}");
+    let expected = dir.join("expected.csv");
+    oracle(dir, &summary_csv, &expected);
+    let actual = dir.join("actual.csv");
+    export(&url, &actual);
+    let cmp = compare(&expected, &actual);
+    assert!(cmp.contains("rows match"), "{cmp}");
+    let first = count(
+        &url,
+        &summary(SCHEMA),
+        "WHERE cost_model_rate_type IS NOT NULL",
+    );
+    assert!(first > 100, "{first} cost rows");
+
+    // A re-run reads its own rows back from the summary table, skips them, and replaces them.
+    let log = cost_model_db(dir, &url);
+    assert!(
+        log.contains(&format!("{first} inserted")) || log.contains("deleted"),
+        "{log}"
+    );
+    export(&url, &actual);
+    let cmp = compare(&expected, &actual);
+    assert!(cmp.contains("rows match"), "after a re-run: {cmp}");
+    assert_eq!(
+        count(
+            &url,
+            &summary(SCHEMA),
+            "WHERE cost_model_rate_type IS NOT NULL"
+        ),
+        first
+    );
+}
