@@ -146,3 +146,94 @@ def populate_vm_tmp_table(
     """Inserts Koku's VM rows into `schema`.`table_name` (the tmp_virt_<uuid> masu created);
     returns the rows inserted."""
     ...
+
+_Written = Dict[str, List[Dict[str, int]]]
+
+def populate_vm_usage_costs(
+    rate_type: str,
+    vm_usage_rates: Dict[str, Any],
+    start_date: _Day,
+    end_date: _Day,
+    provider_uuid: Union[str, uuid.UUID],
+    report_period_id: int,
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> _Written:
+    """masu's populate_vm_usage_costs: hourly_cost_virtual_machine.sql's rows (hourly_vm_core.sql
+    inserts nothing in Koku). Returns {call: [{"deleted": n, "inserted": n}]}."""
+    ...
+
+def populate_monthly_cost_sql(
+    cost_type: str,
+    rate_type: Optional[str],
+    rate: Any,
+    start_date: _Day,
+    end_date: _Day,
+    distribution: Optional[str],
+    provider_uuid: Union[str, uuid.UUID],
+    *,
+    report_period_id: int,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> _Written:
+    """masu's populate_monthly_cost_sql for cost_type "OCP_VM_CORE" (monthly_vm_core.sql; `rate`
+    is the amortised daily rate); ValueError for the PostgreSQL cost types."""
+    ...
+
+def populate_tag_based_costs(
+    start_date: _Day,
+    end_date: _Day,
+    provider_uuid: Union[str, uuid.UUID],
+    metric_to_tag_params_map: Dict[str, List[Dict[str, Any]]],
+    cluster_params: Dict[str, Optional[str]],
+    *,
+    report_period_id: int,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> _Written:
+    """masu's populate_tag_based_costs: its Trino files' rows (no delete, as in masu)."""
+    ...
+
+def update_cost_model_costs(
+    source: Union[str, uuid.UUID],
+    start_date: _Day,
+    end_date: _Day,
+    cluster_id: str,
+    cluster_alias: Optional[str],
+    report_period_id: int,
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> _Written:
+    """The Trino part of masu's update_summary_cost_model_costs, rates from the source's cost
+    model in the database."""
+    ...

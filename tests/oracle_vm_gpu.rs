@@ -150,11 +150,10 @@ fn gpu_summary_goes_into_the_database_unless_the_cost_model_prices_gpus() {
     psql(
         &url,
         &format!(
-            "CREATE TABLE {s}.cost_model (uuid uuid PRIMARY KEY, rates jsonb);
-             CREATE TABLE {s}.cost_model_map (provider_uuid uuid, cost_model_id uuid);
-             INSERT INTO {s}.cost_model VALUES ('00000000-0000-4000-8000-000000000001',
-               '[{{\"metric\": {{\"name\": \"gpu_cost_per_month\"}}, \"tag_rates\": {{\"tag_key\": \"gpu\"}}}}]');
-             INSERT INTO {s}.cost_model_map VALUES ('{SOURCE}', '00000000-0000-4000-8000-000000000001');
+            "INSERT INTO {s}.cost_model (uuid, name, rates) VALUES ('00000000-0000-4000-8000-000000000001',
+               'gpu', '[{{\"metric\": {{\"name\": \"gpu_cost_per_month\"}}, \"tag_rates\": {{\"tag_key\": \"gpu\"}}}}]');
+             INSERT INTO {s}.cost_model_map (provider_uuid, cost_model_id)
+               VALUES ('{SOURCE}', '00000000-0000-4000-8000-000000000001');
              DELETE FROM {table} WHERE cluster_id <> 'kept'",
             s = q(SCHEMA)
         ),

@@ -19,6 +19,7 @@
 
 mod cluster;
 mod cluster_tables;
+mod cost_model;
 mod populate;
 mod settings;
 mod ui;
@@ -75,6 +76,10 @@ fn py_error(e: Error) -> PyErr {
 fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_function(wrap_pyfunction!(populate::populate_daily_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(cost_model::populate_vm_usage_costs, m)?)?;
+    m.add_function(wrap_pyfunction!(cost_model::populate_monthly_cost_sql, m)?)?;
+    m.add_function(wrap_pyfunction!(cost_model::populate_tag_based_costs, m)?)?;
+    m.add_function(wrap_pyfunction!(cost_model::update_cost_model_costs, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::max_min_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::cluster_information, m)?)?;
     m.add_function(wrap_pyfunction!(
@@ -105,6 +110,10 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "populate_cluster_information",
             "populate_gpu_summary",
             "populate_vm_tmp_table",
+            "populate_vm_usage_costs",
+            "populate_monthly_cost_sql",
+            "populate_tag_based_costs",
+            "update_cost_model_costs",
             "OcpSummaryError",
             "InputError",
             "SourceError",

@@ -145,18 +145,15 @@ def add_gpu_row(url, source, day, namespace):
 
 
 def cost_model(url, rates, provider=SOURCE):
-    """Koku's cost_model / cost_model_map, reduced to the columns the step reads."""
+    """A cost model with `rates` for `provider`, in init-db's `cost_model` / `cost_model_map`."""
     rates = json.dumps(rates).replace("'", "''")
     psql(
         url,
-        f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.cost_model (uuid uuid PRIMARY KEY, rates jsonb);
-            CREATE TABLE IF NOT EXISTS {SCHEMA}.cost_model_map (
-                provider_uuid uuid, cost_model_id uuid);
-            TRUNCATE {SCHEMA}.cost_model, {SCHEMA}.cost_model_map;
-            INSERT INTO {SCHEMA}.cost_model VALUES ('11111111-2222-3333-4444-555555555555',
-                                                    '{rates}');
-            INSERT INTO {SCHEMA}.cost_model_map VALUES ('{provider}',
-                                                        '11111111-2222-3333-4444-555555555555')""",
+        f"""TRUNCATE {SCHEMA}.cost_model, {SCHEMA}.cost_model_map;
+            INSERT INTO {SCHEMA}.cost_model (uuid, name, rates)
+            VALUES ('11111111-2222-3333-4444-555555555555', 'test', '{rates}');
+            INSERT INTO {SCHEMA}.cost_model_map (provider_uuid, cost_model_id)
+            VALUES ('{provider}', '11111111-2222-3333-4444-555555555555')""",
     )
 
 

@@ -401,3 +401,17 @@ pub fn write_csv(path: &std::path::Path, steps: &[StepRows]) -> Result<(), Error
     std::fs::write(path, csv_text(steps))
         .map_err(|e| SinkError::io(path.display().to_string(), e).into())
 }
+
+/// Reads what `calls` need from the Parquet and the plan's database, and writes their rows
+/// there: one masu accessor call (or several) end to end, as the Python package runs them.
+pub fn populate(
+    plan: &Plan,
+    calls: &[Call],
+    tag_delete: TagDelete,
+) -> Result<Vec<(&'static str, write::Written)>, Error> {
+    let lookups = crate::run::resolve_lookups(plan)?;
+    let input = read_inputs(plan, &lookups, calls, &SummarySource::Database)?;
+    let steps = compute(calls, &input);
+    let written = write_database(plan, &input, &steps, tag_delete)?;
+    Ok(steps.iter().map(|s| s.call).zip(written).collect())
+}
