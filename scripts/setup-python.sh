@@ -8,6 +8,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${OCP_VENV:-$REPO_ROOT/.venv}"
 PY="${PYTHON:-python3}"
 DUCKDB_VERSION="2.0.1"
+# DuckDB's Python UDFs (create_function, used by the oracle ports) need numpy.
+NUMPY_VERSION="2.3.5"
 
 if [ ! -x "$VENV/bin/python" ]; then
     if ! "$PY" -m venv "$VENV" >&2 2>/dev/null; then
@@ -28,6 +30,9 @@ fi
 
 if ! "$VENV/bin/python" -c "import duckdb, sys; sys.exit(0 if duckdb.__version__ == '$DUCKDB_VERSION' else 1)" 2>/dev/null; then
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q "duckdb==$DUCKDB_VERSION" >&2
+fi
+if ! "$VENV/bin/python" -c "import numpy, sys; sys.exit(0 if numpy.__version__ == '$NUMPY_VERSION' else 1)" 2>/dev/null; then
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q "numpy==$NUMPY_VERSION" >&2
 fi
 
 echo "$VENV/bin/python"
