@@ -675,8 +675,28 @@ fn vm_gpu_flag_writes_vm_and_gpu_tables_only_when_asked() {
             assert!(rows > 0, "{}", d.display());
         }
     }
-    // Node and namespace label reports do not depend on the flag.
-    for report in ["node_labels", "namespace_labels"] {
+    // The GPU workers carry the NVIDIA operator's labels only with the flag.
+    let nvidia = |dir: &std::path::Path| -> usize {
+        parquet_files(&part_dir(dir, true, "node_labels", "2026", "03"))
+            .iter()
+            .map(|f| {
+                let r = SerializedFileReader::new(std::fs::File::open(f).unwrap()).unwrap();
+                r.get_row_iter(None)
+                    .unwrap()
+                    .filter(|row| {
+                        row.as_ref()
+                            .unwrap()
+                            .to_string()
+                            .contains("nvidia_com_gpu_present")
+                    })
+                    .count()
+            })
+            .sum()
+    };
+    assert_eq!(nvidia(plain.path()), 0);
+    assert!(nvidia(vm.path()) >= 2, "both GPU workers, every day");
+    // Namespace label reports do not depend on the flag.
+    for report in ["namespace_labels"] {
         let a = parquet_files(&part_dir(plain.path(), true, report, "2026", "03"));
         let b = parquet_files(&part_dir(vm.path(), true, report, "2026", "03"));
         assert_eq!(a.len(), b.len());

@@ -89,6 +89,11 @@ pub(super) fn build(p: &Params, rng: &mut SplitMix, info: &mut EdgeInfo) -> Node
                 l.push(("node-role.kubernetes.io/master".into(), String::new()));
             }
         }
+        if p.vm_gpu {
+            // The NVIDIA GPU operator's labels on the two GPU workers of `crate::vmgpu`, which
+            // Koku's GPU cost model reads for the unallocated GPU capacity.
+            l.extend(gpu_node_labels(i.checked_sub((masters + infras) as usize)));
+        }
         if p.cluster_cases {
             // arch labels: present (mixed case) or absent; the E2 node's changes (max(text) picks)
             let arch = if i == change_node || i == 0 {
@@ -135,4 +140,24 @@ pub(super) fn build(p: &Params, rng: &mut SplitMix, info: &mut EdgeInfo) -> Node
         node_labels,
         node_label_keys,
     }
+}
+
+/// The NVIDIA labels of worker `worker` (0-based), if it is one of `--vm-gpu`'s GPU nodes: three
+/// dedicated `Tesla T4` GPUs on the first (no MIG strategy label; its pods use two, so a third of
+/// its capacity is unallocated), one MIG `A100` with strategy `mixed` on the second.
+fn gpu_node_labels(worker: Option<usize>) -> Vec<(String, String)> {
+    let (count, product, strategy) = match worker {
+        Some(0) => ("3", "Tesla-T4", None),
+        Some(1) => ("1", "NVIDIA-A100-SXM4-40GB", Some("mixed")),
+        _ => return Vec::new(),
+    };
+    let mut l = vec![
+        ("nvidia_com_gpu_present".to_string(), "True".to_string()),
+        ("nvidia_com_gpu_count".to_string(), count.to_string()),
+        ("nvidia_com_gpu_product".to_string(), product.to_string()),
+    ];
+    if let Some(s) = strategy {
+        l.push(("nvidia_com_mig_strategy".to_string(), s.to_string()));
+    }
+    l
 }
