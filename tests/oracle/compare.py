@@ -53,6 +53,8 @@ PRESETS = {
     "cost_model": dict(float_columns={"cost_model_cpu_cost", "cost_model_gpu_cost"},
                        int_columns={"report_period_id", "cost_category_id"},
                        json_columns={"pod_labels", "all_labels"}, ignore_columns={"uuid"}),
+    "rtu": dict(float_columns={"calculated_cost", "distributed_cost"}, int_columns={"report_period_id", "cost_category_id"},
+                json_columns={"pod_labels", "all_labels"}, ignore_columns={"uuid"}),
 }
 
 

@@ -91,6 +91,7 @@ import argparse
 import calendar
 import datetime as dt
 import decimal
+import hashlib
 import json
 import math
 import os
@@ -135,7 +136,22 @@ TABLES = {
     "openshift_pod_usage_line_items": ("hourly", "pod_usage", [("interval_start", TS), ("pod_labels", S)]),
     "openshift_gpu_usage_line_items_daily": ("daily", "gpu_usage", vm_gpu.GPU_DAILY_COLUMNS),
     "openshift_namespace_labels_line_items_daily": oracle.TABLES["openshift_namespace_labels_line_items_daily"],
+    # the HOURLY node-label table (monthly_cost_gpu_rtu's unqualified `openshift_node_labels_line_items`)
+    "openshift_node_labels_line_items": ("hourly", "node_labels",
+                                         oracle.TABLES["openshift_node_labels_line_items_daily"][2]),
 }
+RTU_COLUMNS = [
+    "step", "cost_model_id", "report_period_id", "source_uuid", "usage_start", "usage_end", "node", "namespace",
+    "cluster_id", "cluster_alias", "data_source", "pod_labels", "all_labels", "label_hash", "custom_name",
+    "metric_type", "cost_model_rate_type", "monthly_cost_type", "calculated_cost", "distributed_cost",
+    "cost_category_id", "rate_id",
+]
+RTU_TYPES = {"cost_model_id": "UUID", "report_period_id": "INTEGER", "source_uuid": "UUID", "usage_start": "DATE",
+             "usage_end": "DATE", "calculated_cost": "DECIMAL(33, 15)", "distributed_cost": "DECIMAL(33, 15)",
+             "cost_category_id": "INTEGER", "rate_id": "UUID"}
+COST_COLUMNS = ("cost_model_cpu_cost", "cost_model_gpu_cost", "calculated_cost", "distributed_cost")
+GPU_DISTRIBUTED = "gpu_distributed"
+_UUID_RE = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 SUMMARY_EXTRA = {"cluster_id": "VARCHAR", "cluster_alias": "VARCHAR", "data_source": "VARCHAR",
                  "usage_end": "DATE", "namespace": "VARCHAR", "resource_id": "VARCHAR", "all_labels": "VARCHAR",
                  "report_period_id": "INTEGER", "pod_usage_cpu_core_hours": "DOUBLE",
@@ -311,6 +327,11 @@ def _default_cost_type(metric):
 
 
 def load_cost_model(path):
+    return load_cost_model_doc(path)[1]
+
+
+def load_cost_model_doc(path):
+    """(the cost model object or {}, its rates list)."""
     try:
         with open(path, encoding="utf-8") as f:
             cm = json.load(f)
@@ -319,7 +340,7 @@ def load_cost_model(path):
     rates = cm.get("rates") if isinstance(cm, dict) else cm
     if not isinstance(rates, list):
         raise OracleError(f"--cost-model {path}: no `rates` list")
-    return rates
+    return (cm if isinstance(cm, dict) else {}), rates
 
 
 def price_list(rates):
@@ -381,6 +402,78 @@ def metric_to_tag_params_map(rates):
     return out
 
 
+# ---------------------------------------------------------------- rates_to_usage helpers
+def cast_uuid(v, what):
+    """CAST(<bound varchar> AS uuid): NULL stays NULL; the 8-4-4-4-12 hex form, else Trino fails (exit 2)."""
+    if v is None:
+        return None
+    if not isinstance(v, str) or not _UUID_RE.match(v):
+        raise OracleError(f"{what} {v!r}: CAST AS uuid fails")
+    return v.lower()
+
+
+def label_hash(pod_labels, all_labels):
+    """to_hex(sha256(to_utf8(COALESCE(json_format(pod), '') || '|' || '' || '|' || COALESCE(json_format(all), ''))));
+    the arguments are already Trino's canonical JSON text (compact, sorted keys) or None."""
+    text = (pod_labels or "") + "|" + "" + "|" + (all_labels or "")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest().upper()
+
+
+def trino_int_text(x):
+    """CAST(CAST(<double> AS INTEGER) AS varchar): Trino rounds half away from zero; NaN / out of range fail."""
+    if x is None:
+        return None
+    if not math.isfinite(x):
+        raise OracleError(f"CAST({x!r} AS INTEGER) fails")
+    n = int(Decimal(repr(x)).to_integral_value(rounding=decimal.ROUND_HALF_UP))
+    if not -2 ** 31 <= n < 2 ** 31:
+        raise OracleError(f"CAST({x!r} AS INTEGER): out of range")
+    return str(n)
+
+
+def bigint_text(x):
+    """CAST(<bigint> AS varchar) of gpu_max_slices. masu writes the column as pandas Int64 (Parquet INT64), and
+    `COALESCE(gpu.gpu_max_slices, 1)` only type-checks on a numeric column, so the Hive column is read as the
+    file's BIGINT: 7 -> '7' (a DOUBLE column would give '7.0'). The tables here hold it as DOUBLE."""
+    if x is None:
+        return None
+    if x != int(x):
+        raise OracleError(f"gpu_max_slices {x!r} is not an integer")
+    return str(int(x))
+
+
+def rate_meta(rate):
+    """Our RTU parameter mapping of one cost-model rate entry (see the docstring)."""
+    metric = rate.get("metric") or {}
+    custom = rate.get("custom_name")
+    return {"rate_uuid": cast_uuid(rate.get("rate_id"), "rate_id"),
+            "custom_name": None if custom is None else str(custom),
+            "metric_type": metric.get("metric_type", metric.get("name"))}
+
+
+def tiered_rate_meta(rates, cost_type):
+    """{metric: meta of the FIRST rate entry with tiered_rates of that metric and cost type}."""
+    out = {}
+    for rate in rates:
+        if not rate.get("tiered_rates"):
+            continue
+        metric = (rate.get("metric") or {}).get("name")
+        ctype = rate.get("cost_type") or _default_cost_type(metric)
+        if ctype == cost_type:
+            out.setdefault(metric, rate_meta(rate))  # the summed rate records its first entry
+    return out
+
+
+def tag_rate_meta(rates):
+    """{metric: [meta, ...]} in metric_to_tag_params_map's order (one per tag-rate entry)."""
+    out = {}
+    for rate in rates:
+        if not rate.get("tag_rates"):
+            continue
+        out.setdefault((rate.get("metric") or {}).get("name"), []).append(rate_meta(rate))
+    return out
+
+
 # ---------------------------------------------------------------- DuckDB
 def statements():
     with open(os.path.join(oracle.HERE, "cost_model.sql"), encoding="utf-8") as f:
@@ -433,6 +526,8 @@ def setup(con, args, stmts):
         FROM reporting_ocpusagelineitem_daily_summary
         WHERE data_source IN ('Pod', 'Storage') AND cost_model_rate_type IS NULL AND monthly_cost_type IS NULL""")
     con.execute("CREATE OR REPLACE TEMP TABLE tag_values (value VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE rates_to_usage ("
+                + ", ".join(f"{c} {RTU_TYPES.get(c, 'VARCHAR')}" for c in RTU_COLUMNS) + ")")
 
 
 def set_tag_values(con, values):
@@ -500,6 +595,12 @@ def hourly_vm_core_rows(con, stmts, params, hourly_rate, fractional=False):
 
 # ---------------------------------------------------------------- the dispatch
 def run(args):
+    """The direct (daily summary) rows; with args.rates_to_usage also the RTU rows: run_all() returns both."""
+    return run_all(args)[0]
+
+
+def run_all(args):
+    rtu = bool(getattr(args, "rates_to_usage", False))
     year = f"{int(args.year):04d}"
     month = f"{int(args.month):02d}"
     first = dt.date(int(year), int(month), 1)
@@ -511,16 +612,21 @@ def run(args):
             raise OracleError(f"{n} {d} is outside {year}-{month}")
     if start > end:
         raise OracleError("start_date cannot be after end_date")
-    rates = load_cost_model(args.cost_model)
+    doc, rates = load_cost_model_doc(args.cost_model)
     infra, supp = tiered_rates(rates, INFRA), tiered_rates(rates, SUPP)
     tag_map = metric_to_tag_params_map(rates)
     tagged = has_tag_rates(rates)
     vm_table = vm_gpu.org_table_exists(args.input, args.org, "hourly", "vm_usage")
     gpu_table = vm_gpu.org_table_exists(args.input, args.org, "daily", "gpu_usage")
+    cost_model_id = cast_uuid(doc.get("uuid"), "cost model uuid") if rtu else None
+    dist_info = doc.get("distribution_info") if isinstance(doc.get("distribution_info"), dict) else {}
+    if rtu:
+        meta = {INFRA: tiered_rate_meta(rates, INFRA), SUPP: tiered_rate_meta(rates, SUPP)}
+        tag_meta = tag_rate_meta(rates)
 
     stmts = statements()
     con = duckdb.connect()
-    out = []
+    out, rtu_out = [], []
     try:
         setup(con, args, stmts)
         base = {"source": args.source, "year": year, "month": month, "start_date": start, "end_date": end,
@@ -536,21 +642,57 @@ def run(args):
                 rec[cost_col] = to_numeric15(cost)
                 out.append(rec)
 
+        def store_rtu(recs):
+            """INSERT INTO rates_to_usage: later steps (the distribution) read the stored values."""
+            full = [{c: r.get(c) for c in RTU_COLUMNS} for r in recs]
+            if full:
+                con.executemany("INSERT INTO rates_to_usage VALUES (" + ", ".join("?" for _ in RTU_COLUMNS) + ")",
+                                [[None if r[c] is None else (str(r[c]) if c in ("source_uuid", "cost_model_id",
+                                                                                 "rate_id") else r[c])
+                                  for c in RTU_COLUMNS] for r in full])
+            rtu_out.extend(full)
+
+        def emit_rtu(step, rows, m, rate_type, monthly_cost_type, cost_fn):
+            recs = []
+            for row in rows:
+                cost = cost_fn(row)
+                rec = {c: row.get(c) for c in ("source_uuid", "usage_start", "usage_end", "node", "namespace",
+                                               "cluster_id", "cluster_alias", "data_source", "pod_labels",
+                                               "all_labels", "cost_category_id")}
+                rec.update(step=step, cost_model_id=cost_model_id, report_period_id=args.report_period_id,
+                           label_hash=label_hash(rec["pod_labels"], rec["all_labels"]),
+                           custom_name=m["custom_name"], metric_type=m["metric_type"],
+                           cost_model_rate_type=rate_type, monthly_cost_type=monthly_cost_type,
+                           calculated_cost=to_numeric15(cost), distributed_cost=None, rate_id=m["rate_uuid"])
+                recs.append(rec)
+            store_rtu(recs)
+
         # 1. populate_vm_usage_costs
         for rate_type, tiers in ((INFRA, infra), (SUPP, supp)):
             vm_rates = {m: v for m, v in tiers.items() if m in (VM_HOUR, VM_CORE_HOUR)}
             for metric, hourly_rate in vm_rates.items():
                 if metric == VM_CORE_HOUR:
-                    if vm_table:
+                    if vm_table and rtu:
+                        r = to_decimal(hourly_rate, 33, 15)
+                        rows = _fetch(con, vm_core_sql(stmts, "hourly_vm_core_rtu",
+                                                       hours_expr="sum(vm_map.vm_uptime_total_seconds)"), base)
+                        emit_rtu("hourly_vm_core_rtu", rows, meta[rate_type][metric], rate_type, None,
+                                 lambda row, r=r: None if row["_hours"] is None or row["_cores"] is None
+                                 else (row["_hours"] / 3600 * row["_cores"]) * _f(r))
+                    elif vm_table:
                         hourly_vm_core_rows(con, stmts, base, hourly_rate)  # runs, inserts nothing
                     continue
                 r = to_decimal(hourly_rate, 33, 15)
                 fill_vmhrs(con, stmts, base, vm_table)
                 rows = _fetch(con, stmts["hourly_cost_virtual_machine"], base)
-                emit("hourly_cost_virtual_machine", rows, rate_type, "cost_model_cpu_cost",
-                     lambda row, r=r: _hours_times(row["_hours"], r))
+                if rtu:
+                    emit_rtu("hourly_cost_virtual_machine_rtu", rows, meta[rate_type][metric], rate_type, None,
+                             lambda row, r=r: _hours_times(row["_hours"], r))
+                else:
+                    emit("hourly_cost_virtual_machine", rows, rate_type, "cost_model_cpu_cost",
+                         lambda row, r=r: _hours_times(row["_hours"], r))
 
-        # 2. populate_monthly_cost_sql("OCP_VM_CORE")
+        # 2. populate_monthly_cost_sql("OCP_VM_CORE") (no RTU twin: always the daily summary)
         rate_type, raw = None, None
         if infra.get(VM_CORE_MONTH):
             rate_type, raw = INFRA, infra.get(VM_CORE_MONTH)
@@ -573,11 +715,27 @@ def run(args):
                     continue
                 if metric == GPU_MONTH and not gpu_table:
                     continue
-                for tp in tag_map.get(metric, []):
-                    run_tag_entry(con, stmts, base, metric, tp, days, vm_table, emit)
+                for i, tp in enumerate(tag_map.get(metric, [])):
+                    if rtu and metric != PROJECT_MONTH:
+                        run_tag_entry_rtu(con, stmts, base, metric, tp, tag_meta[metric][i], days, vm_table,
+                                          emit_rtu)
+                    else:
+                        run_tag_entry(con, stmts, base, metric, tp, days, vm_table, emit)
+
+        # 4. distribute_unallocated_gpu_cost_rtu over the month so far, after every other RTU step
+        if rtu and dist_info.get("gpu_unallocated") is True:
+            dparams = dict(base, start_date=first, cost_model_rate_type=GPU_DISTRIBUTED)
+            common = dict(step="distribute_unallocated_gpu_cost_rtu", cost_model_id=cost_model_id,
+                          cost_model_rate_type=GPU_DISTRIBUTED, monthly_cost_type=GPU_DISTRIBUTED)
+            rows = _fetch(con, stmts["distribute_unallocated_gpu_cost_rtu"], dparams)
+            store_rtu([dict(row, **common, distributed_cost=to_numeric15(row["distributed_cost"]))
+                       for row in rows])
+            rows = _fetch(con, stmts["distribute_unallocated_gpu_cost_rtu_negate"], dparams)
+            store_rtu([dict(row, **common, custom_name="", metric_type="",
+                            distributed_cost=to_numeric15(row["distributed_cost"])) for row in rows])
     finally:
         con.close()
-    return out
+    return out, rtu_out
 
 
 def _hours_times(h, r):
@@ -661,11 +819,142 @@ def run_tag_entry(con, stmts, base, metric, tp, days, vm_table, emit):
         emit(step, rows, rate_type, "cost_model_cpu_cost", cost)
 
 
+def _gpu_daily_rate(rate, days):
+    """CAST(rate AS decimal(24,9)) / CAST(days AS decimal(24,9)): decimal(33,9), rounded half up."""
+    return decimal_divide(to_decimal(rate, 24, 9), to_decimal(days, 24, 9), 9)
+
+
+def _gpu_labels_rtu(row):
+    """monthly_cost_gpu_rtu's 11-key map(varchar, varchar) cast to JSON (sorted keys, NULL values = null)."""
+    prof = row["_mig_profile"]
+    return _map_json({
+        "gpu-model": row["_model"], "gpu-vendor": row["_vendor"],
+        "gpu-memory-mib": None if row["_mib"] is None else java_double_to_string(float(row["_mib"])),
+        "mig-profile": prof, "mig-slice-count": trino_int_text(row["_slices"]),
+        "gpu-max-slices": trino_int_text(row["_max_slices"]), "mig-strategy": row["_mig_strategy"],
+        "mig-memory-mib": trino_int_text(row["_mig_mib"]),
+        "gpu-mode": "MIG" if prof is not None and prof != "" else "dedicated",
+        "gpu-uuid": row["_gpu_uuid"], "mig-instance-id": row["_mig_instance_id"]})
+
+
+_ZERO = object()  # the template's literal `0` (ELSE 0 / `0 AS calculated_cost`)
+
+
+def _gpu_rate_choice(tp, model):
+    """`rate` is never defined in our tag params: value_rates (WHEN model = 'value') / default_rate / 0."""
+    if "value_rates" in tp:
+        vr = {str(k): v for k, v in tp["value_rates"].items()}
+        if model is not None and model in vr:
+            return vr[model]
+        return tp["default_rate"] if "default_rate" in tp else _ZERO
+    if "default_rate" in tp:
+        return tp["default_rate"]
+    return _ZERO
+
+
+def unutilized_uptime(row):
+    """cte_unutilized_uptime_hours' CASE: DOUBLE (BIGINT * DECIMAL(33,15) exact, then * / - DOUBLE)."""
+    strategy, n, ms, agg = row["_strategy"], row["_hour_count"], row["max_slices_per_gpu"], row["_aggregated"]
+    aggc = 0.0 if agg is None else agg
+    if strategy is None or strategy in ("mixed", "single"):
+        if row["_gpu_count"] is None:
+            return None
+        capacity = Decimal(n) * to_decimal(row["_gpu_count"], 33, 15)
+        _check_precision(capacity, 38, 15, "gpu count * hours")
+        if strategy == "single":
+            return float(capacity) - aggc
+        return None if ms is None else float(capacity) * ms - aggc
+    return 0.0
+
+
+def run_tag_entry_rtu(con, stmts, base, metric, tp, m, days, vm_table, emit_rtu):
+    rate_type = tp["rate_type"]
+    if metric == GPU_MONTH:
+        tag_key = str(tp.get("tag_key"))
+        params = dict(base, vendor_like=tag_key + "%")
+        rows = _fetch(con, stmts["monthly_cost_gpu_rtu"], params)
+        for row in rows:
+            row["all_labels"], row["pod_labels"] = _gpu_labels_rtu(row), None
+
+        def gpu_cost(row):
+            rate = _gpu_rate_choice(tp, row["_model"])
+            if rate is _ZERO:
+                return Decimal(0)
+            if row["_uptime"] is None:
+                return None
+            s, mx = row["_slices"], row["_max_slices"]
+            if s is not None and mx is not None and mx > 0:
+                factor = decimal_divide(to_decimal(s, 24, 9), to_decimal(mx, 24, 9), 9)
+            else:
+                factor = Decimal("1.0")
+            return (_f(_gpu_daily_rate(rate, days)) * (row["_uptime"] / 86400.0)) * _f(factor)
+
+        emit_rtu("monthly_cost_gpu_rtu", rows, m, rate_type, "Tag", gpu_cost)
+
+        rows = []
+        for row in _fetch(con, stmts["monthly_cost_gpu_unallocated_rtu"], params):
+            u = unutilized_uptime(row)
+            if u is None or not u > 0:  # WHERE unutilized_uptime > 0
+                continue
+            ms = row["max_slices_per_gpu"]
+            rows.append(dict(
+                row, _unutilized=u, source_uuid=base["source"], usage_end=row["usage_start"],
+                namespace="GPU unallocated", cluster_id=base["cluster_id"], cluster_alias=base["cluster_alias"],
+                data_source="GPU", pod_labels=None, cost_category_id=None,
+                all_labels=_map_json({"gpu-model": row["model"],
+                                      "max-slices-per-gpu": bigint_text(ms)})))
+
+        def unalloc_cost(row):
+            rate = _gpu_rate_choice(tp, row["model"])
+            if rate is _ZERO:
+                return Decimal(0)
+            ms = row["max_slices_per_gpu"]
+            if ms is None:
+                return None
+            denom = to_decimal(float(days * 24) * ms, 24, 9)  # integer * integer * DOUBLE -> DOUBLE
+            return _f(decimal_divide(to_decimal(rate, 24, 9), denom, 9)) * row["_unutilized"]
+
+        emit_rtu("monthly_cost_gpu_rtu", rows, m, rate_type, "Tag", unalloc_cost)
+        return
+
+    step = {VM_HOUR: "hourly_cost_vm_tag_based_rtu", VM_CORE_MONTH: "monthly_vm_core_tag_based_rtu",
+            VM_CORE_HOUR: "hourly_vm_core_tag_based_rtu"}[metric]
+    _check_renderable(step, tp)
+    set_tag_values(con, list(tp.get("value_rates", {})))
+    params = dict(base, path=_tag_path(tp.get("tag_key")), has_default="default_rate" in tp)
+
+    def rate_of(row):
+        rate = _tag_rate(tp, row["_tag_value"])
+        return None if rate is None else to_decimal(rate, 33, 15)
+
+    if metric == VM_HOUR:
+        fill_vmhrs(con, stmts, base, vm_table)
+        rows = _fetch(con, stmts["hourly_cost_vm_tag_based_rtu"], params)
+        emit_rtu(step, rows, m, rate_type, None,
+                 lambda row: None if rate_of(row) is None else _hours_times(row["_hours"], rate_of(row)))
+        return
+    if metric == VM_CORE_HOUR:
+        sql = vm_core_sql(stmts, "vm_core_tag_based_rtu", hours_expr="sum(vm_map.vm_uptime_total_seconds) / 3600")
+        rows = _fetch(con, sql, dict(params, monthly=False))
+
+        def cost(row):  # max(cores) * CAST(rate AS DECIMAL(33, 15)) * max(hours): DOUBLE
+            r, c, h = rate_of(row), row["_cores"], row["_hours"]
+            return None if r is None or c is None or h is None else (c * _f(r)) * h
+    else:
+        sql = vm_core_sql(stmts, "vm_core_tag_based_rtu", table="openshift_vm_usage_line_items_daily")
+        rows = _fetch(con, sql, dict(params, monthly=True))
+
+        def cost(row):  # (max(cores) * CAST(rate AS DECIMAL(33, 15))) / amortized_denominator: DOUBLE
+            r, c = rate_of(row), row["_cores"]
+            return None if r is None or c is None else (c * _f(r)) / days
+    emit_rtu(step, rows, m, rate_type, "Tag", cost)
+
+
 # ---------------------------------------------------------------- output
 def format_value(col, v):
     if v is None:
         return oracle.NULL_TEXT
-    if col in ("cost_model_cpu_cost", "cost_model_gpu_cost"):
+    if col in COST_COLUMNS:
         s = format(v, "f")
     elif col in LABEL_COLUMNS:
         s = udf_canon_json(v)
@@ -680,11 +969,12 @@ def format_value(col, v):
     return s
 
 
-def write_csv(path, rows):
-    lines = sorted(",".join(format_value(c, r[c]) for c in OUTPUT_COLUMNS) for r in rows)
+def write_csv(path, rows, columns=None):
+    columns = columns or OUTPUT_COLUMNS
+    lines = sorted(",".join(format_value(c, r[c]) for c in columns) for r in rows)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(",".join(OUTPUT_COLUMNS) + "\n")
+        f.write(",".join(columns) + "\n")
         for line in lines:
             f.write(line + "\n")
     os.replace(tmp, path)
@@ -699,17 +989,27 @@ def main(argv=None):
     ap.add_argument("--start", type=oracle.parse_date)
     ap.add_argument("--end", type=oracle.parse_date)
     ap.add_argument("--cost-category", action="append", default=[], metavar="PATTERN=ID")
+    ap.add_argument("--rates-to-usage", action="store_true",
+                    help="run the _rtu twins (rates_to_usage rows to --rtu-out) and the GPU distribution")
+    ap.add_argument("--rtu-out", help="the rates_to_usage rows (with --rates-to-usage)")
     args, _ignored = ap.parse_known_args(argv)
+    if args.rates_to_usage != bool(args.rtu_out):
+        print("cost_model oracle: --rates-to-usage and --rtu-out go together", file=sys.stderr)
+        return 2
+    rtu_rows = []
     try:
-        rows = run(args)
+        rows, rtu_rows = run_all(args)
         write_csv(args.out, rows)
+        if args.rates_to_usage:
+            write_csv(args.rtu_out, rtu_rows, RTU_COLUMNS)
     except duckdb.Error as e:
         print(f"cost_model oracle: query failed: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
     except (OracleError, ValueError, TypeError, KeyError) as e:
         print(f"cost_model oracle: error: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
-    print(f"cost_model oracle: wrote {len(rows)} rows to {args.out}", file=sys.stderr)
+    print(f"cost_model oracle: wrote {len(rows)} rows to {args.out}"
+          + (f", {len(rtu_rows)} rows to {args.rtu_out}" if args.rates_to_usage else ""), file=sys.stderr)
     return 0
 
 
