@@ -68,6 +68,10 @@ pub struct CostModelArgs {
     /// `_delete_tag_usage_costs`): for callers that ran that delete already.
     #[arg(long)]
     pub no_tag_delete: bool,
+    /// Run the `_rtu` twins, which write `rates_to_usage` (masu's rates-to-usage pipeline), and
+    /// the unallocated GPU distribution when the cost model's `distribution_info` asks for it.
+    #[arg(long)]
+    pub rates_to_usage: bool,
 }
 
 /// `ocp-summary init-db`.

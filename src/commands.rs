@@ -46,9 +46,15 @@ fn cost_model(args: &CostModelArgs) -> Result<(), Error> {
         None => SummarySource::Database,
     };
     let (year, month) = (plan.scope.year, plan.scope.month);
+    let path = if args.rates_to_usage {
+        cm::Path::Rtu
+    } else {
+        cm::Path::Direct
+    };
     let calls = cm::calls_for(
         &model,
         ocp_summary_engine::value::date::days_in_month(year, month),
+        path,
     );
     let input = cm::read_inputs(&plan, &lookups, &calls, &source)?;
     let steps = cm::compute(&calls, &input);

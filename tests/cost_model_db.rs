@@ -25,9 +25,17 @@ fn fixture() -> std::path::PathBuf {
     repo().join("tests/fixtures/cost_model.json")
 }
 
+fn rtu_fixture() -> std::path::PathBuf {
+    repo().join("tests/fixtures/cost_model_rtu.json")
+}
+
 /// The fixture's cost model into `cost_model`, mapped to the source.
 fn store_cost_model(url: &str) {
-    let json = std::fs::read_to_string(fixture()).unwrap();
+    store_model(url, &fixture());
+}
+
+fn store_model(url: &str, path: &Path) {
+    let json = std::fs::read_to_string(path).unwrap();
     let s = q(SCHEMA);
     psql(
         url,
@@ -42,6 +50,10 @@ fn store_cost_model(url: &str) {
 }
 
 fn cost_model_db(input: &Path, url: &str) -> String {
+    cost_model_db_with(input, url, &[])
+}
+
+fn cost_model_db_with(input: &Path, url: &str, extra: &[&str]) -> String {
     let out = bin()
         .args(["cost-model", "--input"])
         .arg(input)
@@ -58,12 +70,17 @@ fn cost_model_db(input: &Path, url: &str) -> String {
             SCHEMA,
         ])
         .args(lookups())
+        .args(extra)
         .output()
         .unwrap();
     String::from_utf8_lossy(&check(out, "cost-model").stderr).into_owned()
 }
 
 fn oracle(input: &Path, summary_csv: &Path, out: &Path) {
+    oracle_with(input, summary_csv, out, &fixture(), &[]);
+}
+
+fn oracle_with(input: &Path, summary_csv: &Path, out: &Path, model: &Path, extra: &[&str]) {
     let res = Command::new(python())
         .arg(repo().join("tests/oracle/cost_model.py"))
         .arg("--input")
@@ -77,9 +94,10 @@ fn oracle(input: &Path, summary_csv: &Path, out: &Path) {
         .arg("--summary")
         .arg(summary_csv)
         .arg("--cost-model")
-        .arg(fixture())
+        .arg(model)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .output()
         .unwrap();
     check(res, "cost_model.py");
@@ -102,9 +120,13 @@ fn export(url: &str, out: &Path) {
 }
 
 fn compare(expected: &Path, actual: &Path) -> String {
+    compare_preset("cost_model", expected, actual)
+}
+
+fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
     let out = Command::new(python())
         .arg(repo().join("tests/oracle/compare.py"))
-        .args(["--preset", "cost_model", "--ignore-columns", "uuid,step"])
+        .args(["--preset", preset, "--ignore-columns", "uuid,step"])
         .arg(expected)
         .arg(actual)
         .output()
@@ -163,4 +185,65 @@ fn database_cost_rows_equal_the_oracle_and_a_rerun_replaces_them() {
         ),
         first
     );
+}
+
+/// The rates_to_usage rows in the oracle's RTU CSV layout (`step` left empty).
+fn export_rtu(url: &str, out: &Path) {
+    psql(
+        url,
+        &format!(
+            "\\copy (SELECT '' AS step, cost_model_id, report_period_id, source_uuid, usage_start, \
+             usage_end, node, namespace, cluster_id, cluster_alias, data_source, pod_labels, \
+             all_labels, label_hash, custom_name, metric_type, cost_model_rate_type, \
+             monthly_cost_type, calculated_cost, distributed_cost, cost_category_id, rate_id \
+             FROM {}.rates_to_usage) TO '{}' WITH (FORMAT csv, HEADER, NULL '\\N')",
+            q(SCHEMA),
+            out.display()
+        ),
+    );
+}
+
+#[test]
+fn rates_to_usage_rows_equal_the_oracle_and_a_rerun_replaces_them() {
+    let url = fresh_db("cost_model_rtu");
+    init_db(&url, SCHEMA);
+    store_model(&url, &rtu_fixture());
+    let data = generated(&["--days", "4", "--vm-gpu", "--seed", "7"]);
+    let dir = data.path();
+    let lookup_args = lookups();
+    let lookup_args: Vec<&str> = lookup_args.iter().map(String::as_str).collect();
+    check(
+        run_db(dir, &url, SCHEMA, &lookup_args),
+        "run --database-url",
+    );
+    let summary_csv = dir.join("summary.csv");
+    let csv_out = format!("csv:{}", summary_csv.display());
+    let mut extra = lookup_args.clone();
+    extra.extend(["--output", &csv_out]);
+    check(run_args(dir, &extra).output().unwrap(), "run --output csv");
+
+    let log = cost_model_db_with(dir, &url, &["--rates-to-usage"]);
+    assert!(log.contains("populate_distributed_cost_sql"), "{log}");
+    let (expected, expected_rtu) = (dir.join("expected.csv"), dir.join("expected_rtu.csv"));
+    let rtu_arg = expected_rtu.display().to_string();
+    oracle_with(
+        dir,
+        &summary_csv,
+        &expected,
+        &rtu_fixture(),
+        &["--rates-to-usage", "--rtu-out", &rtu_arg],
+    );
+    let (actual, actual_rtu) = (dir.join("actual.csv"), dir.join("actual_rtu.csv"));
+    for round in ["first run", "re-run"] {
+        if round == "re-run" {
+            cost_model_db_with(dir, &url, &["--rates-to-usage"]);
+        }
+        export(&url, &actual);
+        let cmp = compare(&expected, &actual);
+        assert!(cmp.contains("rows match"), "{round}, daily summary: {cmp}");
+        export_rtu(&url, &actual_rtu);
+        let cmp = compare_preset("rtu", &expected_rtu, &actual_rtu);
+        assert!(cmp.contains("rows match"), "{round}, rates_to_usage: {cmp}");
+    }
+    assert!(count(&url, &format!("{}.rates_to_usage", q(SCHEMA)), "") > 400);
 }

@@ -24,7 +24,15 @@ fn cost_model_file() -> std::path::PathBuf {
     repo().join("tests/fixtures/cost_model.json")
 }
 
+fn rtu_model_file() -> std::path::PathBuf {
+    repo().join("tests/fixtures/cost_model_rtu.json")
+}
+
 fn engine(dir: &Path, p: &Params) -> std::path::PathBuf {
+    engine_with(dir, p, &cost_model_file(), &[])
+}
+
+fn engine_with(dir: &Path, p: &Params, model: &Path, extra: &[&str]) -> std::path::PathBuf {
     let summary = dir.join("summary.csv");
     run_engine(dir, p, &summary, 2);
     let out = dir.join("engine_cost.csv");
@@ -32,11 +40,12 @@ fn engine(dir: &Path, p: &Params) -> std::path::PathBuf {
         .arg("cost-model")
         .args(p.args(dir))
         .arg("--cost-model")
-        .arg(cost_model_file())
+        .arg(model)
         .arg("--summary")
         .arg(&summary)
         .arg("--cost-output")
         .arg(&out)
+        .args(extra)
         .output()
         .expect("spawn cost-model");
     check(res, "cost-model");
@@ -44,6 +53,10 @@ fn engine(dir: &Path, p: &Params) -> std::path::PathBuf {
 }
 
 fn oracle(dir: &Path, p: &Params) -> std::path::PathBuf {
+    oracle_with(dir, p, &cost_model_file(), &[])
+}
+
+fn oracle_with(dir: &Path, p: &Params, model: &Path, extra: &[&str]) -> std::path::PathBuf {
     let out = dir.join("oracle_cost.csv");
     let res = Command::new(python())
         .arg(repo().join("tests/oracle/cost_model.py"))
@@ -51,9 +64,10 @@ fn oracle(dir: &Path, p: &Params) -> std::path::PathBuf {
         .arg("--summary")
         .arg(dir.join("summary.csv"))
         .arg("--cost-model")
-        .arg(cost_model_file())
+        .arg(model)
         .arg("--out")
         .arg(&out)
+        .args(extra)
         .output()
         .expect("spawn cost_model.py");
     check(res, "cost_model.py");
@@ -61,9 +75,13 @@ fn oracle(dir: &Path, p: &Params) -> std::path::PathBuf {
 }
 
 fn compare(expected: &Path, actual: &Path) -> String {
+    compare_preset("cost_model", expected, actual)
+}
+
+fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
     let out = Command::new(python())
         .arg(repo().join("tests/oracle/compare.py"))
-        .args(["--preset", "cost_model"])
+        .args(["--preset", preset])
         .arg(expected)
         .arg(actual)
         .output()
@@ -73,8 +91,8 @@ fn compare(expected: &Path, actual: &Path) -> String {
 
 #[test]
 fn cost_model_rows_match_the_oracle() {
-    // March (31 days) and February (28) amortise monthly rates differently.
-    for (seed, year, month) in [("42", 2026, 3), ("9", 2026, 2)] {
+    // 31, 28 and 30 days: the monthly rates are amortised per day of the month.
+    for (seed, year, month) in [("42", 2026, 3), ("9", 2026, 2), ("17", 2026, 4)] {
         let data = TempDir::new().unwrap();
         let dir = data.path();
         let start = format!("{year}-{month:02}-01");
@@ -96,6 +114,52 @@ fn cost_model_rows_match_the_oracle() {
             "monthly_vm_core_tag_based",
             "monthly_cost_gpu",
             "monthly_project_tag_based",
+        ] {
+            assert!(text.contains(step), "seed {seed}: no {step} rows");
+        }
+    }
+}
+
+#[test]
+fn rates_to_usage_rows_match_the_oracle() {
+    // Both twins' rows: the `_rtu` files into rates_to_usage (with the GPU distribution), the two
+    // files without a twin into the daily summary.
+    for (seed, year, month) in [("42", 2026, 3), ("5", 2024, 2)] {
+        let data = TempDir::new().unwrap();
+        let dir = data.path();
+        let start = format!("{year}-{month:02}-01");
+        generate(
+            dir,
+            &["--days", "4", "--vm-gpu", "--seed", seed, "--start", &start],
+        );
+        let p = params(year, month);
+        let actual = engine_with(dir, &p, &rtu_model_file(), &["--rates-to-usage"]);
+        let rtu_expected = dir.join("oracle_rtu.csv");
+        let rtu_arg = rtu_expected.display().to_string();
+        let expected = oracle_with(
+            dir,
+            &p,
+            &rtu_model_file(),
+            &["--rates-to-usage", "--rtu-out", &rtu_arg],
+        );
+        let summary = compare(&expected, &actual);
+        assert!(summary.contains("rows match"), "seed {seed}: {summary}");
+        let rtu_actual = dir.join("engine_cost.csv.rates_to_usage.csv");
+        let summary = compare_preset("rtu", &rtu_expected, &rtu_actual);
+        assert!(
+            summary.contains("rows match"),
+            "seed {seed} rates_to_usage: {summary}"
+        );
+        let text = std::fs::read_to_string(&rtu_actual).unwrap();
+        for step in [
+            "hourly_cost_virtual_machine_rtu",
+            "hourly_vm_core_rtu",
+            "hourly_cost_vm_tag_based_rtu",
+            "hourly_vm_core_tag_based_rtu",
+            "monthly_vm_core_tag_based_rtu",
+            "monthly_cost_gpu_rtu",
+            "GPU unallocated",
+            "distribute_unallocated_gpu_cost_rtu",
         ] {
             assert!(text.contains(step), "seed {seed}: no {step} rows");
         }

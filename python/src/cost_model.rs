@@ -88,13 +88,23 @@ fn run_calls<'py>(
             cm::populate(&plan, &calls, tag_delete)
         })
         .map_err(py_error)?;
+    written_dict(py, written)
+}
+
+/// `{call: [{"deleted", "inserted", "rtu_deleted", "rtu_inserted"}, ...]}`, a list entry per call
+/// (`populate_vm_usage_costs` runs once per cost type).
+fn written_dict<'py>(
+    py: Python<'py>,
+    written: Vec<(&'static str, cm::write::Written)>,
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     for (call, w) in written {
         let d = PyDict::new(py);
         d.set_item("deleted", w.deleted)?;
         d.set_item("inserted", w.inserted)?;
+        d.set_item("rtu_deleted", w.rtu_deleted)?;
+        d.set_item("rtu_inserted", w.rtu_inserted)?;
         match out.get_item(call)? {
-            // populate_vm_usage_costs runs once per cost type in update_cost_model_costs.
             Some(prev) => prev.cast::<PyList>()?.append(d)?,
             None => out.set_item(call, PyList::new(py, [d])?)?,
         }
@@ -150,12 +160,16 @@ pub(crate) fn populate_vm_usage_costs<'py>(
         (None, None),
         scope,
     )?;
-    run_calls(
-        py,
-        opts,
-        vec![Call::VmUsage { rate_type, rates }],
-        TagDelete::None,
-    )
+    let rates = rates
+        .into_iter()
+        .map(|(m, r)| (m, r, Default::default()))
+        .collect();
+    let call = Call::VmUsage {
+        rate_type,
+        rates,
+        path: cm::Path::Direct,
+    };
+    run_calls(py, opts, vec![call], TagDelete::None)
 }
 
 /// masu's `populate_monthly_cost_sql(cost_type, rate_type, rate, start_date, end_date,
@@ -251,6 +265,7 @@ fn tag_rate(d: &Bound<'_, PyAny>) -> PyResult<TagRate> {
             .map(|v| v.extract())
             .transpose()?,
         value_rates,
+        rtu: Default::default(),
     })
 }
 
@@ -314,7 +329,11 @@ pub(crate) fn populate_tag_based_costs<'py>(
         cluster,
         scope,
     )?;
-    run_calls(py, opts, vec![Call::TagBased { map }], TagDelete::None)
+    let call = Call::TagBased {
+        map,
+        path: cm::Path::Direct,
+    };
+    run_calls(py, opts, vec![call], TagDelete::None)
 }
 
 /// The Trino part of masu's `update_summary_cost_model_costs`, rates from the source's cost model
@@ -324,7 +343,7 @@ pub(crate) fn populate_tag_based_costs<'py>(
 #[pyo3(signature = (
     source, start_date, end_date, cluster_id, cluster_alias, report_period_id, *, schema,
     org=None, input=None, database_url=None, s3_endpoint=None, s3_access_key=None, s3_secret=None,
-    s3_region=None, s3_path_style=None,
+    s3_region=None, s3_path_style=None, rates_to_usage=false,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn update_cost_model_costs<'py>(
@@ -344,6 +363,7 @@ pub(crate) fn update_cost_model_costs<'py>(
     s3_secret: Option<String>,
     s3_region: Option<String>,
     s3_path_style: Option<bool>,
+    rates_to_usage: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let scope = Scope {
         schema,
@@ -368,18 +388,13 @@ pub(crate) fn update_cost_model_costs<'py>(
             let model = cm::cost_model_from_database(&plan)?;
             let days =
                 ocp_summary_engine::value::date::days_in_month(plan.scope.year, plan.scope.month);
-            cm::populate(&plan, &cm::calls_for(&model, days), TagDelete::Masu)
+            let path = if rates_to_usage {
+                cm::Path::Rtu
+            } else {
+                cm::Path::Direct
+            };
+            cm::populate(&plan, &cm::calls_for(&model, days, path), TagDelete::Masu)
         })
         .map_err(py_error)?;
-    let out = PyDict::new(py);
-    for (call, w) in written {
-        let d = PyDict::new(py);
-        d.set_item("deleted", w.deleted)?;
-        d.set_item("inserted", w.inserted)?;
-        match out.get_item(call)? {
-            Some(prev) => prev.cast::<PyList>()?.append(d)?,
-            None => out.set_item(call, PyList::new(py, [d])?)?,
-        }
-    }
-    Ok(out)
+    written_dict(py, written)
 }

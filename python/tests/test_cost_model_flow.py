@@ -241,3 +241,51 @@ def test_masu_flow_with_the_cost_model_equals_the_oracle_flow(vm_gpu_dataset, fr
     before = cost_rows(url)
     masu_cost_model(url, storage, model)
     assert cost_rows(url) == before
+
+
+RTU_FIXTURE = REPO / "tests" / "fixtures" / "cost_model_rtu.json"
+
+
+def test_update_cost_model_costs_on_the_rates_to_usage_path_equals_the_oracle(
+    vm_gpu_dataset, fresh_db, tmp_path
+):
+    """`update_cost_model_costs(rates_to_usage=True)`: the `_rtu` twins into rates_to_usage, with
+    the GPU distribution, against the oracle's flow; a second call replaces the rows."""
+    url, dataset = fresh_db, Path(vm_gpu_dataset)
+    model = json.loads(RTU_FIXTURE.read_text())
+    store_cost_model(url, model)
+    storage = {"input": str(dataset), "threads": 2}
+    masu_summary(url, storage)
+    db = dict(schema=SCHEMA, database_url=url, input=str(dataset))
+    written = ocp_summary.update_cost_model_costs(
+        SOURCE, START, END, CLUSTER_ID, CLUSTER_ALIAS, REPORT_PERIOD_ID, rates_to_usage=True, **db
+    )
+    assert written["populate_distributed_cost_sql"][0]["rtu_inserted"] > 0, written
+
+    expected_summary = tmp_path / "oracle_summary.csv"
+    categories = ["openshift-%=1", "kube-%=1", "Platform unallocated=1", "openshift=1"]
+    cat_args = [a for c in categories for a in ("--cost-category", c)]
+    oracle(
+        "oracle.py", *common_args(dataset), "--report-period-id", REPORT_PERIOD_ID,
+        "--enabled-keys", ",".join(KEYS), *cat_args, "--out", expected_summary,
+    )
+    expected, expected_rtu = tmp_path / "oracle_costs.csv", tmp_path / "oracle_rtu.csv"
+    oracle(
+        "cost_model.py", *common_args(dataset), "--report-period-id", REPORT_PERIOD_ID,
+        *cat_args, "--summary", expected_summary, "--cost-model", RTU_FIXTURE,
+        "--rates-to-usage", "--rtu-out", expected_rtu, "--out", expected,
+    )
+    rtu_cols = open(expected_rtu).readline().strip().split(",")[1:]
+    actual_rtu = tmp_path / "db_rtu.csv"
+    for attempt in ("first", "second"):
+        if attempt == "second":
+            ocp_summary.update_cost_model_costs(
+                SOURCE, START, END, CLUSTER_ID, CLUSTER_ALIAS, REPORT_PERIOD_ID,
+                rates_to_usage=True, **db,
+            )
+        export(
+            url,
+            f"SELECT '' AS step, {', '.join(rtu_cols)} FROM {SCHEMA}.rates_to_usage",
+            actual_rtu,
+        )
+        compare("rtu", expected_rtu, actual_rtu, "--ignore-columns", "uuid,step")

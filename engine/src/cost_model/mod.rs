@@ -10,8 +10,11 @@
 //! a summary CSV ([`summary`]), the usage from one read of the Parquet ([`usage`]); [`steps`]
 //! holds one function per SQL file. See `docs/cost-model.md` for the Koku snapshot they follow.
 
+pub mod csv;
 pub mod decimal;
+pub mod label_hash;
 pub mod rates;
+pub mod rtu;
 pub mod steps;
 pub mod summary;
 pub mod usage;
@@ -19,16 +22,17 @@ pub mod write;
 
 use crate::catalog::Catalog;
 use crate::cluster::SequentialReader;
-use crate::error::{Error, SinkError};
+use crate::error::Error;
 use crate::plan::inputs::{org_has_table, FooterCache};
 use crate::plan::lookups::Lookups;
 use crate::plan::Plan;
 use crate::source::layout::Table;
 use crate::value::date::days_in_month;
+pub use csv::{csv_text, rtu_csv_text, write_csv};
 use decimal::Dec;
 use ocp_summary_kernels::labels::EnabledKeys;
-use rates::{CostModel, RateValue, TagRate, INFRASTRUCTURE, SUPPLEMENTARY};
-pub use steps::{CostRow, Params};
+use rates::{CostModel, RateValue, RtuParams, TagRate, INFRASTRUCTURE, SUPPLEMENTARY};
+pub use steps::{CostRow, Params, Path};
 use summary::SummaryRow;
 use usage::{Usage, Wants};
 
@@ -48,6 +52,8 @@ pub struct StepRows {
     pub call: &'static str,
     /// The cost type of a `populate_vm_usage_costs` call (its delete is per type).
     pub rate_type: Option<String>,
+    /// Which twins ran: the rows of `_rtu` files carry [`CostRow::rtu`].
+    pub path: Path,
     pub rows: Vec<CostRow>,
 }
 
@@ -102,15 +108,23 @@ pub enum Call {
     /// `populate_vm_usage_costs(rate_type, vm_usage_rates, ...)`: metric → hourly rate.
     VmUsage {
         rate_type: String,
-        rates: Vec<(String, RateValue)>,
+        rates: Vec<(String, RateValue, RtuParams)>,
+        path: Path,
     },
-    /// `populate_monthly_cost_sql("OCP_VM_CORE", rate_type, amortized_rate, ...)`.
+    /// `populate_monthly_cost_sql("OCP_VM_CORE", rate_type, amortized_rate, ...)` (no `_rtu`
+    /// twin in our Koku snapshot).
     MonthlyVmCore {
         rate_type: Option<String>,
         amortized_rate: Option<Dec>,
     },
     /// `populate_tag_based_costs(..., metric_to_tag_params_map, cluster_params)`.
-    TagBased { map: Vec<(String, Vec<TagRate>)> },
+    TagBased {
+        map: Vec<(String, Vec<TagRate>)>,
+        path: Path,
+    },
+    /// `populate_distributed_cost_sql`'s GPU step on the RTU path
+    /// (`distribute_unallocated_gpu_cost_rtu.sql`), over the earlier calls' RTU rows.
+    DistributeGpu { cost_model_id: Option<String> },
 }
 
 impl Call {
@@ -119,12 +133,13 @@ impl Call {
             Call::VmUsage { .. } => "populate_vm_usage_costs",
             Call::MonthlyVmCore { .. } => "populate_monthly_cost_sql",
             Call::TagBased { .. } => "populate_tag_based_costs",
+            Call::DistributeGpu { .. } => "populate_distributed_cost_sql",
         }
     }
 
     fn tags(&self, metric: &str) -> &[TagRate] {
         match self {
-            Call::TagBased { map } => map
+            Call::TagBased { map, .. } => map
                 .iter()
                 .find(|(m, _)| m == metric)
                 .map_or(&[], |(_, t)| t.as_slice()),
@@ -132,25 +147,53 @@ impl Call {
         }
     }
 
+    fn path(&self) -> Path {
+        match self {
+            Call::VmUsage { path, .. } | Call::TagBased { path, .. } => *path,
+            Call::MonthlyVmCore { .. } => Path::Direct,
+            Call::DistributeGpu { .. } => Path::Rtu,
+        }
+    }
+
     /// Whether the call prices VM hours (read from the pod rows when the org has no VM table).
     fn prices_vm_hours(&self) -> bool {
         match self {
-            Call::VmUsage { rates, .. } => rates.iter().any(|(m, _)| m == rates::VM_HOUR),
+            Call::VmUsage { rates, .. } => rates.iter().any(|(m, _, _)| m == rates::VM_HOUR),
             _ => !self.tags(rates::VM_HOUR).is_empty(),
         }
     }
 
-    fn rows(&self, input: &Inputs) -> Vec<CostRow> {
+    /// Whether the call reads the GPU rows (and, on the RTU path, the GPU nodes' labels).
+    fn reads_gpu(&self) -> bool {
+        matches!(self, Call::DistributeGpu { .. }) || !self.tags(rates::GPU_MONTH).is_empty()
+    }
+
+    /// The call's rows; `rtu_so_far` are the RTU rows of the calls before it.
+    fn rows(&self, input: &Inputs, rtu_so_far: &[CostRow]) -> Vec<CostRow> {
         let (summary, usage, p) = (&input.summary[..], &input.usage, &input.params);
         match self {
-            Call::VmUsage { rate_type, rates } => rates
-                .iter()
-                .filter(|(m, _)| m == rates::VM_HOUR)
-                .flat_map(|(_, r)| {
-                    steps::hourly_cost_virtual_machine(summary, usage, p, rate_type, r)
-                })
-                // hourly_vm_core.sql is a bare SELECT in Koku: it inserts nothing (docs/cost-model.md).
-                .collect(),
+            Call::VmUsage {
+                rate_type,
+                rates,
+                path,
+            } => {
+                let mut rows = Vec::new();
+                for (metric, rate, rtu) in rates {
+                    if metric == rates::VM_HOUR {
+                        rows.extend(steps::hourly_cost_virtual_machine(
+                            summary, usage, p, rate_type, rate, *path, rtu,
+                        ));
+                    } else if metric == rates::VM_CORE_HOUR && usage.vm_table && *path == Path::Rtu
+                    {
+                        // The direct hourly_vm_core.sql is a bare SELECT in Koku: it inserts
+                        // nothing (docs/cost-model.md); its _rtu twin does.
+                        rows.extend(rtu::hourly_vm_core_rtu(
+                            summary, usage, p, rate_type, rate, rtu,
+                        ));
+                    }
+                }
+                rows
+            }
             Call::MonthlyVmCore {
                 rate_type: Some(rate_type),
                 amortized_rate: Some(rate),
@@ -158,29 +201,46 @@ impl Call {
                 steps::monthly_vm_core(summary, usage, p, rate_type, rate)
             }
             Call::MonthlyVmCore { .. } => Vec::new(),
-            Call::TagBased { .. } => self.tag_rows(input),
+            Call::TagBased { path, .. } => self.tag_rows(input, *path),
+            Call::DistributeGpu { cost_model_id } if usage.gpu_table => {
+                rtu::distribute_unallocated_gpu_cost_rtu(rtu_so_far, usage, p, cost_model_id)
+            }
+            Call::DistributeGpu { .. } => Vec::new(),
         }
     }
 
-    fn tag_rows(&self, input: &Inputs) -> Vec<CostRow> {
+    fn tag_rows(&self, input: &Inputs, path: Path) -> Vec<CostRow> {
         let (summary, usage, p) = (&input.summary[..], &input.usage, &input.params);
         let mut rows = Vec::new();
         for tag in self.tags(rates::VM_HOUR) {
-            rows.extend(steps::hourly_cost_vm_tag_based(summary, usage, p, tag));
+            rows.extend(steps::hourly_cost_vm_tag_based(
+                summary, usage, p, tag, path,
+            ));
         }
         if usage.vm_table {
             for tag in self.tags(rates::VM_CORE_MONTH) {
-                rows.extend(steps::monthly_vm_core_tag_based(summary, usage, p, tag));
+                rows.extend(steps::monthly_vm_core_tag_based(
+                    summary, usage, p, tag, path,
+                ));
             }
             for tag in self.tags(rates::VM_CORE_HOUR) {
-                rows.extend(steps::hourly_vm_core_tag_based(summary, usage, p, tag));
+                rows.extend(steps::hourly_vm_core_tag_based(
+                    summary, usage, p, tag, path,
+                ));
             }
         }
         if usage.gpu_table {
             for tag in self.tags(rates::GPU_MONTH) {
-                rows.extend(steps::monthly_cost_gpu(usage, p, tag));
+                match path {
+                    Path::Direct => rows.extend(steps::monthly_cost_gpu(usage, p, tag)),
+                    Path::Rtu => {
+                        rows.extend(rtu::monthly_cost_gpu_rtu(usage, p, tag));
+                        rows.extend(rtu::gpu_unallocated_rtu(usage, p, tag));
+                    }
+                }
             }
         }
+        // No _rtu twin in our snapshot: it writes the daily summary on either path.
         for tag in self.tags(rates::PROJECT_MONTH) {
             rows.extend(steps::monthly_project_tag_based(summary, usage, p, tag));
         }
@@ -189,17 +249,23 @@ impl Call {
 }
 
 /// masu's calls for a cost model, in `update_summary_cost_model_costs`' order: VM usage per cost
-/// type, the monthly VM-core cost, then the tag based costs when the model has tag rates.
-pub fn calls_for(model: &CostModel, days_in_month: u32) -> Vec<Call> {
+/// type, the monthly VM-core cost, then the tag based costs when the model has tag rates; on the
+/// RTU path, the GPU distribution last when `distribution_info` asks for it.
+pub fn calls_for(model: &CostModel, days_in_month: u32, path: Path) -> Vec<Call> {
     let mut calls = Vec::new();
     for rate_type in [INFRASTRUCTURE, SUPPLEMENTARY] {
-        let rates: Vec<(String, RateValue)> = [rates::VM_HOUR, rates::VM_CORE_HOUR]
+        let rates: Vec<(String, RateValue, RtuParams)> = [rates::VM_HOUR, rates::VM_CORE_HOUR]
             .into_iter()
-            .filter_map(|m| model.tiered(rate_type, m).map(|r| (m.to_string(), r)))
+            .filter_map(|m| {
+                model
+                    .tiered_with_rtu(rate_type, m)
+                    .map(|(r, rtu)| (m.to_string(), r, rtu))
+            })
             .collect();
         calls.push(Call::VmUsage {
             rate_type: rate_type.into(),
             rates,
+            path,
         });
     }
     let monthly = [INFRASTRUCTURE, SUPPLEMENTARY].into_iter().find_map(|t| {
@@ -226,6 +292,12 @@ pub fn calls_for(model: &CostModel, days_in_month: u32) -> Vec<Call> {
                 .map(|m| (m.to_string(), model.tag_rates(m)))
                 .filter(|(_, t)| !t.is_empty())
                 .collect(),
+            path,
+        });
+    }
+    if path == Path::Rtu && model.distributes_gpu() {
+        calls.push(Call::DistributeGpu {
+            cost_model_id: model.uuid.clone(),
         });
     }
     calls
@@ -254,10 +326,10 @@ pub fn read_inputs(
     let vm_table = org_has_table(store, org, Table::VM_HOURLY)?;
     let wants = Wants {
         vm_table,
-        gpu_table: any(&|c| !c.tags(rates::GPU_MONTH).is_empty())
-            && org_has_table(store, org, Table::GPU_DAILY)?,
+        gpu_table: any(&Call::reads_gpu) && org_has_table(store, org, Table::GPU_DAILY)?,
         pod_vm_hours: !vm_table && any(&Call::prices_vm_hours),
         namespaces: any(&|c| !c.tags(rates::PROJECT_MONTH).is_empty()),
+        gpu_nodes: any(&|c| c.path() == Path::Rtu && !c.tags(rates::GPU_MONTH).is_empty()),
     };
     let catalog = Catalog::new(EnabledKeys::new(std::iter::empty::<&[u8]>()));
     let footers = FooterCache::default();
@@ -276,19 +348,25 @@ pub fn read_inputs(
     })
 }
 
-/// Each call's rows.
+/// Each call's rows, in order (the GPU distribution reads the RTU rows computed before it).
 pub fn compute(calls: &[Call], input: &Inputs) -> Vec<StepRows> {
-    calls
-        .iter()
-        .map(|c| StepRows {
+    let mut out: Vec<StepRows> = Vec::with_capacity(calls.len());
+    for c in calls {
+        let so_far: Vec<CostRow> = out
+            .iter()
+            .flat_map(|s| s.rows.iter().filter(|r| r.rtu.is_some()).cloned())
+            .collect();
+        out.push(StepRows {
             call: c.name(),
             rate_type: match c {
                 Call::VmUsage { rate_type, .. } => Some(rate_type.clone()),
                 _ => None,
             },
-            rows: c.rows(input),
-        })
-        .collect()
+            path: c.path(),
+            rows: c.rows(input, &so_far),
+        });
+    }
+    out
 }
 
 /// Writes the rows into the plan's database, one transaction per call.
@@ -324,82 +402,6 @@ pub fn cost_model_from_database(plan: &Plan) -> Result<CostModel, Error> {
         Some(v) => CostModel::from_json(&v).map_err(|e| Error::options(e.to_string())),
         None => Ok(CostModel::default()),
     }
-}
-
-/// The CSV header of [`write_csv`].
-pub const CSV_COLUMNS: &[&str] = &[
-    "step",
-    "report_period_id",
-    "cluster_id",
-    "cluster_alias",
-    "data_source",
-    "usage_start",
-    "usage_end",
-    "namespace",
-    "node",
-    "resource_id",
-    "pod_labels",
-    "all_labels",
-    "source_uuid",
-    "monthly_cost_type",
-    "cost_model_rate_type",
-    "cost_model_cpu_cost",
-    "cost_model_gpu_cost",
-    "cost_category_id",
-];
-
-fn field(out: &mut String, v: Option<&str>) {
-    match v {
-        None => out.push_str("\\N"),
-        Some(s) if s == "\\N" || s.contains([',', '"', '\n', '\r']) => {
-            out.push('"');
-            out.push_str(&s.replace('"', "\"\""));
-            out.push('"');
-        }
-        Some(s) => out.push_str(s),
-    }
-}
-
-/// Every row as CSV (`\N` for NULL, RFC 4180 quoting), steps in masu's order.
-pub fn csv_text(steps: &[StepRows]) -> String {
-    let mut out = CSV_COLUMNS.join(",");
-    out.push('\n');
-    for r in steps.iter().flat_map(|s| &s.rows) {
-        let cells: [Option<String>; 18] = [
-            Some(r.step.to_string()),
-            r.report_period_id.map(|v| v.to_string()),
-            r.cluster_id.clone(),
-            r.cluster_alias.clone(),
-            r.data_source.clone(),
-            Some(r.usage_start.to_string()),
-            Some(r.usage_end.to_string()),
-            r.namespace.clone(),
-            r.node.clone(),
-            r.resource_id.clone(),
-            r.pod_labels.clone(),
-            r.all_labels.clone(),
-            r.source_uuid.clone(),
-            r.monthly_cost_type.clone(),
-            r.cost_model_rate_type.clone(),
-            r.cpu_cost.clone(),
-            r.gpu_cost.clone(),
-            r.cost_category_id.map(|v| v.to_string()),
-        ];
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            field(&mut out, c.as_deref());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Writes [`csv_text`] to `path`.
-pub fn write_csv(path: &std::path::Path, steps: &[StepRows]) -> Result<(), Error> {
-    std::fs::write(path, csv_text(steps))
-        .map_err(|e| SinkError::io(path.display().to_string(), e).into())
 }
 
 /// Reads what `calls` need from the Parquet and the plan's database, and writes their rows

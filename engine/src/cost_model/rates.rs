@@ -76,6 +76,33 @@ pub struct TagRate {
     pub default_rate: Option<f64>,
     /// Tag value → rate (`float(...)`), in the cost model's order. Empty means not defined.
     pub value_rates: Vec<(String, f64)>,
+    /// What the `_rtu` files record of the rate.
+    pub rtu: RtuParams,
+}
+
+/// The parameters only the `_rtu` files bind (`cost_model_id`, `custom_name`, `metric_type`,
+/// `rate_uuid`). Koku's RTU accessor is not in our snapshot, so where they come from is ours: the
+/// cost model's `uuid`, and the rate entry's `custom_name`, `metric.metric_type` (else the
+/// metric's name) and `rate_id`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RtuParams {
+    pub cost_model_id: Option<String>,
+    pub custom_name: Option<String>,
+    pub metric_type: Option<String>,
+    pub rate_id: Option<String>,
+}
+
+impl RtuParams {
+    fn of(rate: &Value, metric: &str, cost_model_id: &Option<String>) -> RtuParams {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        RtuParams {
+            cost_model_id: cost_model_id.clone(),
+            custom_name: text(rate.get("custom_name")),
+            metric_type: text(rate.get("metric").and_then(|m| m.get("metric_type")))
+                .or_else(|| Some(metric.to_string())),
+            rate_id: text(rate.get("rate_id")),
+        }
+    }
 }
 
 /// The cost model of one source.
@@ -85,6 +112,8 @@ pub struct CostModel {
     pub uuid: Option<String>,
     rates: Vec<Value>,
     pub distribution_type: String,
+    /// `distribution_info["gpu_unallocated"]`: distribute the unallocated GPU cost.
+    pub gpu_unallocated: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +134,11 @@ impl CostModel {
     /// The `cost_model` row as JSON (`{"uuid", "rates", "distribution_info", "markup"}`), or a
     /// bare `rates` list.
     pub fn from_json(v: &Value) -> Result<CostModel, CostModelError> {
+        let gpu_unallocated = v
+            .get("distribution_info")
+            .and_then(|d| d.get("gpu_unallocated"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let (rates, uuid, distribution) = match v {
             Value::Array(rates) => (rates.clone(), None, None),
             Value::Object(o) => (
@@ -134,6 +168,7 @@ impl CostModel {
             uuid,
             rates,
             distribution_type: distribution.unwrap_or_else(|| "cpu".into()),
+            gpu_unallocated,
         })
     }
 
@@ -164,7 +199,13 @@ impl CostModel {
     /// tiered rates of that cost type. Two rates of one metric and type add up as floats, as
     /// `price_list` does.
     pub fn tiered(&self, rate_type: &str, metric: &str) -> Option<RateValue> {
+        self.tiered_with_rtu(rate_type, metric).map(|(v, _)| v)
+    }
+
+    /// [`CostModel::tiered`], with the RTU parameters of the first entry that supplied it.
+    pub fn tiered_with_rtu(&self, rate_type: &str, metric: &str) -> Option<(RateValue, RtuParams)> {
         let mut found: Option<RateValue> = None;
+        let mut rtu: Option<RtuParams> = None;
         for rate in &self.rates {
             if metric_name(rate) != Some(metric) || Self::cost_type(rate, metric) != rate_type {
                 continue;
@@ -183,8 +224,15 @@ impl CostModel {
                 None => v,
                 Some(prev) => RateValue::Float(as_float(&prev) + as_float(&v)),
             });
+            rtu.get_or_insert_with(|| RtuParams::of(rate, metric, &self.uuid));
         }
-        found
+        found.zip(rtu)
+    }
+
+    /// Whether `distribution_info` asks to distribute the unallocated GPU cost
+    /// (`metric_constants.GPU_UNALLOCATED`).
+    pub fn distributes_gpu(&self) -> bool {
+        self.gpu_unallocated
     }
 
     /// Whether any rate is tag based (masu runs the tag steps only then).
@@ -213,6 +261,7 @@ impl CostModel {
                     .to_string(),
                 default_rate: None,
                 value_rates: Vec::new(),
+                rtu: RtuParams::of(rate, metric, &self.uuid),
             };
             for tv in tag
                 .get("tag_values")

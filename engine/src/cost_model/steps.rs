@@ -7,7 +7,8 @@
 //! double, stored into numeric(33,15) as Trino's cast rounds it ([`crate::value::numeric`]).
 
 use super::decimal::Dec;
-use super::rates::{RateValue, TagRate};
+use super::label_hash::{label_hash, RtuFields};
+use super::rates::{RateValue, RtuParams, TagRate};
 use super::summary::{scalar, SummaryRow};
 use super::usage::{GpuRow, Usage};
 use crate::value::numeric::numeric_text;
@@ -55,22 +56,56 @@ pub struct CostRow {
     pub cpu_cost: Cost,
     pub gpu_cost: Cost,
     pub cost_category_id: Option<i32>,
+    /// `distribute_unallocated_gpu_cost_rtu.sql`'s cost.
+    pub distributed_cost: Cost,
+    /// Set on the rows of an `_rtu` file (they go to `rates_to_usage`).
+    pub rtu: Option<RtuFields>,
 }
 
-fn dec_cost(d: Option<Dec>) -> Cost {
+/// Which of a file's twins runs: the one writing the daily summary, or its `_rtu` twin writing
+/// `rates_to_usage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    Direct,
+    Rtu,
+}
+
+impl Path {
+    fn step(self, direct: &'static str, rtu: &'static str) -> &'static str {
+        match self {
+            Path::Direct => direct,
+            Path::Rtu => rtu,
+        }
+    }
+
+    /// The RTU columns of a row with these labels.
+    fn fields(
+        self,
+        params: &RtuParams,
+        pod: &Option<String>,
+        all: &Option<String>,
+    ) -> Option<RtuFields> {
+        (self == Path::Rtu).then(|| RtuFields {
+            params: params.clone(),
+            label_hash: Some(label_hash(pod.as_deref(), all.as_deref())),
+        })
+    }
+}
+
+pub(super) fn dec_cost(d: Option<Dec>) -> Cost {
     d.map(|d| d.rescale(15).text())
 }
 
-fn double_cost(v: Option<f64>) -> Cost {
+pub(super) fn double_cost(v: Option<f64>) -> Cost {
     v.and_then(numeric_text)
 }
 
 /// SQL `max` over doubles (NULLs ignored).
-fn max_f64(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub(super) fn max_f64(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     crate::aggregate::max_double(a, b)
 }
 
-fn max_text(acc: &mut Option<String>, v: &Option<String>) {
+pub(super) fn max_text(acc: &mut Option<String>, v: &Option<String>) {
     if let Some(v) = v {
         if acc.as_ref().is_none_or(|a| v.as_bytes() > a.as_bytes()) {
             *acc = Some(v.clone());
@@ -79,14 +114,21 @@ fn max_text(acc: &mut Option<String>, v: &Option<String>) {
 }
 
 /// The lids `WHERE` shared by the hourly and monthly VM files.
-fn in_run(row: &SummaryRow, p: &Params) -> bool {
+pub(super) fn in_run(row: &SummaryRow, p: &Params) -> bool {
+    in_run_any_monthly(row, p) && row.monthly_cost_type.is_none()
+}
+
+/// [`in_run`] without its `monthly_cost_type IS NULL` (`hourly_vm_core_tag_based_rtu.sql`).
+fn in_run_any_monthly(row: &SummaryRow, p: &Params) -> bool {
     row.usage_start >= p.start
         && row.usage_start <= p.end
         && row.report_period_id == Some(p.report_period_id)
-        && row.is_pod_usage()
+        && row.data_source.as_deref() == Some("Pod")
+        && row.has_usage_cpu
+        && row.has_request_cpu
 }
 
-fn not_priced(row: &SummaryRow) -> bool {
+pub(super) fn not_priced(row: &SummaryRow) -> bool {
     !matches!(
         row.cost_model_rate_type.as_deref(),
         Some("Infrastructure" | "Supplementary")
@@ -94,7 +136,7 @@ fn not_priced(row: &SummaryRow) -> bool {
 }
 
 /// The `GROUP BY` of the per-row VM files: every lids column but `resource_id`.
-type LidsKey = (
+pub(super) type LidsKey = (
     Day,
     Day,
     Option<String>,
@@ -108,7 +150,7 @@ type LidsKey = (
     Option<String>,
 );
 
-fn lids_key(r: &SummaryRow) -> LidsKey {
+pub(super) fn lids_key(r: &SummaryRow) -> LidsKey {
     (
         r.usage_start,
         r.usage_end,
@@ -124,7 +166,7 @@ fn lids_key(r: &SummaryRow) -> LidsKey {
     )
 }
 
-fn row_from_key(step: &'static str, k: &LidsKey, p: &Params) -> CostRow {
+pub(super) fn row_from_key(step: &'static str, k: &LidsKey, p: &Params) -> CostRow {
     CostRow {
         step,
         report_period_id: Some(p.report_period_id),
@@ -192,30 +234,37 @@ fn vm_groups<'a>(
     groups
 }
 
-/// `hourly_cost_virtual_machine.sql`.
+/// `hourly_cost_virtual_machine.sql` and its `_rtu` twin (the same rows, without `resource_id`).
 pub fn hourly_cost_virtual_machine(
     summary: &[SummaryRow],
     usage: &Usage,
     p: &Params,
     rate_type: &str,
     hourly_rate: &RateValue,
+    path: Path,
+    rtu: &RtuParams,
 ) -> Vec<CostRow> {
     let Some(rate15) = hourly_rate.cast(15) else {
         return Vec::new();
     };
+    let step = path.step(
+        "hourly_cost_virtual_machine",
+        "hourly_cost_virtual_machine_rtu",
+    );
     vm_groups(summary, usage, p, usage.vm_table, not_priced)
         .into_iter()
         .map(|(k, (resource, h, _))| CostRow {
-            resource_id: resource,
+            resource_id: resource.filter(|_| path == Path::Direct),
             cost_model_rate_type: Some(rate_type.into()),
             cpu_cost: hours_cost(h, &rate15),
-            ..row_from_key("hourly_cost_virtual_machine", &k, p)
+            rtu: path.fields(rtu, &k.9, &k.10),
+            ..row_from_key(step, &k, p)
         })
         .collect()
 }
 
 /// A tag rate's `CASE` and `WHERE` over one label value.
-fn tag_rate_for(tag: &TagRate, value: Option<&str>) -> Option<f64> {
+pub(super) fn tag_rate_for(tag: &TagRate, value: Option<&str>) -> Option<f64> {
     if let Some(v) = value {
         if let Some((_, r)) = tag.value_rates.iter().find(|(name, _)| name == v) {
             return Some(*r);
@@ -224,7 +273,7 @@ fn tag_rate_for(tag: &TagRate, value: Option<&str>) -> Option<f64> {
     tag.default_rate
 }
 
-fn tag_selects(tag: &TagRate, row: &SummaryRow) -> bool {
+pub(super) fn tag_selects(tag: &TagRate, row: &SummaryRow) -> bool {
     if tag.default_rate.is_some() {
         row.has_pod_label(&tag.tag_key)
     } else {
@@ -236,27 +285,32 @@ fn tag_selects(tag: &TagRate, row: &SummaryRow) -> bool {
 }
 
 /// `CAST(<bound float> AS DECIMAL(33, 15))`.
-fn cast15(rate: f64) -> Option<Dec> {
+pub(super) fn cast15(rate: f64) -> Option<Dec> {
     RateValue::Float(rate).cast(15)
 }
 
-/// `hourly_cost_vm_tag_based.sql`.
+/// `hourly_cost_vm_tag_based.sql`; its `_rtu` twin also skips priced rows and writes no
+/// `monthly_cost_type`.
 pub fn hourly_cost_vm_tag_based(
     summary: &[SummaryRow],
     usage: &Usage,
     p: &Params,
     tag: &TagRate,
+    path: Path,
 ) -> Vec<CostRow> {
-    vm_groups(summary, usage, p, usage.vm_table, |r| tag_selects(tag, r))
+    let keep = |r: &SummaryRow| (path == Path::Direct || not_priced(r)) && tag_selects(tag, r);
+    let step = path.step("hourly_cost_vm_tag_based", "hourly_cost_vm_tag_based_rtu");
+    vm_groups(summary, usage, p, usage.vm_table, keep)
         .into_iter()
         .map(|(k, (resource, h, row))| {
             let rate = tag_rate_for(tag, row.pod_label(&tag.tag_key).as_deref());
             CostRow {
-                resource_id: resource,
-                monthly_cost_type: Some("Tag".into()),
+                resource_id: resource.filter(|_| path == Path::Direct),
+                monthly_cost_type: (path == Path::Direct).then(|| "Tag".into()),
                 cost_model_rate_type: Some(tag.rate_type.clone()),
                 cpu_cost: rate.and_then(cast15).and_then(|r| hours_cost(h, &r)),
-                ..row_from_key("hourly_cost_vm_tag_based", &k, p)
+                rtu: path.fields(&tag.rtu, &k.9, &k.10),
+                ..row_from_key(step, &k, p)
             }
         })
         .collect()
@@ -268,6 +322,8 @@ struct CoreGroup<'a> {
     row: &'a SummaryRow,
     cores: Option<f64>,
     hours: Option<i64>,
+    /// `max(sum(vm_uptime_total_seconds) / 3600)` over the cores groups (the `_rtu` twin).
+    uptime_hours: Option<f64>,
     node: Option<String>,
     resource_id: Option<String>,
 }
@@ -280,14 +336,18 @@ fn core_groups<'a>(
     keep: impl Fn(&SummaryRow) -> bool,
 ) -> BTreeMap<LidsKey, CoreGroup<'a>> {
     let mut groups: BTreeMap<LidsKey, CoreGroup> = BTreeMap::new();
-    for row in summary.iter().filter(|r| in_run(r, p) && keep(r)) {
+    for row in summary
+        .iter()
+        .filter(|r| in_run_any_monthly(r, p) && keep(r))
+    {
         let Some(vm) = row.pod_label(VM_KEY) else {
             continue;
         };
         let day = row.usage_start;
-        let joined: Vec<(Option<f64>, Option<i64>)> = if daily_cores {
+        type Joined = (Option<f64>, Option<i64>, Option<f64>);
+        let joined: Vec<Joined> = if daily_cores {
             match usage.vm_daily.get(&(vm.clone(), day)) {
-                Some(list) => list.iter().map(|c| (*c, None)).collect(),
+                Some(list) => list.iter().map(|c| (*c, None, None)).collect(),
                 None => continue,
             }
         } else {
@@ -297,7 +357,13 @@ fn core_groups<'a>(
                 .by_cores
                 .range(lo..)
                 .take_while(|((v, d, _), _)| *v == vm && *d == day)
-                .map(|((_, _, c), acc)| (c.map(f64::from_bits), Some(acc.hours)))
+                .map(|((_, _, c), acc)| {
+                    (
+                        c.map(f64::from_bits),
+                        Some(acc.hours),
+                        acc.seconds.map(|s| s / 3600.0),
+                    )
+                })
                 .collect()
         };
         if joined.is_empty() {
@@ -308,12 +374,14 @@ fn core_groups<'a>(
             row,
             cores: None,
             hours: None,
+            uptime_hours: None,
             node: None,
             resource_id: None,
         });
-        for (c, h) in joined {
+        for (c, h, u) in joined {
             g.cores = max_f64(g.cores, c);
             g.hours = g.hours.max(h);
+            g.uptime_hours = max_f64(g.uptime_hours, u);
         }
         if let Some((_, node, resource)) = latest {
             max_text(&mut g.node, node);
@@ -325,40 +393,62 @@ fn core_groups<'a>(
 
 /// `hourly_vm_core_tag_based.sql`: cores × rate × hours (a count: masu passes no
 /// `use_fractional_hours` to this file).
+/// Its `_rtu` twin counts uptime seconds over 3600 instead, skips priced rows, and keeps rows
+/// that already have a `monthly_cost_type`.
 pub fn hourly_vm_core_tag_based(
     summary: &[SummaryRow],
     usage: &Usage,
     p: &Params,
     tag: &TagRate,
+    path: Path,
 ) -> Vec<CostRow> {
-    core_groups(summary, usage, p, false, |r| tag_selects(tag, r))
+    let keep = |r: &SummaryRow| match path {
+        Path::Direct => r.monthly_cost_type.is_none() && tag_selects(tag, r),
+        Path::Rtu => not_priced(r) && tag_selects(tag, r),
+    };
+    let step = path.step("hourly_vm_core_tag_based", "hourly_vm_core_tag_based_rtu");
+    core_groups(summary, usage, p, false, keep)
         .into_iter()
         .map(|(k, g)| {
             let rate = tag_rate_for(tag, g.row.pod_label(&tag.tag_key).as_deref());
-            let cost = match (g.cores, rate.and_then(cast15), g.hours) {
-                (Some(c), Some(r), Some(h)) => Some(c * r.to_f64() * h as f64),
+            let hours = match path {
+                Path::Direct => g.hours.map(|h| h as f64),
+                Path::Rtu => g.uptime_hours,
+            };
+            let cost = match (g.cores, rate.and_then(cast15), hours) {
+                (Some(c), Some(r), Some(h)) => Some(c * r.to_f64() * h),
                 _ => None,
             };
             CostRow {
                 node: g.node,
-                resource_id: g.resource_id,
+                resource_id: g.resource_id.filter(|_| path == Path::Direct),
                 monthly_cost_type: Some("Tag".into()),
                 cost_model_rate_type: Some(tag.rate_type.clone()),
                 cpu_cost: double_cost(cost),
-                ..row_from_key("hourly_vm_core_tag_based", &k, p)
+                rtu: path.fields(&tag.rtu, &k.9, &k.10),
+                ..row_from_key(step, &k, p)
             }
         })
         .collect()
 }
 
 /// `monthly_vm_core_tag_based.sql`: (cores × rate) / days in the month, cores from the daily report.
+/// Its `_rtu` twin skips only rows priced Infrastructure or Supplementary.
 pub fn monthly_vm_core_tag_based(
     summary: &[SummaryRow],
     usage: &Usage,
     p: &Params,
     tag: &TagRate,
+    path: Path,
 ) -> Vec<CostRow> {
-    let keep = |r: &SummaryRow| r.cost_model_rate_type.is_none() && tag_selects(tag, r);
+    let keep = |r: &SummaryRow| {
+        let unpriced = match path {
+            Path::Direct => r.cost_model_rate_type.is_none(),
+            Path::Rtu => not_priced(r),
+        };
+        r.monthly_cost_type.is_none() && unpriced && tag_selects(tag, r)
+    };
+    let step = path.step("monthly_vm_core_tag_based", "monthly_vm_core_tag_based_rtu");
     core_groups(summary, usage, p, true, keep)
         .into_iter()
         .map(|(k, g)| {
@@ -369,11 +459,12 @@ pub fn monthly_vm_core_tag_based(
             };
             CostRow {
                 node: g.node,
-                resource_id: g.resource_id,
+                resource_id: g.resource_id.filter(|_| path == Path::Direct),
                 monthly_cost_type: Some("Tag".into()),
                 cost_model_rate_type: Some(tag.rate_type.clone()),
                 cpu_cost: double_cost(cost),
-                ..row_from_key("monthly_vm_core_tag_based", &k, p)
+                rtu: path.fields(&tag.rtu, &k.9, &k.10),
+                ..row_from_key(step, &k, p)
             }
         })
         .collect()
@@ -382,7 +473,11 @@ pub fn monthly_vm_core_tag_based(
 /// `latest_vm_labels`: each VM's pod and all labels merged (`map_concat`) over its usage rows of
 /// the day of its latest hourly report. Trino's `ARRAY_AGG` order is unspecified; rows merge in
 /// the order of their label texts, so the last such text wins a key both set.
-fn latest_vm_labels(summary: &[SummaryRow], usage: &Usage, p: &Params) -> BTreeMap<String, String> {
+pub(super) fn latest_vm_labels(
+    summary: &[SummaryRow],
+    usage: &Usage,
+    p: &Params,
+) -> BTreeMap<String, String> {
     type LabelTexts<'a> = Vec<(&'a Option<String>, &'a Option<String>)>;
     let mut parts: BTreeMap<String, LabelTexts> = BTreeMap::new();
     for row in summary {
@@ -515,13 +610,13 @@ pub fn monthly_vm_core(
             cost_model_rate_type: Some(rate_type.into()),
             monthly_cost_type: Some("OCP_VM_CORE".into()),
             cpu_cost: double_cost(cores.map(|c| c * rate)),
-            gpu_cost: None,
+            ..CostRow::default()
         })
         .collect()
 }
 
 /// Trino's `CAST(double AS varchar)`: Java's `Double.toString`.
-fn double_text(v: f64) -> String {
+pub(super) fn double_text(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e7 {
         format!("{v:.1}")
     } else if (1e-3..1e7).contains(&v.abs()) {
@@ -778,6 +873,7 @@ mod tests {
             tag_key: "app".into(),
             default_rate: Some(1.0),
             value_rates: vec![("web".into(), 2.0)],
+            rtu: Default::default(),
         };
         assert_eq!(tag_rate_for(&t, Some("web")), Some(2.0));
         assert_eq!(tag_rate_for(&t, Some("db")), Some(1.0));

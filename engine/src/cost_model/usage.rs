@@ -47,6 +47,19 @@ const GPU_COLUMNS: &[ColumnRequest] = &[
     ColumnRequest::required("gpu_vendor_name", ColumnKind::String),
     ColumnRequest::required("gpu_memory_capacity_mib", ColumnKind::Double),
     ColumnRequest::required("gpu_pod_uptime", ColumnKind::Double),
+    // Added to the report with MIG support; older files read them as NULL, as Trino does.
+    ColumnRequest::optional("mig_profile", ColumnKind::String),
+    ColumnRequest::optional("mig_slice_count", ColumnKind::Int),
+    ColumnRequest::optional("gpu_max_slices", ColumnKind::Int),
+    ColumnRequest::optional("mig_strategy", ColumnKind::String),
+    ColumnRequest::optional("mig_memory_capacity_mib", ColumnKind::Int),
+    ColumnRequest::optional("mig_instance_id", ColumnKind::String),
+];
+
+const NODE_LABEL_COLUMNS: &[ColumnRequest] = &[
+    ColumnRequest::required("interval_start", ColumnKind::Timestamp),
+    ColumnRequest::required("node", ColumnKind::String),
+    ColumnRequest::required("node_labels", ColumnKind::String),
 ];
 
 const NAMESPACE_COLUMNS: &[ColumnRequest] = &[
@@ -92,6 +105,9 @@ pub struct Usage {
     pub vm_daily: BTreeMap<(String, Day), Vec<Option<f64>>>,
     pub gpu: Vec<GpuRow>,
     pub namespaces: Vec<NamespaceRow>,
+    /// (node, day, node-label text) → hours, of the hourly node labels that carry
+    /// `"nvidia_com_gpu_present": "True"` (the `_rtu` GPU file's unallocated capacity).
+    pub gpu_node_hours: BTreeMap<(String, Day, String), i64>,
 }
 
 /// One daily GPU row.
@@ -105,6 +121,12 @@ pub struct GpuRow {
     pub vendor: Option<String>,
     pub memory_mib: Option<f64>,
     pub uptime: Option<f64>,
+    pub mig_profile: Option<String>,
+    pub mig_slice_count: Option<i64>,
+    pub gpu_max_slices: Option<i64>,
+    pub mig_strategy: Option<String>,
+    pub mig_memory_mib: Option<i64>,
+    pub mig_instance_id: Option<String>,
 }
 
 /// One daily namespace-label row.
@@ -167,6 +189,15 @@ impl Usage {
             reader.for_each(Table::GPU_DAILY, GPU_COLUMNS, &month, |data| {
                 catalog.with_tables(|strings, _, _| usage.add_gpu(data, strings))
             })?;
+        }
+        if wants.gpu_nodes {
+            let month = i64::MIN..i64::MAX;
+            reader.for_each(
+                Table::NODE_LABELS_HOURLY,
+                NODE_LABEL_COLUMNS,
+                &month,
+                |data| catalog.with_tables(|strings, _, _| usage.add_gpu_nodes(data, strings)),
+            )?;
         }
         if wants.namespaces {
             reader.for_each(
@@ -277,9 +308,12 @@ impl Usage {
     }
 
     fn add_gpu(&mut self, data: &RowGroupData, strings: &ocp_summary_kernels::intern::Interner) {
-        let [ts, ns, node, uuid, model, vendor, memory, uptime] = &data.columns[..] else {
-            unreachable!("eight columns")
+        let [ts, ns, node, uuid, model, vendor, memory, uptime, profile, slices, max_slices, strategy, mig_mem, instance] =
+            &data.columns[..]
+        else {
+            unreachable!("fourteen columns")
         };
+        let int = |c: &ColumnData, i: usize| c.valid[i].then_some(c.i64s[i]);
         for i in 0..data.num_rows {
             if !ts.valid[i] {
                 continue;
@@ -293,7 +327,43 @@ impl Usage {
                 vendor: text(strings, vendor, i),
                 memory_mib: opt(memory, i),
                 uptime: opt(uptime, i),
+                mig_profile: text(strings, profile, i),
+                mig_slice_count: int(slices, i),
+                gpu_max_slices: int(max_slices, i),
+                mig_strategy: text(strings, strategy, i),
+                mig_memory_mib: int(mig_mem, i),
+                mig_instance_id: text(strings, instance, i),
             });
+        }
+    }
+
+    /// `node_labels like '%"nvidia_com_gpu_present": "True"%'`, counted per node, day and label text.
+    fn add_gpu_nodes(
+        &mut self,
+        data: &RowGroupData,
+        strings: &ocp_summary_kernels::intern::Interner,
+    ) {
+        const PRESENT: &[u8] = br#""nvidia_com_gpu_present": "True""#;
+        let [ts, node, labels] = &data.columns[..] else {
+            unreachable!("three columns")
+        };
+        for i in 0..data.num_rows {
+            if !ts.valid[i] || labels.ids[i] == NULL_ID {
+                continue;
+            }
+            let text_bytes = strings.get(labels.ids[i]);
+            if memchr::memmem::find(text_bytes, PRESENT).is_none() {
+                continue;
+            }
+            let Some(node) = text(strings, node, i) else {
+                continue;
+            };
+            let key = (
+                node,
+                Day::of_millis(ts.i64s[i]),
+                String::from_utf8_lossy(text_bytes).into_owned(),
+            );
+            *self.gpu_node_hours.entry(key).or_default() += 1;
         }
     }
 
@@ -325,4 +395,6 @@ pub struct Wants {
     pub gpu_table: bool,
     pub pod_vm_hours: bool,
     pub namespaces: bool,
+    /// The hourly node labels of GPU nodes (`monthly_cost_gpu_rtu.sql`).
+    pub gpu_nodes: bool,
 }

@@ -49,12 +49,12 @@ const INSERT_COLUMNS: &str = "uuid, report_period_id, cluster_id, cluster_alias,
 fn insert(
     tx: &mut Transaction<'_>,
     summary: &str,
-    rows: &[CostRow],
+    rows: &[&CostRow],
 ) -> Result<u64, postgres::Error> {
     if rows.is_empty() {
         return Ok(0);
     }
-    let col = |f: fn(&CostRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let col = |f: fn(&CostRow) -> Option<String>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
     let rp: Vec<Option<i32>> = rows
         .iter()
         .map(|r| r.report_period_id.map(|v| v as i32))
@@ -95,11 +95,13 @@ fn insert(
     )
 }
 
-/// Rows deleted and inserted by one call.
+/// Rows deleted and inserted by one call, in the daily summary and in `rates_to_usage`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Written {
     pub deleted: u64,
     pub inserted: u64,
+    pub rtu_deleted: u64,
+    pub rtu_inserted: u64,
 }
 
 /// Writes each call's rows in its own transaction, the call's delete first.
@@ -134,12 +136,149 @@ pub fn write(
                 .map_err(pg("deleting the cost rows"))?,
             None => 0,
         };
-        let inserted =
-            insert(&mut tx, &summary, &step.rows).map_err(pg("inserting the cost rows"))?;
+        let direct: Vec<&CostRow> = step.rows.iter().filter(|r| r.rtu.is_none()).collect();
+        let inserted = insert(&mut tx, &summary, &direct).map_err(pg("inserting the cost rows"))?;
         tx.commit().map_err(pg("commit"))?;
-        out.push(Written { deleted, inserted });
+        out.push(Written {
+            deleted,
+            inserted,
+            ..Written::default()
+        });
+    }
+    if steps.iter().any(|s| s.path == super::Path::Rtu) {
+        let scope = (report_period_id, range, source.as_str());
+        write_rtu(target, &mut client, steps, scope, &mut out)?;
     }
     Ok(out)
+}
+
+/// The metric types this engine's `_rtu` files write: those of the steps' rows and the metric
+/// names (the default `metric_type`).
+fn rtu_metric_types(steps: &[StepRows]) -> Vec<String> {
+    let mut types: Vec<String> = [
+        super::rates::VM_HOUR,
+        super::rates::VM_CORE_HOUR,
+        super::rates::VM_CORE_MONTH,
+        super::rates::GPU_MONTH,
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = steps.iter().flat_map(|s| &s.rows);
+    for f in rows.filter_map(|r| r.rtu.as_ref()) {
+        if let Some(t) = &f.params.metric_type {
+            if !types.contains(t) {
+                types.push(t.clone());
+            }
+        }
+    }
+    types
+}
+
+/// Every RTU row of the run in one transaction, after deleting the source's rows of the run's
+/// metric types in the range (and its GPU distribution rows of the month). Koku's RTU accessor
+/// is not in our snapshot: this replacement rule is ours.
+fn write_rtu(
+    target: &Target,
+    client: &mut postgres::Client,
+    steps: &[StepRows],
+    (report_period_id, range, source): (i64, (Day, Day), &str),
+    out: &mut [Written],
+) -> Result<(), Error> {
+    let pg = |what: &'static str| move |e: postgres::Error| target.error(what, &e);
+    let table = target.table("rates_to_usage");
+    let month_start = Day::from_ymd(range.0.ymd().0, range.0.ymd().1, 1).unwrap_or(range.0);
+    let mut tx = client.transaction().map_err(pg("begin"))?;
+    let sql = format!(
+        "DELETE FROM {table} WHERE source_uuid::text = $1 AND report_period_id = $2 \
+         AND ((usage_start >= $3::text::date AND usage_start <= $4::text::date \
+               AND metric_type = ANY($5::text[])) \
+           OR (usage_start >= $6::text::date AND usage_start <= $4::text::date \
+               AND monthly_cost_type = 'gpu_distributed'))"
+    );
+    let deleted = tx
+        .execute(
+            &sql,
+            &[
+                &source,
+                &(report_period_id as i32),
+                &range.0.to_string(),
+                &range.1.to_string(),
+                &rtu_metric_types(steps),
+                &month_start.to_string(),
+            ],
+        )
+        .map_err(pg("deleting the rates_to_usage rows"))?;
+    for (i, step) in steps.iter().enumerate() {
+        let rows: Vec<&CostRow> = step.rows.iter().filter(|r| r.rtu.is_some()).collect();
+        out[i].rtu_inserted =
+            insert_rtu(&mut tx, &table, &rows).map_err(pg("inserting rates_to_usage rows"))?;
+    }
+    if let Some(first) = out.first_mut() {
+        first.rtu_deleted = deleted;
+    }
+    tx.commit().map_err(pg("commit"))
+}
+
+const RTU_INSERT_COLUMNS: &str = "uuid, cost_model_id, report_period_id, source_uuid, usage_start, \
+    usage_end, node, namespace, cluster_id, cluster_alias, data_source, pod_labels, all_labels, \
+    label_hash, custom_name, metric_type, cost_model_rate_type, monthly_cost_type, calculated_cost, \
+    distributed_cost, cost_category_id, rate_id";
+
+type Column<'a> = &'a dyn Fn(&CostRow) -> Option<String>;
+
+fn insert_rtu(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    rows: &[&CostRow],
+) -> Result<u64, postgres::Error> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let col = |f: Column| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+    let rtu = |r: &CostRow| r.rtu.clone().unwrap_or_default();
+    let rp: Vec<Option<i32>> = rows
+        .iter()
+        .map(|r| r.report_period_id.map(|v| v as i32))
+        .collect();
+    let category: Vec<Option<i32>> = rows.iter().map(|r| r.cost_category_id).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({RTU_INSERT_COLUMNS}) \
+         SELECT gen_random_uuid(), cm::uuid, rp, src::uuid, s::date, e::date, node, ns, cid, alias, \
+         ds, pl::jsonb, al::jsonb, lh, cn, mt, cmrt, mct, calc::numeric(33,15), \
+         dist::numeric(33,15), cat, rid::uuid \
+         FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
+         $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], \
+         $20::int4[], $21::text[]) \
+         AS t(cm, rp, src, s, e, node, ns, cid, alias, ds, pl, al, lh, cn, mt, cmrt, mct, calc, \
+         dist, cat, rid)"
+    );
+    tx.execute(
+        &sql,
+        &[
+            &col(&|r| rtu(r).params.cost_model_id),
+            &rp,
+            &col(&|r| r.source_uuid.clone()),
+            &col(&|r| Some(r.usage_start.to_string())),
+            &col(&|r| Some(r.usage_end.to_string())),
+            &col(&|r| r.node.clone()),
+            &col(&|r| r.namespace.clone()),
+            &col(&|r| r.cluster_id.clone()),
+            &col(&|r| r.cluster_alias.clone()),
+            &col(&|r| r.data_source.clone()),
+            &col(&|r| r.pod_labels.clone()),
+            &col(&|r| r.all_labels.clone()),
+            &col(&|r| rtu(r).label_hash),
+            &col(&|r| rtu(r).params.custom_name),
+            &col(&|r| rtu(r).params.metric_type),
+            &col(&|r| r.cost_model_rate_type.clone()),
+            &col(&|r| r.monthly_cost_type.clone()),
+            &col(&|r| r.cpu_cost.clone().or_else(|| r.gpu_cost.clone())),
+            &col(&|r| r.distributed_cost.clone()),
+            &category,
+            &col(&|r| rtu(r).params.rate_id),
+        ],
+    )
 }
 
 /// The source's cost model from `cost_model` through `cost_model_map` (Django's `.first()`:

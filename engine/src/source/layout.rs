@@ -49,6 +49,7 @@ impl Table {
     pub const POD_DAILY: Table = Table::new(ReportType::PodUsage, Granularity::Daily);
     pub const STORAGE_DAILY: Table = Table::new(ReportType::StorageUsage, Granularity::Daily);
     pub const NODE_LABELS_DAILY: Table = Table::new(ReportType::NodeLabels, Granularity::Daily);
+    pub const NODE_LABELS_HOURLY: Table = Table::new(ReportType::NodeLabels, Granularity::Hourly);
     pub const NAMESPACE_LABELS_DAILY: Table =
         Table::new(ReportType::NamespaceLabels, Granularity::Daily);
     pub const VM_HOURLY: Table = Table::new(ReportType::VmUsage, Granularity::Hourly);

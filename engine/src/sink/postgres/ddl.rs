@@ -231,6 +231,36 @@ pub fn statements(s: &str) -> Vec<String> {
                     REFERENCES {s}.cost_model (uuid) DEFERRABLE INITIALLY DEFERRED,
                 UNIQUE (provider_uuid, cost_model_id))"
         ),
+        // Koku's `rates_to_usage` (the rates-to-usage pipeline), with the columns its `_rtu`
+        // cost-model files insert.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.rates_to_usage (
+                uuid uuid NOT NULL,
+                cost_model_id uuid NULL,
+                report_period_id integer NULL,
+                source_uuid uuid NULL,
+                usage_start date NOT NULL,
+                usage_end date NOT NULL,
+                node varchar(253) NULL,
+                namespace varchar(253) NULL,
+                cluster_id varchar(50) NULL,
+                cluster_alias varchar(256) NULL,
+                data_source varchar(64) NULL,
+                persistentvolumeclaim varchar(253) NULL,
+                pod_labels jsonb NULL,
+                volume_labels jsonb NULL,
+                all_labels jsonb NULL,
+                label_hash varchar(64) NULL,
+                custom_name text NULL,
+                metric_type text NULL,
+                cost_model_rate_type text NULL,
+                monthly_cost_type text NULL,
+                calculated_cost numeric(33,15) NULL,
+                distributed_cost numeric(33,15) NULL,
+                cost_category_id integer NULL,
+                rate_id uuid NULL,
+                PRIMARY KEY (usage_start, uuid))"
+        ),
         // Koku's `OCPGpuSummaryP` (migration 0340 and the MIG columns added after it), with the
         // cost columns Koku's cost model fills.
         format!(
