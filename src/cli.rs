@@ -43,7 +43,8 @@ pub enum Command {
     ClusterInfo(ClusterInfoArgs),
     /// Koku's `get_max_min_timestamp_sql`: min and max `interval_start` of the daily pod rows.
     MaxMinTimestamp(RunOptions),
-    /// Convert an operator payload (manifest.json + CSV reports) into Koku's Parquet layout.
+    /// Convert an operator payload (manifest.json + CSV reports), or with `--provider aws` an AWS
+    /// Cost and Usage Report, into Koku's Parquet layout.
     Ingest(ocp_summary_ingest::IngestArgs),
     /// masu's cost-model steps that run on Trino (VM, GPU and project rates), as CSV.
     CostModel(CostModelArgs),

@@ -27,7 +27,14 @@ pub fn dispatch(command: Command) -> Result<(), Error> {
             let info = cluster_info(&plan(&options)?, &[q])?;
             print_stdout(&info.csv(q).unwrap_or_default())
         }
-        Command::Ingest(args) => ocp_summary_ingest::ingest(&args).map(|s| eprint!("{s}")),
+        Command::Ingest(args) => match args.provider {
+            ocp_summary_ingest::Provider::Ocp => {
+                ocp_summary_ingest::ingest(&args).map(|s| eprint!("{s}"))
+            }
+            ocp_summary_ingest::Provider::Aws => {
+                ocp_summary_ingest::aws::ingest(&args).map(|s| eprint!("{s}"))
+            }
+        },
         Command::CostModel(args) => cost_model(&args),
     }
 }

@@ -94,6 +94,16 @@ pub struct GenerateArgs {
     /// unchanged.
     #[arg(long)]
     pub vm_gpu: bool,
+    /// Also write an AWS Cost and Usage Report matched to the cluster (EC2 instances of the
+    /// nodes, EBS volumes of the PVs, network, savings-plan and reserved-instance lines), as masu
+    /// receives it: `OUT/aws/<billing period>/` with the manifest and a `.csv.gz`, for
+    /// `ingest --provider aws`. Off, the output is unchanged.
+    #[arg(long)]
+    pub aws: bool,
+    /// `--aws`: the `openshift_cluster` tag value on the cluster's AWS resources (Koku matches it
+    /// with the cluster id or alias).
+    #[arg(long, default_value = "ocp-cluster-1")]
+    pub aws_cluster_id: String,
     /// Worker threads (default: available parallelism).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -119,6 +129,8 @@ pub struct GenerateSummary {
     pub threads: usize,
     /// `--vm-gpu`: hourly rows of `vm_usage` and `gpu_usage` (empty without the flag).
     pub extra_reports: Vec<(&'static str, u64)>,
+    /// `--aws`: (manifest, CSV, lines) per billing month (empty without the flag).
+    pub aws_reports: Vec<(PathBuf, PathBuf, usize)>,
 }
 
 impl GenerateSummary {
@@ -151,6 +163,9 @@ impl fmt::Display for GenerateSummary {
         }
         for (name, rows) in &self.extra_reports {
             writeln!(f, "  {name:<17} {rows:>12} hourly rows")?;
+        }
+        for (manifest, _, lines) in &self.aws_reports {
+            writeln!(f, "  aws cur {lines:>21} lines, {}", manifest.display())?;
         }
         write!(
             f,

@@ -63,6 +63,7 @@
 //! `topology`, the Parquet files are written by `frames`, and `generate.json` by `manifest`.
 
 mod args;
+pub mod aws;
 mod frames;
 mod manifest;
 mod rng;
@@ -158,6 +159,19 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<GenerateSummary> {
         }
     }
 
+    let aws_dir = args.out.join("aws");
+    if args.aws && aws_dir.exists() {
+        if args.force {
+            std::fs::remove_dir_all(&aws_dir)
+                .with_context(|| format!("removing {}", aws_dir.display()))?;
+        } else {
+            bail!(
+                "{} already exists (use --force to replace it)",
+                aws_dir.display()
+            );
+        }
+    }
+
     let topo = Topology::build(&params);
     for seg in &topo.segments {
         for report in Report::ALL {
@@ -223,6 +237,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<GenerateSummary> {
         elapsed: Duration::ZERO,
         threads,
         extra_reports: Vec::new(),
+        aws_reports: Vec::new(),
     };
     for (i, r) in results.into_inner().unwrap() {
         let k = tasks[i].report as usize;
@@ -254,6 +269,10 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<GenerateSummary> {
             }
             summary.extra_reports.push((name, st.rows_read as u64));
         }
+    }
+    if args.aws {
+        summary.aws_reports =
+            aws::write(&topo, &args.out, &args.aws_cluster_id, args.seed)?.reports;
     }
     summary.elapsed = t0.elapsed();
     tracing::info!(

@@ -9,6 +9,7 @@
 //! ([`tag_keys`]). That step comes last: if it fails (exit 4) the Parquet stays written, as in
 //! masu, and re-running the ingest is safe (same file names, `ON CONFLICT DO NOTHING`).
 
+pub mod aws;
 pub mod convert;
 pub mod masu_json;
 pub mod pq;
@@ -26,12 +27,31 @@ use ocp_summary_engine::plan::db_spec;
 use ocp_summary_engine::plan::options::DbOptions;
 use report::{ReportKind, Target};
 
+/// Which provider's report `ingest` converts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Provider {
+    /// An OpenShift operator payload (the default).
+    #[default]
+    Ocp,
+    /// An AWS Cost and Usage Report: its `*Manifest.json` and CSV files (module `aws`).
+    Aws,
+}
+
 /// `ocp-summary ingest`.
 #[derive(Debug, Clone, Args)]
 pub struct IngestArgs {
     /// Operator payload: a `.tar.gz` or a folder holding `manifest.json` and the CSV reports.
+    /// With `--provider aws`: the CUR's `*Manifest.json`, or a folder holding it and the report
+    /// files (`.csv` or `.csv.gz`) it lists.
     #[arg(long)]
     pub input: PathBuf,
+    /// The report's provider: `ocp` (operator payload) or `aws` (Cost and Usage Report).
+    #[arg(long, value_enum, default_value_t = Provider::Ocp)]
+    pub provider: Provider,
+    /// `--provider aws`: masu's manifest id, part of the file names it writes
+    /// (`{day}_manifestid-{id}_basefile-...`).
+    #[arg(long, default_value_t = 1)]
+    pub manifest_id: u64,
     /// Root folder; Parquet files go under `DIR/data/parquet/...`.
     #[arg(long, value_name = "DIR")]
     pub output: PathBuf,
@@ -52,7 +72,7 @@ pub struct IngestArgs {
 }
 
 /// Removes the staging folder however the ingest ends.
-struct Staging(PathBuf);
+pub(crate) struct Staging(pub(crate) PathBuf);
 
 impl Drop for Staging {
     fn drop(&mut self) {
@@ -61,18 +81,18 @@ impl Drop for Staging {
 }
 
 /// The payload could not be read (a source failure, exit code 3).
-fn read_failed(location: impl std::fmt::Display, source: std::io::Error) -> Error {
+pub(crate) fn read_failed(location: impl std::fmt::Display, source: std::io::Error) -> Error {
     Error::from(SourceError::Io {
         location: location.to_string(),
         source,
     })
 }
 
-fn bad(msg: impl Into<String>) -> Error {
+pub(crate) fn bad(msg: impl Into<String>) -> Error {
     InputError::Data(msg.into()).into()
 }
 
-fn valid_segment(what: &str, s: &str) -> Result<(), Error> {
+pub(crate) fn valid_segment(what: &str, s: &str) -> Result<(), Error> {
     if s.is_empty() || s.contains(['/', '\\']) || s == "." || s == ".." {
         return Err(bad(format!("--{what} {s:?} is not a valid path segment")));
     }
@@ -216,7 +236,7 @@ fn plan(payload: &Path, shown: &Path) -> Result<(serde_json::Value, Vec<Planned>
 }
 
 /// Moves every file under `from` to the same relative path under `to`.
-fn move_tree(from: &Path, to: &Path, rel: &Path) -> std::io::Result<()> {
+pub(crate) fn move_tree(from: &Path, to: &Path, rel: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(from.join(rel))? {
         let entry = entry?;
         let rel = rel.join(entry.file_name());
@@ -305,6 +325,11 @@ fn record_keys(
 
 /// Runs `ingest`.
 pub fn ingest(args: &IngestArgs) -> Result<IngestSummary, Error> {
+    if args.provider != Provider::Ocp {
+        return Err(bad(
+            "this is the OpenShift ingest; use aws::ingest for --provider aws",
+        ));
+    }
     valid_segment("org", &args.org)?;
     valid_segment("source", &args.source)?;
     if args.chunk_rows == 0 {

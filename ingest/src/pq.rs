@@ -28,6 +28,9 @@ pub enum Kind {
     Str,
     /// `OPTIONAL INT64` — pandas' nullable `Int64` (the GPU report's MIG counts).
     I64,
+    /// `OPTIONAL INT64 (TIMESTAMP(MILLIS,true))` — a UTC-adjusted millisecond timestamp, as
+    /// pyarrow writes a tz-aware pandas column (the AWS CUR's `...Z` dates).
+    TsUtc,
 }
 
 /// A flat schema: names and kinds in file order.
@@ -42,12 +45,13 @@ impl Schema {
         let mut msg = String::from("message schema {\n");
         for (name, kind) in cols {
             let ty = match kind {
-                Kind::Ts | Kind::I64 => "INT64",
+                Kind::Ts | Kind::I64 | Kind::TsUtc => "INT64",
                 Kind::F64 => "DOUBLE",
                 Kind::Str => "BYTE_ARRAY",
             };
             let logical = match kind {
                 Kind::Ts => " (TIMESTAMP(MILLIS,false))",
+                Kind::TsUtc => " (TIMESTAMP(MILLIS,true))",
                 Kind::F64 | Kind::I64 => "",
                 Kind::Str => " (STRING)",
             };
@@ -143,7 +147,7 @@ pub fn write_file<F: Frame>(
                 frame.fill(ci, lo, hi, &mut buf);
                 debug_assert_eq!(buf.defs.len(), hi - lo);
                 match kind {
-                    Kind::Ts | Kind::I64 => {
+                    Kind::Ts | Kind::I64 | Kind::TsUtc => {
                         col.typed::<Int64Type>()
                             .write_batch(&buf.i64s, Some(&buf.defs), None)?;
                     }

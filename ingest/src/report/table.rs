@@ -35,7 +35,7 @@ pub(super) enum Col {
 impl Col {
     pub(super) fn new(kind: Kind) -> Col {
         match kind {
-            Kind::Ts => Col::Ts(Vec::new()),
+            Kind::Ts | Kind::TsUtc => Col::Ts(Vec::new()),
             Kind::F64 => Col::F64(Vec::new()),
             Kind::Str => Col::Str(Vec::new()),
             Kind::I64 => Col::I64(Vec::new()),
