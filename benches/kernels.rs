@@ -12,7 +12,7 @@ use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets};
 use ocp_summary_kernels::like::LikePattern;
 use ocp_summary_kernels::merge::merge3;
 use ocp_summary_kernels::rle;
-use ocp_summary_kernels::{delta, split};
+use ocp_summary_kernels::{delta, int96, split};
 
 /// Small deterministic generator (xorshift64*), so runs compare like for like.
 struct Rng(u64);
@@ -401,6 +401,71 @@ fn bench_value_encodings(c: &mut Criterion) {
             })
             .unwrap();
             black_box(total)
+        });
+    });
+    // Sorted pod-like names sharing long prefixes (what DELTA_BYTE_ARRAY is for): prefix lengths
+    // against the previous value, then the suffixes as a DELTA_LENGTH_BYTE_ARRAY stream.
+    let mut names: Vec<Vec<u8>> = (0..N)
+        .map(|_| {
+            format!(
+                "openshift-ns-{:03}/pod-{:05}-{:x}",
+                rng.below(40),
+                rng.below(20_000),
+                rng.next() & 0xffff
+            )
+            .into_bytes()
+        })
+        .collect();
+    names.sort();
+    let mut prefixes = Vec::with_capacity(N);
+    let mut previous: &[u8] = &[];
+    for name in &names {
+        let common = previous
+            .iter()
+            .zip(name)
+            .take_while(|(a, b)| a == b)
+            .count();
+        prefixes.push(common as i64);
+        previous = name;
+    }
+    let suffix_lengths: Vec<i64> = names
+        .iter()
+        .zip(&prefixes)
+        .map(|(n, &p)| n.len() as i64 - p)
+        .collect();
+    let mut data = delta_stream(&prefixes);
+    data.extend_from_slice(&delta_stream(&suffix_lengths));
+    for (name, &p) in names.iter().zip(&prefixes) {
+        data.extend_from_slice(&name[p as usize..]);
+    }
+    let mut scratch = delta::ByteArrayScratch::default();
+    group.bench_function("byte_array", |b| {
+        b.iter(|| {
+            let mut total = 0usize;
+            delta::decode_byte_array(black_box(&data), N, &mut scratch, |v| total += v.len())
+                .unwrap();
+            black_box(total)
+        });
+    });
+    group.finish();
+
+    // INT96 timestamps (Spark, Hive): hourly instants as (nanoseconds of the day, Julian day).
+    let mut group = c.benchmark_group("int96");
+    group.throughput(Throughput::Elements(N as u64));
+    let mut data = Vec::with_capacity(N * int96::WIDTH);
+    for i in 0..N as i64 {
+        let ms = start + i * 3_600_000 + rng.below(1000) as i64;
+        let day = ms.div_euclid(86_400_000) + int96::JULIAN_DAY_OF_EPOCH;
+        let nanos = ms.rem_euclid(86_400_000) * 1_000_000;
+        data.extend_from_slice(&nanos.to_le_bytes());
+        data.extend_from_slice(&(day as i32).to_le_bytes());
+    }
+    let mut out = Vec::with_capacity(N);
+    group.bench_function("plain", |b| {
+        b.iter(|| {
+            out.clear();
+            int96::decode_plain(black_box(&data), N, &mut out).unwrap();
+            black_box(out.len())
         });
     });
     group.finish();

@@ -101,7 +101,7 @@ FUZZ_FLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
 (cd fuzz && RUSTFLAGS="$FUZZ_FLAGS" cargo build --quiet --target "$TRIPLE")
 for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric pgcopy_rows \
-  delta_binary_packed delta_length_byte_array byte_stream_split; do
+  delta_binary_packed delta_length_byte_array delta_byte_array byte_stream_split int96; do
   scratch="fuzz/target/scratch/$t"
   mkdir -p "$scratch"
   log="fuzz/target/scratch/$t.log"

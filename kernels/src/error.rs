@@ -56,9 +56,9 @@ pub enum KernelError {
         /// What was wrong.
         reason: String,
     },
-    /// A value stream (DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT) whose
-    /// structure the format forbids: a bad header or block layout, a width too large, counts
-    /// that disagree.
+    /// A value stream (DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
+    /// BYTE_STREAM_SPLIT) whose structure the format forbids: a bad header or block layout, a
+    /// width too large, counts that disagree, a prefix longer than the previous value.
     InvalidStream {
         /// The Parquet encoding being decoded.
         encoding: &'static str,

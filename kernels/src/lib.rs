@@ -7,7 +7,8 @@
 //! | module | job |
 //! |---|---|
 //! | [`rle`] | Parquet RLE / bit-packed hybrid → dictionary ids and levels |
-//! | [`delta`] | Parquet DELTA_BINARY_PACKED → `i64` values; DELTA_LENGTH_BYTE_ARRAY → byte strings |
+//! | [`delta`] | Parquet DELTA_BINARY_PACKED → `i64` values; DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY → byte strings |
+//! | [`int96`] | Parquet INT96 timestamps (Julian day, nanoseconds of the day) → epoch milliseconds |
 //! | [`intern`] | slice → dense `u32` id, each slice stored once: byte strings ([`intern::Interner`]) and label sets |
 //! | [`labels`] | Koku label JSON → sorted `(KeyId, ValueId)` pairs filtered by enabled keys |
 //! | [`merge`] | merge sorted pair arrays, the later map wins (node < namespace < pod) |
@@ -16,6 +17,7 @@
 
 pub mod delta;
 pub mod error;
+pub mod int96;
 pub mod intern;
 pub mod labels;
 pub mod like;

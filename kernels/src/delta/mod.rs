@@ -1,4 +1,4 @@
-//! Parquet DELTA_BINARY_PACKED decoding of INT64 values.
+//! Parquet DELTA_BINARY_PACKED decoding of INT64 values, and the two string encodings built on it.
 //!
 //! The format (parquet-format `Encodings.md`): a header of four ULEB128 numbers, the block size
 //! in values (a multiple of 128), the miniblocks per block (the block size over it a multiple of
@@ -18,8 +18,11 @@
 //! - The last miniblock is padded to full size by writers; a stream that ends inside the padding
 //!   is accepted as long as the bits of every needed value are present.
 //!
-//! [`naive`] is the bit-by-bit twin the tests and the `delta_binary_packed` fuzz target compare
-//! against.
+//! DELTA_LENGTH_BYTE_ARRAY ([`decode_length_byte_array`]) and DELTA_BYTE_ARRAY
+//! ([`decode_byte_array`]) strings are built on the same reader.
+//!
+//! [`naive`] is the bit-by-bit twin the tests and the `delta_binary_packed`,
+//! `delta_length_byte_array` and `delta_byte_array` fuzz targets compare against.
 
 pub mod naive;
 
@@ -143,8 +146,24 @@ pub fn decode_length_byte_array<'a>(
     lengths: &mut Vec<i64>,
     mut f: impl FnMut(&'a [u8]),
 ) -> Result<usize, KernelError> {
+    let mut pos = checked_lengths(data, num_values, lengths)?;
+    for &len in lengths.iter() {
+        let end = pos + len as usize;
+        f(&data[pos..end]);
+        pos = end;
+    }
+    Ok(pos)
+}
+
+/// Reads the lengths of a DELTA_LENGTH_BYTE_ARRAY stream into `lengths` and checks them: each in
+/// `0..=i32::MAX`, and all of the values' bytes present. Returns where the values' bytes begin.
+fn checked_lengths(
+    data: &[u8],
+    num_values: usize,
+    lengths: &mut Vec<i64>,
+) -> Result<usize, KernelError> {
     lengths.clear();
-    let mut pos = decode_inner(data, num_values, true, lengths)?;
+    let pos = decode_inner(data, num_values, true, lengths)?;
     let mut total = 0usize;
     for (i, &len) in lengths.iter().enumerate() {
         if !(0..=i64::from(i32::MAX)).contains(&len) {
@@ -158,12 +177,89 @@ pub fn decode_length_byte_array<'a>(
         total = total.saturating_add(len as usize);
     }
     take(data, pos, total)?;
-    for &len in lengths.iter() {
-        let end = pos + len as usize;
-        f(&data[pos..end]);
-        pos = end;
-    }
     Ok(pos)
+}
+
+/// Reusable buffers for [`decode_byte_array`].
+#[derive(Debug, Default)]
+pub struct ByteArrayScratch {
+    prefixes: Vec<i64>,
+    suffixes: Vec<i64>,
+    value: Vec<u8>,
+}
+
+/// Decodes the `num_values` values of a DELTA_BYTE_ARRAY stream (incremental or front
+/// compression): the prefix lengths as a DELTA_BINARY_PACKED stream, then the suffixes as a
+/// DELTA_LENGTH_BYTE_ARRAY stream. Value `i` is the first `prefix[i]` bytes of value `i - 1`
+/// (the empty string before the first) followed by suffix `i`. Calls `f` on each value in order,
+/// once the whole stream is known to be valid (every length, every prefix, every byte), so
+/// nothing is handed out from a page that turns out corrupt.
+///
+/// Returns the bytes consumed (the prefixes' stream, then the suffixes' stream).
+///
+/// Both headers must hold exactly `num_values` values, as in [`decode_length_byte_array`]
+/// (arrow-rs, `DeltaByteArrayDecoder`, reads whatever count the prefixes' header gives). Each
+/// value is built by cutting the previous one to its prefix and appending the suffix in one
+/// buffer, so the work is linear in the page's bytes whatever the prefixes; a value without a
+/// prefix is handed out straight from `data`.
+///
+/// # Errors
+///
+/// As [`decode_length_byte_array`] for either stream; [`KernelError::InvalidStream`] for a prefix
+/// length that is negative or longer than the previous value.
+pub fn decode_byte_array(
+    data: &[u8],
+    num_values: usize,
+    scratch: &mut ByteArrayScratch,
+    mut f: impl FnMut(&[u8]),
+) -> Result<usize, KernelError> {
+    let ByteArrayScratch {
+        prefixes,
+        suffixes,
+        value,
+    } = scratch;
+    prefixes.clear();
+    let at = decode_inner(data, num_values, true, prefixes)?;
+    // `at` is at most `data.len()` (`decode_inner` stops its count at the end of `data`).
+    let rest = &data[at..];
+    let mut pos = checked_lengths(rest, num_values, suffixes)?;
+    // Every suffix is present, so every value's length (at most the suffix bytes up to it) fits.
+    let mut previous = 0usize;
+    for (i, (&prefix, &suffix)) in prefixes.iter().zip(suffixes.iter()).enumerate() {
+        if !(0..=previous as i64).contains(&prefix) {
+            return Err(KernelError::InvalidStream {
+                encoding: "DELTA_BYTE_ARRAY",
+                offset: 0,
+                reason: format!(
+                    "value {i} has prefix length {prefix}, the previous value {previous} bytes"
+                ),
+            });
+        }
+        previous = prefix as usize + suffix as usize;
+    }
+    // The previous value when it lies whole in `data` (it had no prefix); otherwise in `value`.
+    let mut in_data: Option<&[u8]> = Some(&[]);
+    for (&prefix, &suffix) in prefixes.iter().zip(suffixes.iter()) {
+        let end = pos + suffix as usize;
+        let bytes = &rest[pos..end];
+        pos = end;
+        let prefix = prefix as usize;
+        if prefix == 0 {
+            f(bytes);
+            in_data = Some(bytes);
+            continue;
+        }
+        match in_data.take() {
+            Some(previous) => {
+                value.clear();
+                value.extend_from_slice(&previous[..prefix]);
+            }
+            None => value.truncate(prefix),
+        }
+        value.extend_from_slice(bytes);
+        f(value);
+    }
+    Ok(at + pos)
 }
 
 /// The stream header, checked.

@@ -1,4 +1,4 @@
-//! Bit-by-bit reference decoder for DELTA_BINARY_PACKED.
+//! Bit-by-bit reference decoder for DELTA_BINARY_PACKED, and the two string encodings on it.
 //!
 //! Written to be obviously correct, not fast: the property tests and the `delta_binary_packed`
 //! fuzz target check [`super::decode_i64`] against it, so it is always compiled. It reads the
@@ -120,6 +120,39 @@ pub fn decode_length_byte_array(
         pos = end;
     }
     Ok((values, pos))
+}
+
+/// Same contract as [`super::decode_byte_array`], with the values collected: each value built
+/// as a new `Vec` from the previous one.
+///
+/// # Errors
+///
+/// The same cases as [`super::decode_byte_array`].
+pub fn decode_byte_array(
+    data: &[u8],
+    num_values: usize,
+) -> Result<(Vec<Vec<u8>>, usize), KernelError> {
+    let mut prefixes = Vec::new();
+    let at = decode_i64(data, num_values, &mut prefixes)?;
+    let mut r = Reader { data, pos: 0 };
+    r.uleb()?;
+    r.uleb()?;
+    if r.uleb()? != num_values as u64 {
+        return Err(invalid("prefix header count is not the value count"));
+    }
+    let (suffixes, used) = decode_length_byte_array(&data[at..], num_values)?;
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    let mut previous: Vec<u8> = Vec::new();
+    for (&prefix, suffix) in prefixes.iter().zip(&suffixes) {
+        if prefix < 0 || prefix as u64 > previous.len() as u64 {
+            return Err(invalid("prefix longer than the previous value"));
+        }
+        let mut value = previous[..prefix as usize].to_vec();
+        value.extend_from_slice(suffix);
+        values.push(value.clone());
+        previous = value;
+    }
+    Ok((values, at + used))
 }
 
 struct Reader<'a> {
