@@ -10,6 +10,9 @@ PY="${PYTHON:-python3}"
 DUCKDB_VERSION="2.0.1"
 # DuckDB's Python UDFs (create_function, used by the oracle ports) need numpy.
 NUMPY_VERSION="2.3.5"
+# tests/writers.rs rewrites generated Parquet under every pyarrow writer setting
+# (tests/oracle/rewrite_parquet.py); the version scripts/bench.py pins.
+PYARROW_VERSION="26.0.1"
 
 if [ ! -x "$VENV/bin/python" ]; then
     if ! "$PY" -m venv "$VENV" >&2 2>/dev/null; then
@@ -33,6 +36,9 @@ if ! "$VENV/bin/python" -c "import duckdb, sys; sys.exit(0 if duckdb.__version__
 fi
 if ! "$VENV/bin/python" -c "import numpy, sys; sys.exit(0 if numpy.__version__ == '$NUMPY_VERSION' else 1)" 2>/dev/null; then
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q "numpy==$NUMPY_VERSION" >&2
+fi
+if ! "$VENV/bin/python" -c "import pyarrow, sys; sys.exit(0 if pyarrow.__version__ == '$PYARROW_VERSION' else 1)" 2>/dev/null; then
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q "pyarrow==$PYARROW_VERSION" >&2
 fi
 
 echo "$VENV/bin/python"

@@ -260,6 +260,12 @@ pub enum DecodeError {
     UnsupportedEncoding(parquet::basic::Encoding),
     #[error("data page uses a dictionary but the chunk has no dictionary page")]
     MissingDictionary,
+    /// A chunk whose physical type is not the one its column was resolved to.
+    #[error("column chunk has physical type {found}, the column needs {expected}")]
+    PhysicalType {
+        found: parquet::basic::Type,
+        expected: parquet::basic::Type,
+    },
     #[error("corrupt page: {0}")]
     Corrupt(String),
     #[error("label JSON {preview:?}: {reason}")]

@@ -21,7 +21,9 @@ use ocp_summary_kernels::labels::{EnabledKeys, SetId};
 use parquet::basic::Encoding;
 use parquet::column::page::Page;
 use parquet::column::writer::ColumnWriterImpl;
-use parquet::data_type::{ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
+use parquet::data_type::{
+    ByteArray, ByteArrayType, DataType, DoubleType, Int64Type, Int96, Int96Type,
+};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::FileReader;
 use parquet::file::serialized_reader::SerializedFileReader;
@@ -77,6 +79,11 @@ pub enum Values {
     Millis(Vec<Option<i64>>),
     /// INT64 `TIMESTAMP(MICROS)`.
     Micros(Vec<Option<i64>>),
+    /// INT64 with the given annotation, as the schema parser reads it: `TIMESTAMP(NANOS,true)`,
+    /// or a legacy converted type alone, `TIMESTAMP_MILLIS`, `TIMESTAMP_MICROS`.
+    Annotated(&'static str, Vec<Option<i64>>),
+    /// INT96 timestamps as (Julian day, nanoseconds of the day).
+    Int96(Vec<Option<(i32, i64)>>),
     /// DOUBLE.
     F64(Vec<Option<f64>>),
     /// BYTE_ARRAY `STRING`.
@@ -86,7 +93,8 @@ pub enum Values {
 impl Values {
     pub fn len(&self) -> usize {
         match self {
-            Values::Millis(v) | Values::Micros(v) => v.len(),
+            Values::Millis(v) | Values::Micros(v) | Values::Annotated(_, v) => v.len(),
+            Values::Int96(v) => v.len(),
             Values::F64(v) => v.len(),
             Values::Str(v) => v.len(),
         }
@@ -130,6 +138,8 @@ pub fn write_parquet(cols: &[Col], rows_per_group: usize, props: WriterPropertie
             match c.values {
                 Values::Millis(_) => format!("{rep} INT64 {name} (TIMESTAMP(MILLIS,false));"),
                 Values::Micros(_) => format!("{rep} INT64 {name} (TIMESTAMP(MICROS,false));"),
+                Values::Annotated(a, _) => format!("{rep} INT64 {name} ({a});"),
+                Values::Int96(_) => format!("{rep} INT96 {name};"),
                 Values::F64(_) => format!("{rep} DOUBLE {name};"),
                 Values::Str(_) => format!("{rep} BYTE_ARRAY {name} (STRING);"),
             }
@@ -152,9 +162,19 @@ pub fn write_parquet(cols: &[Col], rows_per_group: usize, props: WriterPropertie
         for c in cols {
             let mut cw = rg.next_column().expect("column").expect("one per field");
             match &c.values {
-                Values::Millis(v) | Values::Micros(v) => {
+                Values::Millis(v) | Values::Micros(v) | Values::Annotated(_, v) => {
                     write_typed::<Int64Type, _>(cw.typed(), &v[start..end], c.required, |x| *x)
                 }
+                Values::Int96(v) => write_typed::<Int96Type, _>(
+                    cw.typed(),
+                    &v[start..end],
+                    c.required,
+                    |&(day, nanos)| {
+                        let mut x = Int96::new();
+                        x.set_data(nanos as u32, (nanos >> 32) as u32, day as u32);
+                        x
+                    },
+                ),
                 Values::F64(v) => {
                     write_typed::<DoubleType, _>(cw.typed(), &v[start..end], c.required, |x| *x)
                 }

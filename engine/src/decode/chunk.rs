@@ -2,11 +2,13 @@
 //!
 //! A chunk is an optional dictionary page followed by data pages. For each data page we decode the
 //! definition levels (RLE kernel), then the non-null values either as dictionary ids (RLE kernel,
-//! bounds-checked once per page) or as PLAIN values, and scatter them to row slots. Null slots get
-//! the type's filler and `valid = false`.
+//! bounds-checked once per page), as PLAIN values, or in another encoding the type's decoder
+//! knows ([`ValueDecoder::read_encoded`]: DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT,
+//! DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY), and scatter them to row slots. Null slots get the
+//! type's filler and `valid = false`.
 
 use super::{DecodeError, DecodeStats};
-use ocp_summary_kernels::{delta, rle, split};
+use ocp_summary_kernels::{delta, int96, rle, split};
 use parquet::basic::Encoding;
 use parquet::column::page::Page;
 
@@ -361,6 +363,35 @@ impl ValueDecoder for I64Decoder {
             *v = f(*v);
         }
         Ok(())
+    }
+}
+
+/// INT96 timestamp columns (Spark, Hive, pyarrow's `use_deprecated_int96_timestamps`), as
+/// milliseconds since the epoch ([`int96::decode_plain`]). INT96 has PLAIN and dictionary
+/// encodings only.
+#[derive(Default)]
+pub struct Int96Decoder {
+    dict: Option<Vec<i64>>,
+}
+
+impl ValueDecoder for Int96Decoder {
+    type Item = i64;
+    const NULL: i64 = 0;
+
+    fn set_dictionary(&mut self, buf: &[u8], n: usize) -> Result<(), DecodeError> {
+        let mut dict = self.dict.take().unwrap_or_default();
+        dict.clear();
+        int96::decode_plain(buf, n, &mut dict)?;
+        self.dict = Some(dict);
+        Ok(())
+    }
+
+    fn dictionary(&self) -> Option<&[i64]> {
+        self.dict.as_deref()
+    }
+
+    fn read_plain(&mut self, buf: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), DecodeError> {
+        Ok(int96::decode_plain(buf, n, out)?)
     }
 }
 

@@ -3,13 +3,22 @@
 //! The parquet crate's page reader fetches and decompresses pages; everything after that is ours:
 //! definition levels and dictionary ids go through the RLE kernels, dictionaries are decoded once per
 //! chunk, strings are interned once per dictionary entry, and label JSON is parsed once per distinct
-//! string (see [`strings`]). PLAIN and dictionary encodings are decoded here, which is what
-//! pandas/pyarrow writes, and so are DELTA_BINARY_PACKED (INT64), BYTE_STREAM_SPLIT (DOUBLE, INT64)
-//! and DELTA_LENGTH_BYTE_ARRAY (strings) pages, from Spark, Trino, DuckDB or the parquet crate's V2
-//! writer ([`chunk::ValueDecoder::read_encoded`]). [`reference`] decodes the same chunks through the
-//! parquet crate's typed readers instead (`--decode reference`): the fallback, and a check on the
-//! kernels. A chunk with another encoding (DELTA_BYTE_ARRAY) goes through [`reference`] on its own,
-//! and the run report counts it.
+//! string (see [`strings`]). Every encoding a flat column of the types read here can have is
+//! decoded by a kernel ([`chunk::ValueDecoder::read_encoded`]), whichever writer made the file
+//! (pandas/pyarrow with any options, Spark, Trino, DuckDB, the parquet crate):
+//!
+//! | physical type | encodings |
+//! |---|---|
+//! | INT64 (timestamps in any unit, integers) | PLAIN, dictionary, DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT |
+//! | INT96 (timestamps) | PLAIN, dictionary (`kernels::int96`) |
+//! | DOUBLE | PLAIN, dictionary, BYTE_STREAM_SPLIT |
+//! | BYTE_ARRAY (strings, labels) | PLAIN, dictionary, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY |
+//!
+//! Timestamps become milliseconds since the epoch, floored (`plan::columns`). [`reference`]
+//! decodes the same chunks through the parquet crate's typed readers instead (`--decode
+//! reference`): a check on the kernels, and the fallback for a chunk in an encoding outside the
+//! table (none a known writer produces), which goes through [`reference`] on its own and is
+//! counted in [`DecodeStats::fallback_chunks`].
 
 pub mod chunk;
 pub mod column;
@@ -27,10 +36,11 @@ pub struct DecodeStats {
     pub dict_id_pages: u64,
     pub plain_pages: u64,
     /// Data pages in another encoding the kernels decode: DELTA_BINARY_PACKED (INT64),
-    /// BYTE_STREAM_SPLIT (DOUBLE, INT64), DELTA_LENGTH_BYTE_ARRAY (strings).
+    /// BYTE_STREAM_SPLIT (DOUBLE, INT64), DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY (strings).
     pub encoded_pages: u64,
     pub values: u64,
     /// Column chunks with an encoding the kernels lack, decoded by the parquet crate's reader.
+    /// Zero for every file pyarrow, Spark, DuckDB or the parquet crate writes (`tests/writers.rs`).
     pub fallback_chunks: u64,
 }
 

@@ -1,8 +1,8 @@
 //! Decoding every flat column of a file, for `ocp-summary check` and the Parquet fuzz target.
 //!
 //! A run only decodes the columns it needs; `check` answers "would any run choke on this file?"
-//! by pushing every supported column (INT64, DOUBLE, BYTE_ARRAY; flat) through the same page loop,
-//! with columns named `*_labels` parsed as Koku label JSON.
+//! by pushing every supported column (INT64, INT96 timestamps, DOUBLE, BYTE_ARRAY; flat) through
+//! the same page loop, with columns named `*_labels` parsed as Koku label JSON.
 
 use super::rowgroup::{read_row_group, ColumnPlan, RowGroupData};
 use super::strings::StringMode;
@@ -44,7 +44,7 @@ pub fn probe_object(store: &dyn ObjectStore, object: &ObjectMeta) -> Result<Prob
             continue;
         }
         let kind = match col.physical_type() {
-            PhysicalType::INT64 => ColumnKind::Timestamp,
+            PhysicalType::INT64 | PhysicalType::INT96 => ColumnKind::Timestamp,
             PhysicalType::DOUBLE => ColumnKind::Double,
             PhysicalType::BYTE_ARRAY => ColumnKind::String,
             _ => continue,
@@ -57,6 +57,7 @@ pub fn probe_object(store: &dyn ObjectStore, object: &ObjectMeta) -> Result<Prob
                 leaf: Some(leaf),
                 max_def: col.max_def_level(),
                 to_millis: identity,
+                int96: col.physical_type() == PhysicalType::INT96,
             },
             string_mode: if labels {
                 StringMode::Labels

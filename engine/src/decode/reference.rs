@@ -5,17 +5,19 @@
 //! definition level, and strings are interned one value at a time. But it shares nothing with the
 //! kernels beyond the fetched bytes, so it is the fallback if a kernel is ever in doubt, and a
 //! second check in the tests, which compare both paths row by row. Its output is the kernels':
-//! one value per row, NULL as `NULL_ID` or `valid = false`, timestamps in milliseconds, label
-//! columns as label-set ids.
+//! one value per row, NULL as `NULL_ID` or `valid = false`, timestamps in milliseconds (INT96
+//! through the naive twin `kernels::int96::naive`, not the kernel), label columns as label-set
+//! ids.
 
 use super::column::{ColumnData, ColumnPlan};
 use super::strings::StringMode;
 use super::DecodeError;
 use crate::catalog::{Catalog, NULL_ID};
 use crate::plan::columns::ColumnKind;
+use ocp_summary_kernels::int96;
 use parquet::column::page::PageReader;
 use parquet::column::reader::ColumnReaderImpl;
-use parquet::data_type::{ByteArrayType, DataType, DoubleType, Int64Type};
+use parquet::data_type::{ByteArrayType, DataType, DoubleType, Int64Type, Int96, Int96Type};
 use parquet::schema::types::ColumnDescPtr;
 
 /// Decodes one chunk of `rows` rows into `data` (cleared by the caller).
@@ -59,6 +61,12 @@ pub fn decode_column(
             let valid = Some(&mut data.valid);
             spread(&values, &defs, max_def, rows, 0.0, &mut data.f64s, valid)?;
         }
+        ColumnKind::Timestamp if plan.resolved.int96 => {
+            let (values, defs) = read_all::<Int96Type>(pages, descr, rows)?;
+            let millis: Vec<i64> = values.iter().map(int96_millis).collect();
+            let valid = Some(&mut data.valid);
+            spread(&millis, &defs, max_def, rows, 0, &mut data.i64s, valid)?;
+        }
         ColumnKind::Timestamp | ColumnKind::Int => {
             let (values, defs) = read_all::<Int64Type>(pages, descr, rows)?;
             let millis: Vec<i64> = values
@@ -70,6 +78,17 @@ pub fn decode_column(
         }
     }
     Ok(())
+}
+
+/// The crate's INT96 (three little-endian `u32` words) as milliseconds, floored like the kernel.
+/// Not the crate's `Int96::to_millis`, which truncates (and so differs for a negative nanosecond
+/// count, which no writer produces).
+fn int96_millis(v: &Int96) -> i64 {
+    let mut bytes = [0u8; int96::WIDTH];
+    for (word, out) in v.data().iter().zip(bytes.chunks_exact_mut(4)) {
+        out.copy_from_slice(&word.to_le_bytes());
+    }
+    int96::naive::to_millis(&bytes)
 }
 
 /// Every value and definition level of the chunk.

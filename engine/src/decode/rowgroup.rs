@@ -4,7 +4,7 @@
 //! costs the bytes of the four or five columns a table needs. Buffers live in [`RowGroupData`] and
 //! are reused from task to task by the worker that owns them.
 
-use super::chunk::{decode_chunk, ColumnOut, F64Decoder, I64Decoder, Scratch};
+use super::chunk::{decode_chunk, ColumnOut, F64Decoder, I64Decoder, Int96Decoder, Scratch};
 pub use super::column::{ColumnData, ColumnPlan};
 use super::strings::{StringDecoder, StringMode};
 use super::{DecodeError, DecodeStats, ReadError};
@@ -71,6 +71,13 @@ pub fn read_row_group(
         };
         let chunk_meta = meta.column(leaf);
         let (start, bytes) = chunks[i].take().expect("fetched above");
+        let expected = plan.resolved.physical_type();
+        if chunk_meta.column_type() != expected {
+            return Err(wrap(DecodeError::PhysicalType {
+                found: chunk_meta.column_type(),
+                expected,
+            }));
+        }
         let reader = Arc::new(ChunkBytes::new(start, bytes, object_len));
         let page_reader = || {
             SerializedPageReader::new(reader.clone(), chunk_meta, num_rows, None)
@@ -95,8 +102,8 @@ pub fn read_row_group(
                     stats,
                 );
                 match kernels {
-                    // An encoding the kernels lack (DELTA_*, BYTE_STREAM_SPLIT: Spark, Trino and
-                    // DuckDB writers): the chunk goes through the parquet crate's reader instead.
+                    // An encoding the kernels lack (none a writer is known to produce for the
+                    // types read here): the chunk goes through the parquet crate's reader instead.
                     Err(DecodeError::UnsupportedEncoding(encoding)) => {
                         tracing::debug!("{encoding:?} page: chunk decoded by the reference reader");
                         clear(data);
@@ -246,6 +253,15 @@ fn decode_column(
                 scratch,
                 stats,
             )
+        }
+        ColumnKind::Timestamp if plan.resolved.int96 => {
+            let out = ColumnOut {
+                values: &mut data.i64s,
+                valid: Some(&mut data.valid),
+                rows_left,
+            };
+            let decoder = &mut Int96Decoder::default();
+            decode_chunk(pages, max_def, decoder, out, scratch, stats)
         }
         ColumnKind::Timestamp | ColumnKind::Int => {
             let mut decoder = I64Decoder::new(plan.resolved.to_millis);

@@ -3,8 +3,8 @@
 //! A dictionary page is interned once (one lock per page) into a table from local dictionary id to
 //! global id; data pages then only map small integers. Label columns go one step further: the table
 //! maps straight to label-set ids, so JSON is parsed once per distinct string for the whole run.
-//! PLAIN pages (pyarrow's fallback when a dictionary grows too big) and DELTA_LENGTH_BYTE_ARRAY
-//! pages intern value by value.
+//! PLAIN pages (pyarrow's fallback when a dictionary grows too big), DELTA_LENGTH_BYTE_ARRAY and
+//! DELTA_BYTE_ARRAY pages (Spark, DuckDB, the parquet crate's V2 writer) intern value by value.
 
 use super::chunk::{plain_byte_arrays, ValueDecoder};
 use super::DecodeError;
@@ -28,6 +28,8 @@ pub struct StringDecoder<'c> {
     scratch: Vec<u32>,
     /// DELTA_LENGTH_BYTE_ARRAY lengths, reused page to page.
     lengths: Vec<i64>,
+    /// DELTA_BYTE_ARRAY prefixes, suffixes and value buffer, reused page to page.
+    front: delta::ByteArrayScratch,
 }
 
 impl<'c> StringDecoder<'c> {
@@ -38,6 +40,7 @@ impl<'c> StringDecoder<'c> {
             dict: None,
             scratch: Vec::new(),
             lengths: Vec::new(),
+            front: delta::ByteArrayScratch::default(),
         }
     }
 
@@ -112,6 +115,17 @@ impl ValueDecoder for StringDecoder<'_> {
                     Ok(())
                 });
                 self.lengths = lengths;
+                result
+            }
+            Encoding::DELTA_BYTE_ARRAY => {
+                // The kernel checks the whole page before handing out a value, so nothing from a
+                // corrupt page is interned.
+                let mut front = std::mem::take(&mut self.front);
+                let result = self.intern_with(out, |push| {
+                    delta::decode_byte_array(buf, n, &mut front, push)?;
+                    Ok(())
+                });
+                self.front = front;
                 result
             }
             other => Err(DecodeError::UnsupportedEncoding(other)),
@@ -245,18 +259,17 @@ mod tests {
         out.push(v as u8);
     }
 
-    /// DELTA_LENGTH_BYTE_ARRAY by hand: the lengths in one block of one 128-value miniblock,
-    /// every delta 64 bits wide, then the bytes.
-    fn delta_length(values: &[&str]) -> Vec<u8> {
+    /// DELTA_BINARY_PACKED by hand: one block of one 128-value miniblock, every delta 64 bits
+    /// wide.
+    fn delta_ints(values: &[i64]) -> Vec<u8> {
         assert!(values.len() <= 129);
-        let lengths: Vec<i64> = values.iter().map(|v| v.len() as i64).collect();
         let zigzag = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
         let mut out = Vec::new();
-        for v in [128, 1, lengths.len() as u64] {
+        for v in [128, 1, values.len() as u64] {
             uleb(&mut out, v);
         }
-        uleb(&mut out, zigzag(lengths.first().copied().unwrap_or(0)));
-        let deltas: Vec<i64> = lengths.windows(2).map(|w| w[1] - w[0]).collect();
+        uleb(&mut out, zigzag(values.first().copied().unwrap_or(0)));
+        let deltas: Vec<i64> = values.windows(2).map(|w| w[1] - w[0]).collect();
         if let Some(&min) = deltas.iter().min() {
             uleb(&mut out, zigzag(min));
             out.push(64);
@@ -265,10 +278,99 @@ mod tests {
                 out.extend_from_slice(&d.to_le_bytes());
             }
         }
+        out
+    }
+
+    /// DELTA_LENGTH_BYTE_ARRAY by hand: the lengths, then the bytes.
+    fn delta_length(values: &[&str]) -> Vec<u8> {
+        let lengths: Vec<i64> = values.iter().map(|v| v.len() as i64).collect();
+        let mut out = delta_ints(&lengths);
         for v in values {
             out.extend_from_slice(v.as_bytes());
         }
         out
+    }
+
+    /// DELTA_BYTE_ARRAY by hand: each value's longest common prefix with the previous one (in
+    /// bytes), then the suffixes as DELTA_LENGTH_BYTE_ARRAY.
+    fn delta_front(values: &[&str]) -> Vec<u8> {
+        let mut prefixes = Vec::new();
+        let mut suffixes = Vec::new();
+        let mut previous: &[u8] = &[];
+        for v in values {
+            let common = previous
+                .iter()
+                .zip(v.as_bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            prefixes.push(common as i64);
+            // Suffixes are raw bytes, possibly cut inside a UTF-8 sequence.
+            suffixes.push(&v.as_bytes()[common..]);
+            previous = v.as_bytes();
+        }
+        let mut out = delta_ints(&prefixes);
+        out.extend_from_slice(&delta_ints(
+            &suffixes.iter().map(|s| s.len() as i64).collect::<Vec<_>>(),
+        ));
+        for s in suffixes {
+            out.extend_from_slice(s);
+        }
+        out
+    }
+
+    /// DELTA_BYTE_ARRAY pages intern value by value, as PLAIN ones, strings and labels, with
+    /// prefixes cut inside a multi-byte character; a corrupt page interns nothing.
+    #[test]
+    fn delta_byte_array_pages_intern_value_by_value() {
+        let page = |values: &[Option<&str>]| {
+            let levels: Vec<u32> = values.iter().map(|v| u32::from(v.is_some())).collect();
+            let present: Vec<&str> = values.iter().flatten().copied().collect();
+            data_page(Encoding::DELTA_BYTE_ARRAY, &levels, delta_front(&present))
+        };
+        let cat = catalog(&["app"]);
+        let strings = [
+            Some("pod-a"),
+            Some("pod-ab"),
+            None,
+            Some(""),
+            Some("pod-b"),
+            Some("ñø"),
+            Some("ñé"),
+            Some("pod-a"),
+        ];
+        let ids = decode(&cat, StringMode::Interned, vec![page(&strings)]).unwrap();
+        assert_eq!(texts(&cat, &ids), owned(&strings));
+        assert_eq!(ids[0], ids[7]);
+        let j1 = r#"{"app": "web", "other": "x"}"#;
+        let j2 = r#"{"app": "web", "other": "y"}"#;
+        let j3 = r#"{"app": "db"}"#;
+        let labels = [
+            Some(j1),
+            Some(j2),
+            None,
+            Some("null"),
+            Some(j3),
+            Some(j1),
+            Some("{}"),
+        ];
+        let sets = decode(&cat, StringMode::Labels, vec![page(&labels)]).unwrap();
+        let plain = decode(&cat, StringMode::Labels, vec![plain_page(&labels)]).unwrap();
+        assert_eq!(sets, plain);
+        // A prefix longer than the previous value: a kernel error, and nothing interned.
+        let before = strings_len(&cat);
+        let mut bad = delta_ints(&[0, 9]);
+        bad.extend_from_slice(&delta_ints(&[3, 1]));
+        bad.extend_from_slice(b"new!");
+        let corrupt = data_page(Encoding::DELTA_BYTE_ARRAY, &[1, 1], bad);
+        let err = decode(&cat, StringMode::Interned, vec![corrupt]).unwrap_err();
+        assert!(matches!(err, DecodeError::Kernel(_)), "{err:?}");
+        assert_eq!(strings_len(&cat), before);
+        // The suffix bytes cut short.
+        let mut values = delta_front(&["pod-a", "pod-ab"]);
+        values.pop();
+        let short = data_page(Encoding::DELTA_BYTE_ARRAY, &[1, 1], values);
+        let err = decode(&cat, StringMode::Interned, vec![short]).unwrap_err();
+        assert!(matches!(err, DecodeError::Kernel(_)), "{err:?}");
     }
 
     /// DELTA_LENGTH_BYTE_ARRAY pages intern value by value, as PLAIN ones, strings and labels.

@@ -1,11 +1,15 @@
 //! Finding the columns a table needs in one file's schema, and checking their types.
 //!
 //! Koku's writer gives timestamps (INT64, millisecond TIMESTAMP), doubles and UTF-8 strings, all
-//! nullable. A column that is absent, nested or of another type is an error naming the column,
+//! nullable. Other writers' timestamps are accepted too: INT64 TIMESTAMP in any unit (MILLIS,
+//! MICROS, NANOS; UTC-adjusted or not, the instant is read as stored), the legacy converted types
+//! TIMESTAMP_MILLIS and TIMESTAMP_MICROS without a logical type, and INT96 (Spark, Hive,
+//! pyarrow's `use_deprecated_int96_timestamps`). Every one becomes milliseconds since the epoch,
+//! floored, so an instant before 1970 lands in the same day whatever its unit. A column that is absent, nested or of another type is an error naming the column,
 //! except the ones Koku itself treats as optional (spec open question 6: missing columns read as
 //! NULL), which the caller marks as such.
 
-use parquet::basic::{LogicalType, TimeUnit, Type as PhysicalType};
+use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::schema::types::SchemaDescriptor;
 
 /// The logical kind the pipeline wants from a column.
@@ -52,8 +56,23 @@ pub struct ResolvedColumn {
     /// Leaf index, or `None` when the column is absent or Parquet's all-NULL type.
     pub leaf: Option<usize>,
     pub max_def: i16,
-    /// Converts stored timestamp units to milliseconds.
+    /// Converts stored timestamp units to milliseconds (INT64 columns).
     pub to_millis: fn(i64) -> i64,
+    /// An INT96 timestamp column (Julian day and nanoseconds of the day): decoded by
+    /// `kernels::int96` into milliseconds; `to_millis` is then unused.
+    pub int96: bool,
+}
+
+impl ResolvedColumn {
+    /// The physical type the column's chunks must have.
+    pub fn physical_type(&self) -> PhysicalType {
+        match self.request.kind {
+            ColumnKind::Double => PhysicalType::DOUBLE,
+            ColumnKind::String => PhysicalType::BYTE_ARRAY,
+            ColumnKind::Timestamp if self.int96 => PhysicalType::INT96,
+            ColumnKind::Timestamp | ColumnKind::Int => PhysicalType::INT64,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +88,9 @@ pub enum SchemaError {
     #[error("column {0:?} is nested or repeated; Koku's files are flat")]
     Nested(&'static str),
 }
+
+/// What a timestamp column may be stored as.
+const TIMESTAMP_TYPES: &str = "INT64 TIMESTAMP (MILLIS, MICROS or NANOS) or INT96";
 
 fn identity(v: i64) -> i64 {
     v
@@ -97,6 +119,7 @@ fn resolve_one(
         leaf: None,
         max_def: 0,
         to_millis: identity,
+        int96: false,
     };
     let found = (0..schema.num_columns()).find(|&i| {
         let path = schema.column(i).path().parts().to_vec();
@@ -131,6 +154,8 @@ fn resolve_one(
         },
         expected,
     };
+    let converted = col.converted_type();
+    let mut int96 = false;
     let to_millis = match request.kind {
         ColumnKind::Double if physical == PhysicalType::DOUBLE => identity,
         ColumnKind::Double => return Err(wrong("DOUBLE")),
@@ -146,7 +171,18 @@ fn resolve_one(
                 TimeUnit::MICROS => micros_to_millis,
                 TimeUnit::NANOS => nanos_to_millis,
             },
-            _ => return Err(wrong("INT64 TIMESTAMP")),
+            // Legacy files: a converted type and no logical type.
+            (PhysicalType::INT64, None) => match converted {
+                ConvertedType::TIMESTAMP_MILLIS => identity,
+                ConvertedType::TIMESTAMP_MICROS => micros_to_millis,
+                _ => return Err(wrong(TIMESTAMP_TYPES)),
+            },
+            // INT96 carries no logical type; pyarrow and Spark write none.
+            (PhysicalType::INT96, None) => {
+                int96 = true;
+                identity
+            }
+            _ => return Err(wrong(TIMESTAMP_TYPES)),
         },
     };
     Ok(ResolvedColumn {
@@ -154,5 +190,6 @@ fn resolve_one(
         leaf: Some(leaf),
         max_def: col.max_def_level(),
         to_millis,
+        int96,
     })
 }

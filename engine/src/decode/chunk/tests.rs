@@ -181,7 +181,8 @@ fn check_stats(bytes: &Bytes, decoded: &Decoded, columns: usize) {
                         Encoding::PLAIN => want.plain_pages += 1,
                         Encoding::DELTA_BINARY_PACKED
                         | Encoding::BYTE_STREAM_SPLIT
-                        | Encoding::DELTA_LENGTH_BYTE_ARRAY => want.encoded_pages += 1,
+                        | Encoding::DELTA_LENGTH_BYTE_ARRAY
+                        | Encoding::DELTA_BYTE_ARRAY => want.encoded_pages += 1,
                         e => panic!("unexpected encoding {e:?}"),
                     }
                 }
@@ -420,10 +421,11 @@ fn all_null_columns_round_trip() {
     }
 }
 
-/// The writer's DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT and DELTA_LENGTH_BYTE_ARRAY pages, V1
-/// and V2, go through the kernels, NULLs and whole pages of NULLs included: no chunk falls back (`check_stats`), and
-/// every value is the one written, INT64s of a wide spread (miniblocks up to 64 bits wide) and the
-/// extremes among them, DOUBLEs down to the NaN and signed-zero bits, strings empty and not.
+/// The writer's DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, DELTA_LENGTH_BYTE_ARRAY and
+/// DELTA_BYTE_ARRAY pages, V1 and V2, go through the kernels, NULLs and whole pages of NULLs
+/// included: no chunk falls back (`check_stats`), and every value is the one written, INT64s of a
+/// wide spread (miniblocks up to 64 bits wide) and the extremes among them, DOUBLEs down to the
+/// NaN and signed-zero bits, strings empty and not, sharing prefixes and not.
 #[test]
 fn delta_and_byte_stream_split_pages_are_decoded_by_the_kernels() {
     let mut sample = Sample::new(ROWS, 12, 8);
@@ -449,6 +451,11 @@ fn delta_and_byte_stream_split_pages_are_decoded_by_the_kernels() {
             Encoding::PLAIN,
             Encoding::PLAIN,
         ),
+        (
+            Encoding::DELTA_BINARY_PACKED,
+            Encoding::PLAIN,
+            Encoding::DELTA_BYTE_ARRAY,
+        ),
     ];
     for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
         for (ts, x, s) in cases {
@@ -470,14 +477,15 @@ fn delta_and_byte_stream_split_pages_are_decoded_by_the_kernels() {
     }
 }
 
-/// A chunk in an encoding the kernels lack (here the V2 writer's default for strings,
-/// DELTA_BYTE_ARRAY) goes through the parquet crate's reader on its own: the file's
-/// DELTA_BINARY_PACKED INT64 chunk does not.
+/// The V2 writer's defaults without a dictionary (DELTA_BINARY_PACKED INT64, DELTA_BYTE_ARRAY
+/// strings) and with one that overflows (dictionary pages, then DELTA_BYTE_ARRAY pages in the same
+/// string chunk): every page goes through the kernels, none through the reference reader, and
+/// the values are the ones written (strings sharing prefixes across page boundaries included).
 #[test]
-fn delta_byte_array_chunks_fall_back_to_the_reference_reader() {
-    let sample = Sample::new(40, 12, 8);
-    let bytes = write_parquet(
-        &sample.cols(),
+fn delta_byte_array_pages_are_decoded_by_the_kernels() {
+    let sample = Sample::new(ROWS, 12, 8);
+    let bytes = round_trip(
+        &sample,
         40,
         builder(WriterVersion::PARQUET_2_0, false).build(),
     );
@@ -485,24 +493,72 @@ fn delta_byte_array_chunks_fall_back_to_the_reference_reader() {
     assert!(ts_pages
         .iter()
         .all(|k| encoding_of(*k) == Encoding::DELTA_BINARY_PACKED));
-    assert_eq!(
-        encoding_of(data_pages(&bytes, 2)[0].1[0]),
-        Encoding::DELTA_BYTE_ARRAY
-    );
+    for (_, data) in data_pages(&bytes, 2) {
+        assert!(data.len() >= 2);
+        assert!(data
+            .iter()
+            .all(|k| encoding_of(*k) == Encoding::DELTA_BYTE_ARRAY));
+    }
     let cat = catalog(&[]);
-    let decoded = read_back(&bytes, &REQUESTS, &cat).expect("decoded through the fallback");
-    sample.check(&decoded, &cat);
-    assert_eq!(decoded.stats.fallback_chunks, 1, "{:?}", decoded.stats);
-    assert_eq!(
-        decoded.stats.encoded_pages,
-        ts_pages.len() as u64,
-        "{:?}",
-        decoded.stats
+    let decoded = read_back(&bytes, &REQUESTS, &cat).expect("decodes");
+    assert_eq!(decoded.stats.fallback_chunks, 0, "{:?}", decoded.stats);
+
+    // Too many distinct strings for the dictionary: it falls back to DELTA_BYTE_ARRAY mid-chunk.
+    let sample = Sample::new(ROWS, ROWS, 12);
+    let props = builder(WriterVersion::PARQUET_2_0, true)
+        .set_dictionary_page_size_limit(160)
+        .build();
+    let bytes = round_trip(&sample, ROWS, props);
+    let [(true, data)] = &data_pages(&bytes, 2)[..] else {
+        panic!("one row group starting with a dictionary")
+    };
+    let encodings: Vec<Encoding> = data.iter().map(|k| encoding_of(*k)).collect();
+    assert!(
+        encodings.contains(&Encoding::RLE_DICTIONARY),
+        "{encodings:?}"
+    );
+    assert!(
+        encodings.contains(&Encoding::DELTA_BYTE_ARRAY),
+        "{encodings:?}"
     );
 }
 
-/// The reference decoder reads DELTA_BINARY_PACKED pages, and what the kernels refuse (here
-/// DELTA_BYTE_ARRAY pages): the fallback for files from other writers.
+/// Label JSON in DELTA_BYTE_ARRAY pages resolves to label sets as the decoder's own path does for
+/// each text (`label_set`), NULL and `{}` included.
+#[test]
+fn delta_byte_array_label_pages_resolve_to_label_sets() {
+    let labels: Vec<Option<String>> = (0..ROWS)
+        .map(|i| match i % 5 {
+            0 => None,
+            1 => Some("{}".into()),
+            _ => Some(format!(r#"{{"app":"web-{}","team":"t{}"}}"#, i % 3, i % 4)),
+        })
+        .collect();
+    let cols = [Col::optional("l", Values::Str(labels.clone()))];
+    let request = [(
+        ColumnRequest::required("l", ColumnKind::String),
+        StringMode::Labels,
+    )];
+    let props = builder(WriterVersion::PARQUET_2_0, false)
+        .set_column_encoding(ColumnPath::from("l"), Encoding::DELTA_BYTE_ARRAY)
+        .build();
+    let bytes = write_parquet(&cols, 50, props);
+    assert!(data_pages(&bytes, 0)
+        .iter()
+        .flat_map(|(_, d)| d)
+        .all(|k| encoding_of(*k) == Encoding::DELTA_BYTE_ARRAY));
+    let cat = catalog(&["app", "team"]);
+    let decoded = read_back(&bytes, &request, &cat).expect("decodes");
+    assert_eq!(decoded.stats.fallback_chunks, 0);
+    assert!(decoded.stats.encoded_pages >= 3);
+    for (i, json) in labels.iter().enumerate() {
+        let want = crate::test_util::label_set(&cat, json.as_deref());
+        assert_eq!(decoded.columns[0].ids[i], want, "row {i}: {json:?}");
+    }
+}
+
+/// The reference decoder reads DELTA_BINARY_PACKED and DELTA_BYTE_ARRAY pages (the V2 writer's
+/// defaults): the fallback for an encoding the kernels would lack.
 #[test]
 fn the_reference_decoder_reads_delta_encoded_pages() {
     let sample = Sample::new(40, 12, 8);
@@ -562,6 +618,223 @@ fn micros_are_floored_to_millis_in_every_value_encoding() {
             }
         }
     }
+}
+
+/// Milliseconds of an INT96 value, written out from the format's definition.
+fn int96_millis(day: i32, nanos: i64) -> i64 {
+    (i64::from(day) - 2_440_588) * 86_400_000 + (nanos as f64 / 1e6).floor() as i64
+}
+
+/// INT96 timestamps (Spark, pyarrow's `use_deprecated_int96_timestamps`) in dictionary pages,
+/// dictionary ids, PLAIN pages after a dictionary overflows, and PLAIN pages alone, V1 and V2,
+/// with NULLs: decoded by `kernels::int96`, no chunk through the reference reader, every value the
+/// instant's milliseconds floored (days before the epoch included), and the reference decoder
+/// agreeing value by value.
+#[test]
+fn int96_timestamps_in_plain_and_dictionary_pages() {
+    let mut rng = Rng::new(13);
+    const DAY_NANOS: i64 = 86_400_000_000_000;
+    let pool: Vec<(i32, i64)> = (0..ROWS as i64)
+        .map(|k| {
+            let day = 2_440_588 + (k as i32 - 60) * 97;
+            let nanos = match k % 4 {
+                0 => 0,
+                1 => DAY_NANOS - 1,
+                2 => 999_999,
+                _ => (k * 7_777_777_777_777) % DAY_NANOS,
+            };
+            (day, nanos)
+        })
+        .collect();
+    let values: Vec<Option<(i32, i64)>> = (0..ROWS).map(|_| rng.maybe(20, &pool)).collect();
+    let cols = [Col::optional("ts", Values::Int96(values.clone()))];
+    let dictionary_overflow = |v| builder(v, true).set_dictionary_page_size_limit(400).build();
+    let cases = [
+        (
+            dictionary_overflow(WriterVersion::PARQUET_1_0),
+            &[Encoding::RLE_DICTIONARY, Encoding::PLAIN][..],
+        ),
+        (
+            dictionary_overflow(WriterVersion::PARQUET_2_0),
+            &[Encoding::RLE_DICTIONARY, Encoding::PLAIN][..],
+        ),
+        (
+            builder(WriterVersion::PARQUET_1_0, false).build(),
+            &[Encoding::PLAIN][..],
+        ),
+        (
+            builder(WriterVersion::PARQUET_2_0, false).build(),
+            &[Encoding::PLAIN][..],
+        ),
+    ];
+    for (props, want) in cases {
+        let bytes = write_parquet(&cols, ROWS, props);
+        let encodings: Vec<Encoding> = data_pages(&bytes, 0)[0]
+            .1
+            .iter()
+            .map(|k| encoding_of(*k))
+            .collect();
+        assert!(want.iter().all(|e| encodings.contains(e)), "{encodings:?}");
+        for mode in [DecodeMode::Kernels, DecodeMode::Reference] {
+            let decoded =
+                read_back_with(&bytes, &REQUESTS[..1], &catalog(&[]), mode).expect("decodes");
+            assert_eq!(decoded.stats.fallback_chunks, 0);
+            let col = &decoded.columns[0];
+            for (i, v) in values.iter().enumerate() {
+                match v {
+                    Some((day, nanos)) => assert!(
+                        col.valid[i] && col.i64s[i] == int96_millis(*day, *nanos),
+                        "{mode:?} row {i}: day {day} nanos {nanos} → {}",
+                        col.i64s[i]
+                    ),
+                    None => assert!(!col.valid[i] && col.i64s[i] == 0, "row {i}"),
+                }
+            }
+        }
+    }
+}
+
+/// Every INT64 timestamp annotation a writer uses, UTC-adjusted or not, and the legacy converted
+/// types alone: each value becomes milliseconds, floored (so -1 µs is -1 ms), through the kernels
+/// and through the reference decoder.
+#[test]
+fn every_timestamp_unit_is_floored_to_millis() {
+    let raw: Vec<Option<i64>> = [
+        Some(0),
+        Some(-1),
+        None,
+        Some(1),
+        Some(1_700_000_000_123_456_789),
+        Some(-1_700_000_000_123_456_789),
+        Some(999_999),
+        Some(-1_000_001),
+        None,
+        Some(i64::MIN),
+        Some(i64::MAX),
+    ]
+    .repeat(4);
+    let cases: [(&str, i64); 8] = [
+        ("TIMESTAMP(MILLIS,true)", 1),
+        ("TIMESTAMP(MILLIS,false)", 1),
+        ("TIMESTAMP(MICROS,true)", 1_000),
+        ("TIMESTAMP(MICROS,false)", 1_000),
+        ("TIMESTAMP(NANOS,true)", 1_000_000),
+        ("TIMESTAMP(NANOS,false)", 1_000_000),
+        ("TIMESTAMP_MILLIS", 1),
+        ("TIMESTAMP_MICROS", 1_000),
+    ];
+    for (annotation, per_milli) in cases {
+        let cols = [Col::optional(
+            "ts",
+            Values::Annotated(annotation, raw.clone()),
+        )];
+        if !annotation.contains('(') {
+            // The legacy converted type alone: no logical type for the engine to go by.
+            let file = write_parquet(
+                &cols,
+                20,
+                builder(WriterVersion::PARQUET_1_0, false).build(),
+            );
+            let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).unwrap();
+            use parquet::file::reader::FileReader;
+            let column = reader.metadata().file_metadata().schema_descr().column(0);
+            assert!(column.logical_type_ref().is_none(), "{annotation}");
+        }
+        for dictionary in [true, false] {
+            let bytes = write_parquet(
+                &cols,
+                20,
+                builder(WriterVersion::PARQUET_2_0, dictionary).build(),
+            );
+            for mode in [DecodeMode::Kernels, DecodeMode::Reference] {
+                let decoded = read_back_with(&bytes, &REQUESTS[..1], &catalog(&[]), mode)
+                    .unwrap_or_else(|e| panic!("{annotation}: {e}"));
+                let col = &decoded.columns[0];
+                for (i, v) in raw.iter().enumerate() {
+                    match v {
+                        Some(v) => assert!(
+                            col.valid[i] && col.i64s[i] == v.div_euclid(per_milli),
+                            "{annotation} {mode:?} row {i}: {v} → {}",
+                            col.i64s[i]
+                        ),
+                        None => assert!(!col.valid[i], "{annotation} row {i}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A timestamp column of a type no timestamp has is refused when the schema is resolved, naming
+/// the column, the type found and the types accepted; a chunk whose physical type is not the one
+/// its column was resolved to is refused by the decoder, naming file, row group and column.
+#[test]
+fn timestamp_columns_of_another_physical_type_are_refused() {
+    for (values, found) in [
+        (Values::F64(vec![Some(1.0)]), "DOUBLE"),
+        (Values::Str(vec![Some("2024-01-01".into())]), "BYTE_ARRAY"),
+        (
+            Values::Annotated("INTEGER(64,true)", vec![Some(1)]),
+            "INT64",
+        ),
+    ] {
+        let bytes = write_parquet(
+            &[Col::optional("ts", values)],
+            1,
+            builder(WriterVersion::PARQUET_1_0, false).build(),
+        );
+        let meta = parquet::file::serialized_reader::SerializedFileReader::new(bytes.clone())
+            .expect("file");
+        use parquet::file::reader::FileReader;
+        let schema = meta.metadata().file_metadata().schema_descr();
+        let err = crate::plan::columns::resolve(schema, &[REQUESTS[0].0])
+            .expect_err("not a timestamp")
+            .to_string();
+        assert!(
+            err.contains(r#"column "ts""#) && err.contains(found),
+            "{err}"
+        );
+        assert!(err.contains("INT96") && err.contains("NANOS"), "{err}");
+    }
+    // An INT64 chunk read as if the column were INT96.
+    let bytes = write_parquet(
+        &[Col::optional("ts", Values::Millis(vec![Some(1), None]))],
+        2,
+        builder(WriterVersion::PARQUET_1_0, false).build(),
+    );
+    let mut store = crate::source::memory::MemoryStore::default();
+    store.insert("f.parquet", bytes.clone());
+    let meta =
+        parquet::file::serialized_reader::SerializedFileReader::new(bytes.clone()).expect("file");
+    use parquet::file::reader::FileReader;
+    let schema = meta.metadata().file_metadata().schema_descr();
+    let mut resolved =
+        crate::plan::columns::resolve(schema, &[REQUESTS[0].0]).expect("INT64 timestamp");
+    resolved[0].int96 = true;
+    let plan = crate::decode::rowgroup::ColumnPlan {
+        resolved: resolved[0],
+        string_mode: StringMode::Interned,
+        decode: DecodeMode::Kernels,
+    };
+    let err = crate::decode::rowgroup::read_row_group(
+        &store,
+        "f.parquet",
+        bytes.len() as u64,
+        meta.metadata().row_group(0),
+        &[plan],
+        &catalog(&[]),
+        &mut crate::decode::rowgroup::RowGroupData::default(),
+        &mut DecodeStats::default(),
+    )
+    .expect_err("refused")
+    .at("memory:f.parquet", 0, |_| "ts".into())
+    .to_string();
+    assert!(
+        err.contains("memory:f.parquet: row group 0: column \"ts\"")
+            && err.contains("INT64")
+            && err.contains("INT96"),
+        "{err}"
+    );
 }
 
 mod pages;
