@@ -48,6 +48,55 @@ pub enum Command {
     Ingest(ocp_summary_ingest::IngestArgs),
     /// masu's cost-model steps that run on Trino (VM, GPU and project rates), as CSV.
     CostModel(CostModelArgs),
+    /// Koku's OpenShift-on-AWS cost split (`reporting_ocpawscostlineitem_project_daily_summary_p`
+    /// and the back-populated infrastructure costs of the daily summary), as CSV.
+    OcpOnAws(OcpOnAwsArgs),
+}
+
+/// `ocp-summary ocp-on-aws`: `run`'s options name the OpenShift source (`--input`, `--source`,
+/// `--year/--month`, `--start/--end`, `--cluster-id`, `--cluster-alias`, `--report-period-id`,
+/// `--enabled-keys` = the keys enabled for OCP).
+#[derive(Debug, Clone, Args)]
+pub struct OcpOnAwsArgs {
+    #[command(flatten)]
+    pub run: RunOptions,
+    /// Root of the AWS Parquet (`data/parquet[/daily]/ORG/AWS/...`); default: --input.
+    #[arg(long, value_name = "DIR|s3://BUCKET[/PREFIX]")]
+    pub aws_input: Option<String>,
+    /// The AWS source's UUID.
+    #[arg(long, value_name = "UUID")]
+    pub aws_source: String,
+    /// The AWS bill's id (`cost_entry_bill_id`).
+    #[arg(long)]
+    pub bill_id: i64,
+    /// The cost model's markup as a fraction (0.1 for 10 %).
+    #[arg(long, default_value = "0")]
+    pub markup: String,
+    /// Which usage splits a node's instance cost.
+    #[arg(long, value_enum, default_value_t = DistributionArg::Cpu)]
+    pub distribution: DistributionArg,
+    /// Tag keys enabled for AWS (`reporting_enabledtagkeys`, provider AWS).
+    #[arg(long, value_delimiter = ',', value_name = "K1,K2")]
+    pub aws_enabled_keys: Vec<String>,
+    /// A `reporting_awsaccountalias` row; repeatable.
+    #[arg(long = "account-alias", value_name = "ACCOUNT=ID")]
+    pub account_aliases: Vec<String>,
+    /// The OpenShift daily summary as `run --output csv:` wrote it (a `csi_volume_handle` column
+    /// is used if present, else taken from the storage Parquet).
+    #[arg(long, value_name = "FILE")]
+    pub summary: PathBuf,
+    /// Where to write the project rows (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub output_project: PathBuf,
+    /// Where to write the back-populated daily-summary rows (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub output_back_populate: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DistributionArg {
+    Cpu,
+    Memory,
 }
 
 /// `ocp-summary cost-model`.

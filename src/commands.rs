@@ -1,7 +1,7 @@
 //! One function per subcommand: each turns its flags into engine calls and prints what the
 //! user asked for.
 
-use crate::cli::{ClusterInfoArgs, Command, CostModelArgs, DemoArgs, InitDbArgs};
+use crate::cli::{ClusterInfoArgs, Command, CostModelArgs, DemoArgs, InitDbArgs, OcpOnAwsArgs};
 use ocp_summary_engine::cluster::{cluster_info, ClusterQuery};
 use ocp_summary_engine::error::{Error, InputError, SinkError};
 use ocp_summary_engine::plan::lookups::KOKU_DEFAULT_COST_CATEGORIES;
@@ -36,7 +36,76 @@ pub fn dispatch(command: Command) -> Result<(), Error> {
             }
         },
         Command::CostModel(args) => cost_model(&args),
+        Command::OcpOnAws(args) => ocp_on_aws(&args),
     }
+}
+
+/// `ocp-summary ocp-on-aws`: masu's OpenShift-on-AWS Trino steps and the back-populate, as CSV.
+fn ocp_on_aws(args: &OcpOnAwsArgs) -> Result<(), Error> {
+    use ocp_summary_engine::ocp_aws::{self, csv, Distribution, Params};
+    let plan = plan(&args.run)?;
+    let scope = &plan.scope;
+    let first = Day::from_ymd(scope.year, scope.month, 1).expect("a valid month");
+    let last = Day(first.0
+        + ocp_summary_engine::value::date::days_in_month(scope.year, scope.month) as i32
+        - 1);
+    let chunks = if args.run.start.is_some() || args.run.end.is_some() {
+        vec![(scope.start, scope.end)]
+    } else {
+        Params::whole_month_chunks(first, last)
+    };
+    let account_aliases = args
+        .account_aliases
+        .iter()
+        .map(|a| {
+            let (acc, id) = a.split_once('=').unwrap_or((a, ""));
+            id.trim()
+                .parse::<i64>()
+                .map(|id| (acc.to_string(), id))
+                .map_err(|_| Error::options(format!("--account-alias {a:?}: expected ACCOUNT=ID")))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let params = Params {
+        ocp_source: plan.constants.source_uuid.clone(),
+        aws_source: args.aws_source.clone(),
+        year: scope.year,
+        month: scope.month,
+        chunks,
+        cluster_id: plan.constants.cluster_id.clone(),
+        cluster_alias: Some(plan.constants.cluster_alias.clone()),
+        report_period_id: i64::from(
+            plan.constants
+                .report_period_id
+                .ok_or_else(|| Error::options("ocp-on-aws needs --report-period-id"))?,
+        ),
+        bill_id: args.bill_id,
+        markup: ocp_aws::markup9(&args.markup)?,
+        distribution: match args.distribution {
+            crate::cli::DistributionArg::Cpu => Distribution::Cpu,
+            crate::cli::DistributionArg::Memory => Distribution::Memory,
+        },
+        aws_keys: args.aws_enabled_keys.clone(),
+        ocp_keys: args.run.enabled_keys.clone().unwrap_or_default(),
+        account_aliases,
+    };
+    let aws_input = args
+        .aws_input
+        .clone()
+        .unwrap_or_else(|| scope.input.clone());
+    let out = ocp_aws::run(&plan, &aws_input, &args.summary, &params)?;
+    csv::write(&args.output_project, &csv::project_csv(&out.project)?)?;
+    eprintln!(
+        "reporting_ocpawscostlineitem_project_daily_summary_p: {} rows",
+        out.project.len()
+    );
+    if let Some(path) = &args.output_back_populate {
+        csv::write(path, &csv::back_populate_csv(&out.back_populate)?)?;
+        eprintln!(
+            "back-populated daily summary rows: {}",
+            out.back_populate.len()
+        );
+    }
+    Ok(())
 }
 
 /// `ocp-summary cost-model`: masu's Trino cost-model steps, into the database or a CSV file.

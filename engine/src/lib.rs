@@ -17,7 +17,7 @@
 //! that sit below every stage: [`value`] (days, nullable doubles), [`catalog`] (the run's
 //! string and label tables), [`error`] (failures and their causes) and [`database`]
 //! (PostgreSQL connections, which the plan reads lookups through and the sink loads through). [`run`] drives the
-//! stages, [`cluster`] answers Koku's cluster-information queries; [`check`] and [`report`] serve the command line. No module imports the binary, the
+//! stages, [`cost_model`] and [`ocp_aws`] run masu's later Trino steps (cost model, OpenShift on AWS), [`cluster`] answers Koku's cluster-information queries; [`check`] and [`report`] serve the command line. No module imports the binary, the
 //! generator or the ingester, which live in crates of their own.
 
 pub mod aggregate;
@@ -28,6 +28,7 @@ pub mod cost_model;
 pub mod database;
 pub mod decode;
 pub mod error;
+pub mod ocp_aws;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -2,7 +2,7 @@
 """Compare two daily-summary CSVs (oracle format) as multisets of rows.
 
 Usage: compare.py EXPECTED.csv ACTUAL.csv [--rel 1e-9] [--abs 1e-9] [--max-diffs 20]
-                  [--preset summary|gpu|vm|cost_model] [--float-columns a,b] [--int-columns a,b] [--json-columns a,b]
+                  [--preset summary|gpu|vm|cost_model|rtu|ocp_aws|ocp_aws_back_populate] [--float-columns a,b] [--int-columns a,b] [--json-columns a,b]
                   [--ignore-columns a,b]
 
 The column roles default to the daily summary's (below). `--preset gpu` / `--preset vm` select those of vm_gpu.py's
@@ -55,6 +55,22 @@ PRESETS = {
                        json_columns={"pod_labels", "all_labels"}, ignore_columns={"uuid"}),
     "rtu": dict(float_columns={"calculated_cost", "distributed_cost"}, int_columns={"report_period_id", "cost_category_id"},
                 json_columns={"pod_labels", "all_labels"}, ignore_columns={"uuid"}),
+    # ocp_aws.py --out-project: reporting_ocpawscostlineitem_project_daily_summary_p
+    "ocp_aws": dict(float_columns={"usage_amount", "infrastructure_data_in_gigabytes",
+                                   "infrastructure_data_out_gigabytes", "unblended_cost", "markup_cost",
+                                   "blended_cost", "markup_cost_blended", "savingsplan_effective_cost",
+                                   "markup_cost_savingsplan", "calculated_amortized_cost", "markup_cost_amortized"},
+                    int_columns={"report_period_id", "cost_entry_bill_id", "account_alias_id", "cost_category_id"},
+                    json_columns={"pod_labels", "tags", "aws_cost_category"}, ignore_columns={"uuid"}),
+    # ocp_aws.py --out-back-populate: the daily-summary rows of the back-populate (usage columns are integer 0)
+    "ocp_aws_back_populate": dict(
+        float_columns={"infrastructure_raw_cost", "infrastructure_project_raw_cost",
+                       "infrastructure_data_in_gigabytes", "infrastructure_data_out_gigabytes"},
+        int_columns={"report_period_id", "cost_category_id"} | (FLOAT_COLUMNS - {
+            "pod_effective_usage_cpu_core_hours", "pod_effective_usage_memory_gigabyte_hours"}),
+        json_columns={"pod_labels", "volume_labels", "all_labels", "infrastructure_usage_cost",
+                      "supplementary_usage_cost"},
+        ignore_columns={"uuid"}),
 }
 
 

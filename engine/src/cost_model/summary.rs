@@ -136,10 +136,10 @@ pub fn from_database(
 }
 
 /// One CSV field: its text and whether it was quoted (an unquoted `\N` is NULL).
-type Field = (String, bool);
+pub(crate) type Field = (String, bool);
 
 /// RFC 4180 records.
-fn parse_csv(text: &str) -> Result<Vec<Vec<Field>>, String> {
+pub(crate) fn parse_csv(text: &str) -> Result<Vec<Vec<Field>>, String> {
     let mut records = Vec::new();
     let mut record: Vec<Field> = Vec::new();
     let mut field = String::new();
