@@ -15,7 +15,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
@@ -435,12 +435,153 @@ fn generate_uploads_to_a_bucket() {
     assert_eq!(walk_sizes(&dir.path().join("local")), walk_sizes(&uploaded));
 }
 
+#[test]
+fn read_ahead_overlaps_requests_and_gives_the_same_rows() {
+    let (server, dir, data) = dataset(GEN, "ahead");
+    let local_csv = dir.path().join("local.csv");
+    run_local(&data, &local_csv);
+    let local = strip_uuid(&local_csv);
+    // 5 ms per request, so that requests in flight together are seen together at the proxy.
+    let proxy = FaultProxy::with_delay(&server.endpoint, Duration::from_millis(5));
+    // One worker: without read-ahead it waits for each column-chunk GET before sending the next.
+    // (Listings and footers are read by several threads either way, so they are left out.)
+    let mut seen = Vec::new();
+    for depth in ["0", "8"] {
+        let csv = dir.path().join(format!("ahead-{depth}.csv"));
+        let args = ["--threads", "1", "--s3-read-ahead", depth];
+        proxy.log.lock().unwrap().clear();
+        let out = check(
+            server.run(&proxy.endpoint, "ahead", &csv, &args),
+            "S3 run through the delay proxy",
+        );
+        assert_eq!(local, strip_uuid(&csv), "rows differ at read-ahead {depth}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let counters = s3_counters(&stderr);
+        let most = proxy.most_active.swap(0, Ordering::SeqCst);
+        let chunks = most_chunk_gets_together(&proxy.log.lock().unwrap(), &data, "/koku/ahead/");
+        eprintln!(
+            "read-ahead {depth}: (requests, retries, bytes) {counters:?}, most in flight {most}, \
+             most column-chunk GETs in flight {chunks}"
+        );
+        seen.push((counters, most, chunks));
+    }
+    let [(off, _, chunks_off), (on, most_on, chunks_on)] = seen[..] else {
+        unreachable!()
+    };
+    assert_eq!(
+        chunks_off, 1,
+        "one worker without read-ahead sent chunk GETs together"
+    );
+    assert!(chunks_on >= 2, "read-ahead sent no chunk GETs together");
+    assert!(
+        most_on <= 16,
+        "more requests in flight than --s3-concurrency: {most_on}"
+    );
+    // Every read started ahead was the read the decoder wanted: no request or byte read twice.
+    assert_eq!(
+        off, on,
+        "(requests, retries, bytes) without and with read-ahead"
+    );
+}
+
+/// The most ranged GETs in flight at once at the proxy, among those that do not read an object's
+/// tail (footers end at the object's last byte, or 8 bytes before it on a second read).
+fn most_chunk_gets_together(log: &[Logged], data: &Path, path_prefix: &str) -> usize {
+    let mut edges = Vec::new();
+    for l in log {
+        let Some((_, last)) = l.range else { continue };
+        let Some(key) = l.path.split('?').next().unwrap().strip_prefix(path_prefix) else {
+            continue;
+        };
+        let size = std::fs::metadata(data.join(percent_decode(key)))
+            .unwrap()
+            .len();
+        if last + 1 == size || last + 9 == size {
+            continue;
+        }
+        edges.push((l.start, 1i64));
+        edges.push((l.end, -1i64));
+    }
+    // An answer that ends when another starts does not overlap it: ends sort first.
+    edges.sort();
+    let (mut now, mut most) = (0i64, 0i64);
+    for (_, step) in edges {
+        now += step;
+        most = most.max(now);
+    }
+    most as usize
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
 /// A TCP proxy that speaks just enough HTTP/1.1 to spoil every `every`-th request: it drops the
 /// connection, delays, answers 500 or 503 SlowDown, or truncates the body, in turn. Bytes are
-/// forwarded unchanged, so SigV4 signatures (which cover the Host header) stay valid.
+/// forwarded unchanged, so SigV4 signatures (which cover the Host header) stay valid. It can also
+/// delay every request (as a remote store's round trip does) and counts the requests it has
+/// received and not yet answered, keeping the most at once in `most_active`.
 struct FaultProxy {
     endpoint: String,
     faults: Arc<AtomicU64>,
+    most_active: Arc<AtomicU64>,
+    log: Arc<Mutex<Vec<Logged>>>,
+}
+
+/// One request the proxy forwarded and answered: path, `Range` (first, last byte) and when.
+#[derive(Debug, Clone)]
+struct Logged {
+    path: String,
+    range: Option<(u64, u64)>,
+    start: Instant,
+    end: Instant,
+}
+
+impl Logged {
+    fn parse(request: &[u8], start: Instant) -> Logged {
+        let head = String::from_utf8_lossy(&request[..header_len(request)]).to_string();
+        let path = head.split(' ').nth(1).unwrap_or("").to_string();
+        let range = head.lines().find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            let value = value.trim().strip_prefix("bytes=")?;
+            let (a, b) = value.split_once('-')?;
+            match name.eq_ignore_ascii_case("range") {
+                true => Some((a.parse().ok()?, b.parse().ok()?)),
+                false => None,
+            }
+        });
+        Logged {
+            path,
+            range,
+            start,
+            end: start,
+        }
+    }
+}
+
+/// What the proxy does to each request.
+#[derive(Clone)]
+struct Behaviour {
+    every: u64,
+    delay: Duration,
+    counter: Arc<AtomicU64>,
+    faults: Arc<AtomicU64>,
+    active: Arc<AtomicU64>,
+    most_active: Arc<AtomicU64>,
+    log: Arc<Mutex<Vec<Logged>>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -454,32 +595,70 @@ enum Fault {
 
 impl FaultProxy {
     fn start(upstream: &str, every: u64) -> FaultProxy {
+        FaultProxy::start_with(upstream, every, Duration::ZERO)
+    }
+
+    /// No faults; every request waits `delay` before it is forwarded.
+    fn with_delay(upstream: &str, delay: Duration) -> FaultProxy {
+        FaultProxy::start_with(upstream, u64::MAX, delay)
+    }
+
+    fn start_with(upstream: &str, every: u64, delay: Duration) -> FaultProxy {
         let upstream = upstream.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let faults = Arc::new(AtomicU64::new(0));
-        let counter = Arc::new(AtomicU64::new(0));
-        let f = faults.clone();
+        let behaviour = Behaviour {
+            every,
+            delay,
+            counter: Arc::default(),
+            faults: Arc::default(),
+            active: Arc::default(),
+            most_active: Arc::default(),
+            log: Arc::default(),
+        };
+        let proxy = FaultProxy {
+            endpoint,
+            faults: behaviour.faults.clone(),
+            most_active: behaviour.most_active.clone(),
+            log: behaviour.log.clone(),
+        };
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
-                let (upstream, counter, faults) = (upstream.clone(), counter.clone(), f.clone());
+                let (upstream, behaviour) = (upstream.clone(), behaviour.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(client, &upstream, &counter, &faults, every);
+                    let _ = serve(client, &upstream, &behaviour);
                 });
             }
         });
-        FaultProxy { endpoint, faults }
+        proxy
     }
 }
 
-fn serve(
-    client: TcpStream,
-    upstream: &str,
-    counter: &AtomicU64,
-    faults: &AtomicU64,
-    every: u64,
-) -> std::io::Result<()> {
+/// Counts a request as in flight at the proxy until dropped.
+struct Active<'a>(&'a AtomicU64);
+
+impl<'a> Active<'a> {
+    fn new(b: &'a Behaviour) -> Self {
+        let now = b.active.fetch_add(1, Ordering::SeqCst) + 1;
+        b.most_active.fetch_max(now, Ordering::SeqCst);
+        Active(&b.active)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn serve(client: TcpStream, upstream: &str, b: &Behaviour) -> std::io::Result<()> {
+    let Behaviour {
+        every,
+        ref counter,
+        ref faults,
+        ..
+    } = *b;
     let mut from_client = BufReader::new(client.try_clone()?);
     let mut to_client = client;
     let server = TcpStream::connect(upstream)?;
@@ -489,6 +668,11 @@ fn serve(
         let Some(request) = read_message(&mut from_client, false)? else {
             return Ok(());
         };
+        let _active = Active::new(b);
+        let mut logged = Logged::parse(&request, Instant::now());
+        if !b.delay.is_zero() {
+            std::thread::sleep(b.delay);
+        }
         let n = counter.fetch_add(1, Ordering::Relaxed);
         let fault = (n % every == every - 1).then(|| {
             let k = faults.fetch_add(1, Ordering::Relaxed);
@@ -538,6 +722,8 @@ fn serve(
             return Ok(());
         }
         to_client.write_all(&response)?;
+        logged.end = Instant::now();
+        b.log.lock().unwrap().push(logged);
     }
 }
 

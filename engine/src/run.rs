@@ -22,6 +22,7 @@ use crate::rows::vm::VmLatest;
 use crate::rows::SummaryRow;
 use crate::sink::{self, BatchText, ClusterTableCounts, GpuWritten, RowSink};
 use crate::source::layout::Table;
+use crate::source::readahead::ReadAheadLimits;
 use crate::source::ObjectStore;
 use crate::value::Day;
 use ocp_summary_kernels::intern::Interner;
@@ -116,6 +117,11 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         ),
         memory_limit: plan.limits.memory_limit,
         decode: plan.switches.decode,
+        read_ahead: ReadAheadLimits {
+            depth: plan.s3.read_ahead,
+            requests: plan.s3.concurrency,
+            bytes: memory::read_ahead_budget(plan.limits.memory_limit),
+        },
     };
     let progress = match summary {
         Summary::Stderr => progress_bar(tasks.len() as u64),
@@ -235,6 +241,7 @@ fn switch_names(plan: &Plan) -> Vec<(&'static str, String)> {
     }
     if plan.scope.input.starts_with("s3://") {
         out.push(("s3_concurrency", plan.s3.concurrency.to_string()));
+        out.push(("s3_read_ahead", plan.s3.read_ahead.to_string()));
     }
     out
 }
@@ -565,7 +572,7 @@ fn scan_inputs(
     footers: &FooterCache,
     plan: &Plan,
 ) -> Result<Vec<RoleInput>, Error> {
-    let specs: [(Role, Table, &[_]); 4] = [
+    let specs: [(Role, Table, &[_]); 5] = [
         (Role::Capacity, Table::POD_HOURLY, capacity::COLUMNS),
         (Role::Pods, Table::POD_DAILY, pod::COLUMNS),
         (
@@ -578,26 +585,49 @@ fn scan_inputs(
             Table::NAMESPACE_LABELS_DAILY,
             labels::NAMESPACE_COLUMNS,
         ),
+        (Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS),
     ];
+    let remote = plan.scope.input.starts_with("s3://");
+    // Footers are a few KiB each: on S3, as many threads as requests may be in flight.
+    let footer_threads = match remote {
+        true => plan.limits.threads.max(plan.s3.concurrency),
+        false => plan.limits.threads,
+    };
     let scan = |&(role, table, cols): &(Role, Table, &[_])| {
-        scan_table(
-            store,
-            footers,
-            &plan.scope,
-            plan.limits.threads,
-            table,
-            cols,
-        )
-        .map(|input| RoleInput { role, input })
+        scan_table(store, footers, &plan.scope, footer_threads, table, cols)
+            .map(|input| RoleInput { role, input })
     };
     // A month with storage but no pod reports (a payload whose storage starts the day before)
     // still gives Storage rows, as in Koku; a month with neither is most likely a wrong path.
     let storage_found;
     let inputs = {
-        let mut inputs = specs.iter().map(scan).collect::<Result<Vec<_>, _>>()?;
+        // The tables every run reads. On S3 they are listed and opened at the same time, since
+        // each listing and each wave of footers is a round trip; the first error in this order is
+        // the one reported, as when they are scanned one after another. The scans below reuse the
+        // listings and footers these read.
+        let scanned: Vec<Result<RoleInput, Error>> = match remote {
+            true => std::thread::scope(|s| {
+                let scan = &scan;
+                let handles: Vec<_> = specs
+                    .iter()
+                    .map(|spec| s.spawn(move || scan(spec)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a scan thread never panics"))
+                    .collect()
+            }),
+            // Locally, one after another, stopping at the first error.
+            false => match specs.iter().map(scan).collect::<Result<Vec<_>, _>>() {
+                Ok(all) => all.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            },
+        };
+        let mut scanned = scanned.into_iter().collect::<Result<Vec<_>, _>>()?;
         // Storage rows only when storage files exist (Koku's `storage_exists`); the pod side of
         // the volume→node join is read only then.
-        let storage = scan(&(Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS))?;
+        let storage = scanned.pop().expect("the storage scan");
+        let mut inputs = scanned;
         storage_found = storage.input.partition_found;
         if !storage.input.files.is_empty() && !plan.rows.pod_only {
             inputs.push(storage);

@@ -20,6 +20,7 @@ use crate::decode::DecodeStats;
 use crate::error::{Error, InputError, InputLocation};
 use crate::plan::inputs::{TableInput, Task};
 use crate::plan::DecodeMode;
+use crate::source::readahead::{row_group_fetches, ReadAhead, ReadAheadLimits, TaskFetches};
 use crate::source::ObjectStore;
 use crate::value::date::Day;
 use crossbeam_channel::{bounded, unbounded};
@@ -190,6 +191,8 @@ pub struct Limits {
     pub memory_limit: u64,
     /// How the workers decode (`--decode`).
     pub decode: DecodeMode,
+    /// How far the reads of later row groups may run ahead (S3 only; see `source::readahead`).
+    pub read_ahead: ReadAheadLimits,
 }
 
 /// Runs every task and merges the partials in `seq` order; stops at the first error.
@@ -216,7 +219,13 @@ pub fn execute(
         threads,
         memory_limit,
         decode: decode_mode,
+        read_ahead,
     } = limits;
+    let fetches = match read_ahead.depth {
+        0 => Vec::new(),
+        _ => task_fetches(store, inputs, &tasks),
+    };
+    let read_ahead = ReadAhead::new(store, fetches, read_ahead);
     let (task_tx, task_rx) = unbounded::<Task>();
     let window = threads * DONE_PER_WORKER;
     let (done_tx, done_rx) = bounded::<Done>(window);
@@ -241,7 +250,7 @@ pub fn execute(
     std::thread::scope(|s| {
         for _ in 0..threads {
             let (task_rx, done_tx, stop) = (task_rx.clone(), done_tx.clone(), &stop);
-            let ticket_rx = ticket_rx.clone();
+            let (ticket_rx, read_ahead) = (ticket_rx.clone(), &read_ahead);
             s.spawn(move || {
                 let mut w = Worker::default();
                 // Tasks leave the queue in `seq` order, so the earliest unmerged one always holds
@@ -251,7 +260,10 @@ pub fn execute(
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let done = w.run(store, inputs, task, catalog, ms, decode_mode);
+                    // Starts the reads of the next tasks; this task's own reads may be in flight.
+                    let reads = read_ahead.take(task.seq);
+                    let done = w.run(&reads, inputs, task, catalog, ms, decode_mode);
+                    drop(reads);
                     if done_tx.send(done).is_err() {
                         break;
                     }
@@ -315,6 +327,21 @@ pub fn execute(
         }
     })?;
     Ok(agg)
+}
+
+/// What each task reads, as `decode::rowgroup` will ask for it ([`row_group_fetches`]).
+fn task_fetches(store: &dyn ObjectStore, inputs: &[RoleInput], tasks: &[Task]) -> Vec<TaskFetches> {
+    let max_gap = store.merge_gap();
+    let fetches = |task: &Task| {
+        let file = &inputs[task.table].input.files[task.file];
+        row_group_fetches(
+            &file.object,
+            file.metadata.row_group(task.row_group),
+            file.columns.iter().filter_map(|c| c.leaf),
+            max_gap,
+        )
+    };
+    tasks.iter().map(fetches).collect()
 }
 
 impl Aggregates {

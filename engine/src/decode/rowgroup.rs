@@ -12,6 +12,7 @@ use crate::catalog::{Catalog, NULL_ID};
 use crate::plan::columns::ColumnKind;
 use crate::plan::DecodeMode;
 use crate::source::chunk::ChunkBytes;
+use crate::source::readahead::merge_ranges;
 use crate::source::ObjectStore;
 use parquet::file::metadata::RowGroupMetaData;
 use parquet::file::serialized_reader::SerializedPageReader;
@@ -128,9 +129,9 @@ pub fn read_row_group(
     Ok(bytes_read)
 }
 
-/// Reads the `(column index, start, len)` ranges of one object, merging two neighbours into one
-/// request when the bytes between them are at most [`ObjectStore::merge_gap`] and at most a tenth
-/// of the merged request, so merging never adds more than about 10% to the bytes fetched.
+/// Reads the `(column index, start, len)` ranges of one object in the requests
+/// [`merge_ranges`] makes of them (neighbours merged when the gap is small), the same requests
+/// the S3 read-ahead sends early, so a read ahead is found by its range.
 fn fetch_merged(
     store: &dyn ObjectStore,
     key: &str,
@@ -138,30 +139,16 @@ fn fetch_merged(
 ) -> Result<Vec<Option<(u64, bytes::Bytes)>>, crate::error::SourceError> {
     let mut out: Vec<Option<(u64, bytes::Bytes)>> =
         vec![None; wanted.iter().map(|w| w.0 + 1).max().unwrap_or(0)];
-    let mut sorted = wanted.to_vec();
-    sorted.sort_by_key(|w| w.1);
-    let max_gap = store.merge_gap();
-    let mut i = 0;
-    while i < sorted.len() {
-        let (start, mut end) = (sorted[i].1, sorted[i].1 + sorted[i].2);
-        let mut j = i + 1;
-        while j < sorted.len() {
-            let (next_start, next_end) = (sorted[j].1, sorted[j].1 + sorted[j].2);
-            let gap = next_start.saturating_sub(end);
-            let merged = next_end.max(end) - start;
-            if next_start >= end && gap <= max_gap && gap * 10 <= merged {
-                end = next_end;
-                j += 1;
-            } else {
-                break;
-            }
-        }
-        let bytes = store.get_range(key, start..end)?;
-        for w in &sorted[i..j] {
-            let from = (w.1 - start) as usize;
+    let spans: Vec<(u64, u64)> = wanted.iter().map(|w| (w.1, w.2)).collect();
+    for range in merge_ranges(&spans, store.merge_gap()) {
+        let bytes = store.get_range(key, range.clone())?;
+        let inside = wanted
+            .iter()
+            .filter(|w| range.start <= w.1 && w.1 + w.2 <= range.end);
+        for w in inside {
+            let from = (w.1 - range.start) as usize;
             out[w.0] = Some((w.1, bytes.slice(from..from + w.2 as usize)));
         }
-        i = j;
     }
     Ok(out)
 }

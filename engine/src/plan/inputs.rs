@@ -49,10 +49,37 @@ pub struct Task {
     pub first_day: Day,
 }
 
-/// Footers already read in this run, by key: several scans read the same pod files, and on a
-/// remote store every footer is a round trip.
+/// Footers already read in this run, by key, and listings by prefix: several scans read the same
+/// pod files, and on a remote store every footer and listing is a round trip.
 #[derive(Default)]
-pub struct FooterCache(Mutex<HashMap<String, Arc<ParquetMetaData>>>);
+pub struct FooterCache(
+    Mutex<HashMap<String, Arc<ParquetMetaData>>>,
+    Mutex<HashMap<String, Listing>>,
+);
+
+/// Whether a partition prefix exists, and its objects.
+type Listing = (bool, Vec<ObjectMeta>);
+
+/// The listing of `prefix`, once per run. A listing with objects proves the prefix exists; only
+/// an empty one asks whether the folder is there.
+fn list_once(
+    store: &dyn ObjectStore,
+    cache: &FooterCache,
+    prefix: &str,
+) -> Result<Listing, crate::error::SourceError> {
+    if let Some(listing) = cache.1.lock().expect("not poisoned").get(prefix) {
+        return Ok(listing.clone());
+    }
+    let objects = store.list(prefix)?;
+    let found = !objects.is_empty() || store.prefix_exists(prefix)?;
+    let listing = (found, objects);
+    cache
+        .1
+        .lock()
+        .expect("not poisoned")
+        .insert(prefix.to_string(), listing.clone());
+    Ok(listing)
+}
 
 /// Lists, opens and prunes one table.
 pub fn scan_table(
@@ -64,8 +91,7 @@ pub fn scan_table(
     requests: &[ColumnRequest],
 ) -> Result<TableInput, Error> {
     let prefix = table.partition_prefix(&scope.org, &scope.source, scope.year, scope.month);
-    let partition_found = store.prefix_exists(&prefix)?;
-    let objects = store.list(&prefix)?;
+    let (partition_found, objects) = list_once(store, cache, &prefix)?;
     let ms = scope.millis_range();
     let mut input = TableInput {
         table,

@@ -4,7 +4,9 @@
 //! which grow with the output (groups), not with the input rows. The budget caps the first by
 //! choosing how many row groups are decoded at once, and guards the second by checking the
 //! process's resident size while partials are merged: a run that would pass the limit stops with a
-//! clear error instead of being killed by the OOM killer halfway through a load.
+//! clear error instead of being killed by the OOM killer halfway through a load. Reads started
+//! ahead on S3 (`source::readahead`) hold their bytes from the request until their row group is
+//! decoded; they get their own share, [`read_ahead_budget`].
 
 /// Parses `4G`, `512M`, `800K` or plain bytes (binary units).
 pub fn parse_size(s: &str) -> Option<u64> {
@@ -61,6 +63,12 @@ pub fn page_size() -> u64 {
 pub fn workers_within(limit: u64, per_row_group: u64, wanted: usize) -> usize {
     let fit = (limit / 4) / per_row_group.max(1) / 2;
     wanted.min(fit.max(1) as usize)
+}
+
+/// Bytes the S3 read-ahead may hold (requested and not yet decoded): an eighth of the budget, next
+/// to the quarter the decode buffers may take, so both together stay well inside it.
+pub fn read_ahead_budget(limit: u64) -> u64 {
+    limit / 8
 }
 
 /// Stops the run when the process has outgrown the budget during `stage`.

@@ -227,6 +227,7 @@ impl Plan {
             s3_ca_bundle: file.s3_ca_bundle.take(),
             s3_concurrency: file.s3_concurrency,
             s3_retries: file.s3_retries,
+            s3_read_ahead: file.s3_read_ahead,
             credentials: None,
         });
         let limits = run_limits(given, &file, &scope.input)?;

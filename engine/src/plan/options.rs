@@ -227,6 +227,10 @@ pub struct S3Options {
     /// Retries per S3 request on timeouts, 5xx, SlowDown, resets and short bodies (default 5).
     #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub s3_retries: Option<u32>,
+    /// Row groups whose ranged GETs start while earlier ones decode (default 8; 0: off). The reads
+    /// ahead also stay within `--s3-concurrency` requests and an eighth of `--memory-limit`.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
+    pub s3_read_ahead: Option<usize>,
     /// A static key pair from a library caller (the Python package's `S3_ACCESS_KEY` and
     /// `S3_SECRET`); never a flag or a config key, so a secret stays out of shell history and
     /// files. `None`: the AWS default chain.
@@ -237,7 +241,9 @@ pub struct S3Options {
 impl S3Options {
     /// The settings, flags over `file` (the config file's values).
     pub fn settings(&self, file: S3Options) -> crate::source::s3::S3Settings {
-        use crate::source::s3::{S3Settings, DEFAULT_CONCURRENCY, DEFAULT_RETRIES};
+        use crate::source::s3::{
+            S3Settings, DEFAULT_CONCURRENCY, DEFAULT_READ_AHEAD, DEFAULT_RETRIES,
+        };
         S3Settings {
             endpoint: self.s3_endpoint.clone().or(file.s3_endpoint),
             region: self.s3_region.clone().or(file.s3_region),
@@ -252,6 +258,10 @@ impl S3Options {
                 .s3_retries
                 .or(file.s3_retries)
                 .unwrap_or(DEFAULT_RETRIES),
+            read_ahead: self
+                .s3_read_ahead
+                .or(file.s3_read_ahead)
+                .unwrap_or(DEFAULT_READ_AHEAD),
             credentials: self.credentials.clone(),
         }
     }
@@ -299,6 +309,7 @@ pub struct ConfigFile {
     pub s3_ca_bundle: Option<PathBuf>,
     pub s3_concurrency: Option<usize>,
     pub s3_retries: Option<u32>,
+    pub s3_read_ahead: Option<usize>,
 }
 
 impl ConfigFile {

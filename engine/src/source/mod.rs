@@ -11,6 +11,7 @@ pub mod footer;
 pub mod layout;
 pub mod local;
 pub mod memory;
+pub mod readahead;
 pub mod s3;
 
 pub use crate::error::SourceError;
@@ -38,6 +39,12 @@ pub trait ObjectStore: Send + Sync {
     fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError>;
     /// A human-readable location for messages: a path or an `s3://` URL.
     fn describe(&self, key: &str) -> String;
+    /// Starts reading bytes `range` of `key` in the background (read-ahead, [`readahead`]);
+    /// `None`: the store has no background reads and the caller reads when it needs the bytes.
+    /// Same checks, retries and counters as [`Self::get_range`].
+    fn start_range(&self, _key: &str, _range: Range<u64>) -> Option<readahead::PendingRange> {
+        None
+    }
     /// Bytes read from the end of object `key` to find its footer in one request.
     fn footer_tail(&self, _key: &str) -> u64 {
         footer::TAIL_GUESS

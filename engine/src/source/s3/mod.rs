@@ -16,6 +16,7 @@
 mod client;
 mod retry;
 
+use super::readahead::PendingRange;
 use super::{ObjectMeta, ObjectStore, SourceError};
 use bytes::Bytes;
 use retry::{backoff, classify, Failure};
@@ -41,6 +42,9 @@ pub struct S3Settings {
     pub concurrency: usize,
     /// Retries per request after the first attempt.
     pub retries: u32,
+    /// Row groups whose reads start ahead of the one being decoded (0: none); the reads ahead
+    /// also stay within `concurrency` requests and a share of the memory limit.
+    pub read_ahead: usize,
     /// Explicit static credentials (the Python package's `S3_ACCESS_KEY` / `S3_SECRET`), used
     /// instead of the AWS chain; `None`: the chain (environment, profile, SSO, ...).
     pub credentials: Option<S3Credentials>,
@@ -64,6 +68,7 @@ impl std::fmt::Debug for S3Credentials {
 
 pub const DEFAULT_CONCURRENCY: usize = 16;
 pub const DEFAULT_RETRIES: u32 = 5;
+pub const DEFAULT_READ_AHEAD: usize = 8;
 
 impl Default for S3Settings {
     fn default() -> Self {
@@ -74,6 +79,7 @@ impl Default for S3Settings {
             ca_bundle: None,
             concurrency: DEFAULT_CONCURRENCY,
             retries: DEFAULT_RETRIES,
+            read_ahead: DEFAULT_READ_AHEAD,
             credentials: None,
         }
     }
@@ -112,7 +118,7 @@ pub struct S3Store {
     retries: u32,
     /// The largest footer (metadata + 8 bytes) seen per folder, to size the next tail read.
     footer_max: std::sync::Mutex<std::collections::HashMap<String, u64>>,
-    pub stats: S3Stats,
+    pub stats: Arc<S3Stats>,
 }
 
 impl S3Store {
@@ -135,7 +141,7 @@ impl S3Store {
             permits: Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1))),
             retries: settings.retries,
             footer_max: Default::default(),
-            stats: S3Stats::default(),
+            stats: Arc::default(),
         })
     }
 
@@ -149,38 +155,13 @@ impl S3Store {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, Failure>>,
     {
-        let mut attempt = 0u32;
-        loop {
-            let permits = self.permits.clone();
-            let result = self.rt.block_on(async {
-                let _permit = permits
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore never closed");
-                op().await
-            });
-            self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let why = match result {
-                Ok(v) => return Ok(v),
-                Err(Failure::Fatal(message)) => {
-                    return Err(SourceError::Remote {
-                        location: location.to_string(),
-                        message,
-                    })
-                }
-                Err(Failure::Retry(why)) => why,
-            };
-            if attempt >= self.retries {
-                return Err(SourceError::Remote {
-                    location: location.to_string(),
-                    message: format!("gave up after {} attempts; last error: {why}", attempt + 1),
-                });
-            }
-            tracing::warn!(location, attempt, error = %why, "S3 request failed; retrying");
-            self.stats.retries.fetch_add(1, Ordering::Relaxed);
-            std::thread::sleep(backoff(attempt));
-            attempt += 1;
-        }
+        self.rt.block_on(attempts(
+            &self.permits,
+            self.retries,
+            &self.stats,
+            location,
+            op,
+        ))
     }
 
     /// Uploads a local file to `key` (relative to the store prefix).
@@ -239,6 +220,95 @@ impl S3Store {
     }
 }
 
+/// Runs `op` until it succeeds, fails for good, or the retries are spent: each attempt holds one
+/// of `permits` (the `--s3-concurrency` semaphore) and counts as a request; a retryable failure
+/// waits [`backoff`] without a permit.
+async fn attempts<T, F, Fut>(
+    permits: &tokio::sync::Semaphore,
+    retries: u32,
+    stats: &S3Stats,
+    location: &str,
+    op: F,
+) -> Result<T, SourceError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, Failure>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        let result = {
+            let _permit = permits.acquire().await.expect("semaphore never closed");
+            op().await
+        };
+        stats.requests.fetch_add(1, Ordering::Relaxed);
+        let why = match result {
+            Ok(v) => return Ok(v),
+            Err(Failure::Fatal(message)) => {
+                return Err(SourceError::Remote {
+                    location: location.to_string(),
+                    message,
+                })
+            }
+            Err(Failure::Retry(why)) => why,
+        };
+        if attempt >= retries {
+            return Err(SourceError::Remote {
+                location: location.to_string(),
+                message: format!("gave up after {} attempts; last error: {why}", attempt + 1),
+            });
+        }
+        tracing::warn!(location, attempt, error = %why, "S3 request failed; retrying");
+        stats.retries.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(backoff(attempt)).await;
+        attempt += 1;
+    }
+}
+
+/// One ranged GET of `want` bytes (`header` is its `Range`); a short body is retryable.
+async fn get_once(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    full: &str,
+    header: &str,
+    want: u64,
+) -> Result<Bytes, Failure> {
+    let resp = client
+        .get_object()
+        .bucket(bucket)
+        .key(full)
+        .range(header)
+        .send()
+        .await
+        .map_err(|e| classify(e, "GetObject"))?;
+    let body = resp
+        .body
+        .collect()
+        .await
+        .map_err(|e| Failure::Retry(format!("reading the body: {e}")))?
+        .into_bytes();
+    if body.len() as u64 != want {
+        return Err(Failure::Retry(format!(
+            "short body: got {} of {want} bytes",
+            body.len()
+        )));
+    }
+    Ok(body)
+}
+
+/// A checked range: its location, the `Range` header and the byte count, or `Ok(None)` when empty.
+fn checked_range(location: &str, range: &Range<u64>) -> Result<Option<(String, u64)>, SourceError> {
+    if range.start > range.end {
+        return Err(SourceError::OutOfRange {
+            location: location.to_string(),
+            start: range.start,
+            end: range.end,
+            size: 0,
+        });
+    }
+    let want = range.end - range.start;
+    Ok((want > 0).then(|| (format!("bytes={}-{}", range.start, range.end - 1), want)))
+}
+
 impl ObjectStore for S3Store {
     fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError> {
         let full_prefix = self.full_key(prefix);
@@ -275,46 +345,42 @@ impl ObjectStore for S3Store {
 
     fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError> {
         let location = self.describe(key);
-        if range.start > range.end {
-            return Err(SourceError::OutOfRange {
-                location,
-                start: range.start,
-                end: range.end,
-                size: 0,
-            });
-        }
-        let want = range.end - range.start;
-        if want == 0 {
+        let Some((header, want)) = checked_range(&location, &range)? else {
             return Ok(Bytes::new());
-        }
+        };
         let full = self.full_key(key);
-        let header = format!("bytes={}-{}", range.start, range.end - 1);
         let body = self.call(&location, || {
-            let req = self
-                .client
-                .get_object()
-                .bucket(&self.bucket)
-                .key(&full)
-                .range(&header);
-            async move {
-                let resp = req.send().await.map_err(|e| classify(e, "GetObject"))?;
-                let body = resp
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| Failure::Retry(format!("reading the body: {e}")))?
-                    .into_bytes();
-                if body.len() as u64 != want {
-                    return Err(Failure::Retry(format!(
-                        "short body: got {} of {want} bytes",
-                        body.len()
-                    )));
-                }
-                Ok(body)
-            }
+            get_once(&self.client, &self.bucket, &full, &header, want)
         })?;
         self.stats.bytes.fetch_add(want, Ordering::Relaxed);
         Ok(body)
+    }
+
+    fn start_range(&self, key: &str, range: Range<u64>) -> Option<PendingRange> {
+        let location = self.describe(key);
+        let (tx, pending) = PendingRange::channel(location.clone());
+        let (header, want) = match checked_range(&location, &range) {
+            Ok(Some(checked)) => checked,
+            Ok(None) => {
+                tx.send(Ok(Bytes::new()));
+                return Some(pending);
+            }
+            Err(e) => {
+                tx.send(Err(e));
+                return Some(pending);
+            }
+        };
+        let (client, bucket, full) = (self.client.clone(), self.bucket.clone(), self.full_key(key));
+        let (permits, stats, retries) = (self.permits.clone(), self.stats.clone(), self.retries);
+        self.rt.spawn(async move {
+            let op = || get_once(&client, &bucket, &full, &header, want);
+            let result = attempts(&permits, retries, &stats, &location, op).await;
+            if result.is_ok() {
+                stats.bytes.fetch_add(want, Ordering::Relaxed);
+            }
+            tx.send(result);
+        });
+        Some(pending)
     }
 
     fn describe(&self, key: &str) -> String {
