@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 __version__: str
@@ -236,4 +237,35 @@ def update_cost_model_costs(
 ) -> _Written:
     """The Trino part of masu's update_summary_cost_model_costs, rates from the source's cost
     model in the database."""
+    ...
+
+def populate_ocp_on_aws_cost_daily_summary_trino(
+    start_date: _Day,
+    end_date: _Day,
+    openshift_provider_uuid: Union[str, uuid.UUID],
+    cluster_id: str,
+    aws_provider_uuid: Union[str, uuid.UUID],
+    report_period_id: int,
+    bill_id: int,
+    markup_value: Optional[Union[Decimal, float, str]] = None,
+    distribution: Optional[str] = None,
+    *,
+    schema: str,
+    cluster_alias: Optional[str] = None,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    aws_input: Optional[str] = None,
+    summary: Optional[str] = None,
+    account_aliases: Optional[Dict[str, int]] = None,
+    database_url: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> Dict[str, int]:
+    """masu's populate_ocp_on_aws_cost_daily_summary_trino for one chunk, then
+    back_populate_ocp_infrastructure_costs: one transaction, Koku's deletes first. Keys from
+    reporting_enabledtagkeys, the daily summary from the database (or `summary`, a run CSV).
+    Returns {project_deleted, project_inserted, back_deleted, back_inserted}."""
     ...

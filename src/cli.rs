@@ -49,7 +49,8 @@ pub enum Command {
     /// masu's cost-model steps that run on Trino (VM, GPU and project rates), as CSV.
     CostModel(CostModelArgs),
     /// Koku's OpenShift-on-AWS cost split (`reporting_ocpawscostlineitem_project_daily_summary_p`
-    /// and the back-populated infrastructure costs of the daily summary), as CSV.
+    /// and the back-populated infrastructure costs of the daily summary), into the database or
+    /// as CSV.
     OcpOnAws(OcpOnAwsArgs),
 }
 
@@ -82,14 +83,15 @@ pub struct OcpOnAwsArgs {
     #[arg(long = "account-alias", value_name = "ACCOUNT=ID")]
     pub account_aliases: Vec<String>,
     /// The OpenShift daily summary as `run --output csv:` wrote it (a `csi_volume_handle` column
-    /// is used if present, else taken from the storage Parquet).
+    /// is used if present, else taken from the storage Parquet); default, with --database-url:
+    /// the rows `run` wrote to the daily summary table.
     #[arg(long, value_name = "FILE")]
-    pub summary: PathBuf,
-    /// Where to write the project rows (CSV).
+    pub summary: Option<PathBuf>,
+    /// Write the project rows to this CSV file instead of the database (--database-url).
     #[arg(long, value_name = "FILE")]
-    pub output_project: PathBuf,
-    /// Where to write the back-populated daily-summary rows (CSV).
-    #[arg(long, value_name = "FILE")]
+    pub output_project: Option<PathBuf>,
+    /// Where to write the back-populated daily-summary rows (CSV; only with --output-project).
+    #[arg(long, value_name = "FILE", requires = "output_project")]
     pub output_back_populate: Option<PathBuf>,
 }
 

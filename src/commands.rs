@@ -40,7 +40,8 @@ pub fn dispatch(command: Command) -> Result<(), Error> {
     }
 }
 
-/// `ocp-summary ocp-on-aws`: masu's OpenShift-on-AWS Trino steps and the back-populate, as CSV.
+/// `ocp-summary ocp-on-aws`: masu's OpenShift-on-AWS Trino steps and the back-populate, into the
+/// database (one transaction per chunk, Koku's deletes first) or as CSV.
 fn ocp_on_aws(args: &OcpOnAwsArgs) -> Result<(), Error> {
     use ocp_summary_engine::ocp_aws::{self, csv, Distribution, Params};
     let plan = plan(&args.run)?;
@@ -92,8 +93,38 @@ fn ocp_on_aws(args: &OcpOnAwsArgs) -> Result<(), Error> {
         .aws_input
         .clone()
         .unwrap_or_else(|| scope.input.clone());
-    let out = ocp_aws::run(&plan, &aws_input, &args.summary, &params)?;
-    csv::write(&args.output_project, &csv::project_csv(&out.project)?)?;
+    let Some(output_project) = &args.output_project else {
+        let spec = plan.db.as_ref().ok_or_else(|| {
+            Error::options("ocp-on-aws writes to --database-url, or to --output-project FILE")
+        })?;
+        let target = Target::new(spec)?;
+        let summary = match &args.summary {
+            Some(path) => ocp_aws::SummaryInput::Csv(path),
+            None => ocp_aws::SummaryInput::Database,
+        };
+        let chunks = ocp_aws::run_chunks(&plan, &aws_input, summary, &params)?;
+        let written = ocp_aws::write::write(&target, &params, &chunks)?;
+        for ((chunk, _), w) in chunks.iter().zip(written) {
+            eprintln!(
+                "{}..{}: {}: {} rows deleted, {} inserted; back-populated daily summary rows: \
+                 {} deleted, {} inserted",
+                chunk.start,
+                chunk.end,
+                ocp_aws::write::PROJECT_TABLE,
+                w.project_deleted,
+                w.project_inserted,
+                w.back_deleted,
+                w.back_inserted
+            );
+        }
+        eprintln!("ocp-on-aws: written to {}", target.describe());
+        return Ok(());
+    };
+    let summary = args.summary.as_deref().ok_or_else(|| {
+        Error::options("ocp-on-aws --output-project reads the daily summary from --summary FILE")
+    })?;
+    let out = ocp_aws::run(&plan, &aws_input, summary, &params)?;
+    csv::write(output_project, &csv::project_csv(&out.project)?)?;
     eprintln!(
         "reporting_ocpawscostlineitem_project_daily_summary_p: {} rows",
         out.project.len()

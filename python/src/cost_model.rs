@@ -19,17 +19,17 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList};
 
 /// The settings every call shares.
-struct Scope {
-    schema: String,
-    org: Option<String>,
-    input: Option<String>,
-    database_url: Option<String>,
-    s3: [Option<String>; 4],
-    s3_path_style: Option<bool>,
+pub(crate) struct Scope {
+    pub(crate) schema: String,
+    pub(crate) org: Option<String>,
+    pub(crate) input: Option<String>,
+    pub(crate) database_url: Option<String>,
+    pub(crate) s3: [Option<String>; 4],
+    pub(crate) s3_path_style: Option<bool>,
 }
 
 #[allow(clippy::too_many_arguments)]
-fn options(
+pub(crate) fn options(
     source: &Bound<'_, PyAny>,
     start_date: &Bound<'_, PyAny>,
     end_date: &Bound<'_, PyAny>,

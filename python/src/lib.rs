@@ -20,6 +20,7 @@
 mod cluster;
 mod cluster_tables;
 mod cost_model;
+mod ocp_aws;
 mod populate;
 mod settings;
 mod ui;
@@ -80,6 +81,10 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cost_model::populate_monthly_cost_sql, m)?)?;
     m.add_function(wrap_pyfunction!(cost_model::populate_tag_based_costs, m)?)?;
     m.add_function(wrap_pyfunction!(cost_model::update_cost_model_costs, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        ocp_aws::populate_ocp_on_aws_cost_daily_summary_trino,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(cluster::max_min_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::cluster_information, m)?)?;
     m.add_function(wrap_pyfunction!(
@@ -114,6 +119,7 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "populate_monthly_cost_sql",
             "populate_tag_based_costs",
             "update_cost_model_costs",
+            "populate_ocp_on_aws_cost_daily_summary_trino",
             "OcpSummaryError",
             "InputError",
             "SourceError",

@@ -95,7 +95,7 @@ pub const BACK_POPULATE_COLUMNS: &[&str] = &[
 
 /// `infrastructure_usage_cost` / `supplementary_usage_cost` of the back-populate (a text the SQL
 /// writes as is).
-const ZERO_USAGE_COST: &str =
+pub const ZERO_USAGE_COST: &str =
     r#"{"cpu": 0.000000000, "memory": 0.000000000, "storage": 0.000000000}"#;
 
 /// Python's `repr(float)`: the shortest round-trip digits, positional for exponents -4..16,

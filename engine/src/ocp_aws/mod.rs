@@ -13,8 +13,9 @@
 //! | [`project`] | `…/populate_daily_summary/3_reporting_ocpawscostlineitem_project_daily_summary_p.sql`, `sql/aws/openshift/reporting_ocpaws_ocp_infrastructure_back_populate.sql` |
 //!
 //! Inputs come from [`read`] (the AWS and OpenShift Parquet, through the page kernels) and
-//! [`summary`] (the OpenShift daily summary CSV); [`csv`] writes the two tables as the DuckDB
-//! oracle (`tests/oracle/ocp_aws.py`) does, which the tests compare row by row. [`json`] and
+//! [`summary`] (the OpenShift daily summary, from a CSV or the database); [`csv`] writes the two tables as the DuckDB
+//! oracle (`tests/oracle/ocp_aws.py`) does, which the tests compare row by row; [`write`] loads
+//! them into the tenant's tables, one transaction per chunk with Koku's deletes first. [`json`] and
 //! [`sql`] hold the Trino functions and aggregate semantics the steps share. The Koku commits
 //! followed are listed in `docs/ocp-on-aws.md` ("Oracle").
 
@@ -26,6 +27,7 @@ pub mod read;
 pub mod split;
 pub mod sql;
 pub mod summary;
+pub mod write;
 
 use crate::error::Error;
 use crate::value::Day;
@@ -165,15 +167,36 @@ pub fn compute(
     summary: &[OcpRow],
 ) -> Result<Output, Error> {
     let mut out = Output::default();
+    for (_, chunk) in compute_chunks(p, aws, ocp, summary)? {
+        out.project.extend(chunk.project);
+        out.back_populate.extend(chunk.back_populate);
+    }
+    Ok(out)
+}
+
+/// Runs every chunk of `p` over the inputs, keeping each chunk's rows apart (the database load
+/// writes one transaction per chunk, as masu calls the accessor per chunk).
+pub fn compute_chunks(
+    p: &Params,
+    aws: &read::AwsInput,
+    ocp: &OcpDaily,
+    summary: &[OcpRow],
+) -> Result<Vec<(Chunk, Output)>, Error> {
+    let mut out = Vec::with_capacity(p.chunks.len());
     for &(start, end) in &p.chunks {
         let chunk = Chunk { start, end };
         let tags = matching::matched_tags(p, &chunk, aws, ocp, summary)?;
         let temp = matching::step1(p, &chunk, aws, ocp, &tags)?;
         let managed = split::step2(p, &chunk, aws, summary, &temp)?;
         let project = project::step3(p, &managed)?;
-        out.back_populate
-            .extend(project::back_populate(p, &chunk, &project));
-        out.project.extend(project);
+        let back_populate = project::back_populate(p, &chunk, &project);
+        out.push((
+            chunk,
+            Output {
+                project,
+                back_populate,
+            },
+        ));
     }
     Ok(out)
 }
@@ -187,6 +210,30 @@ pub fn run(
     summary: &std::path::Path,
     p: &Params,
 ) -> Result<Output, Error> {
+    let mut out = Output::default();
+    for (_, chunk) in run_chunks(plan, aws_input, SummaryInput::Csv(summary), p)? {
+        out.project.extend(chunk.project);
+        out.back_populate.extend(chunk.back_populate);
+    }
+    Ok(out)
+}
+
+/// Where the OpenShift daily summary comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum SummaryInput<'a> {
+    /// A CSV written by `run --output csv:`.
+    Csv(&'a std::path::Path),
+    /// The plan's database (`--database-url`): the rows `run` wrote for the source's month.
+    Database,
+}
+
+/// [`run`], each chunk's rows apart, the summary from `summary`.
+pub fn run_chunks(
+    plan: &crate::plan::Plan,
+    aws_input: &str,
+    summary: SummaryInput<'_>,
+    p: &Params,
+) -> Result<Vec<(Chunk, Output)>, Error> {
     let ocp = read::read_ocp(plan)?;
     let aws = read::read_aws(
         plan,
@@ -194,8 +241,20 @@ pub fn run(
         &p.aws_source,
         (plan.scope.start, plan.scope.end),
     )?;
-    let rows = summary::read(summary, &ocp)?;
-    compute(p, &aws, &ocp, &rows)
+    let rows = match summary {
+        SummaryInput::Csv(path) => summary::read(path, &ocp)?,
+        SummaryInput::Database => {
+            let spec = plan.db.as_ref().ok_or_else(|| {
+                Error::options("the daily summary comes from --summary FILE or --database-url")
+            })?;
+            let target = crate::database::Target::new(spec)?;
+            let first = Day::from_ymd(p.year, p.month, 1)
+                .ok_or_else(|| Error::options("a bad --year/--month"))?;
+            let last = Day(first.0 + crate::value::date::days_in_month(p.year, p.month) as i32 - 1);
+            summary::from_database(&target, &p.ocp_source, (first, last), &ocp)?
+        }
+    };
+    compute_chunks(p, &aws, &ocp, &rows)
 }
 
 /// One chunk of days, inclusive.

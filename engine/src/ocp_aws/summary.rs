@@ -118,3 +118,78 @@ pub fn read(path: &std::path::Path, ocp: &OcpDaily) -> Result<Vec<OcpRow>, Error
     }
     Ok(rows)
 }
+
+/// The rows `run` wrote for the OpenShift source in `range` of the tenant's
+/// `reporting_ocpusagelineitem_daily_summary` (masu's Trino reads the Hive copy, which holds only
+/// those): no cost-model row, no back-populated row. Labels are re-rendered as the CSV has them
+/// (compact JSON, sorted keys: `jsonb::text` adds spaces, which the `strpos` matches would see);
+/// `csi_volume_handle` comes from `ocp` as for a CSV without the column. Numbers are the stored
+/// `numeric(33,15)` values.
+pub fn from_database(
+    target: &crate::database::Target,
+    ocp_source: &str,
+    range: (Day, Day),
+    ocp: &OcpDaily,
+) -> Result<Vec<OcpRow>, Error> {
+    let table = target.table(crate::sink::postgres::SUMMARY_TABLE);
+    let sql = format!(
+        "SELECT usage_start::text, source_uuid::text, cluster_id, cluster_alias, data_source, \
+         namespace, node, resource_id, pod_labels::text, volume_labels::text, \
+         persistentvolumeclaim, persistentvolume, storageclass, \
+         persistentvolumeclaim_capacity_gigabyte::float8, \
+         pod_effective_usage_cpu_core_hours::float8, \
+         pod_effective_usage_memory_gigabyte_hours::float8, \
+         node_capacity_cpu_core_hours::float8, node_capacity_memory_gigabyte_hours::float8, \
+         cost_category_id::int8 \
+         FROM {table} WHERE source_uuid::text = $1 \
+         AND usage_start >= $2::text::date AND usage_start <= $3::text::date \
+         AND cost_model_rate_type IS NULL AND monthly_cost_type IS NULL \
+         AND coalesce(infrastructure_raw_cost, 0) = 0 AND supplementary_usage_cost IS NULL"
+    );
+    let mut client = target.connect()?;
+    let rows = client
+        .query(
+            &sql,
+            &[
+                &ocp_source.to_lowercase(),
+                &range.0.to_string(),
+                &range.1.to_string(),
+            ],
+        )
+        .map_err(|e| target.error("reading the daily summary", &e))?;
+    let json = |v: Option<String>| super::json::canonical(v.as_deref());
+    rows.iter()
+        .map(|r| {
+            let start: String = r.get(0);
+            let day = Day::parse(&start)
+                .ok_or_else(|| Error::options(format!("bad date {start:?} in the summary")))?;
+            let mut row = OcpRow {
+                day,
+                source: r.get(1),
+                cluster_id: r.get(2),
+                cluster_alias: r.get(3),
+                data_source: r.get(4),
+                namespace: r.get(5),
+                node: r.get(6),
+                resource_id: r.get(7),
+                pod_labels: json(r.get(8))?,
+                volume_labels: json(r.get(9))?,
+                pvc: r.get(10),
+                pv: r.get(11),
+                storageclass: r.get(12),
+                csi: None,
+                pvc_capacity_gb: r.get(13),
+                pod_effective_cpu: r.get(14),
+                pod_effective_memory: r.get(15),
+                node_capacity_cpu_hours: r.get(16),
+                node_capacity_memory_hours: r.get(17),
+                cost_category_id: r.get(18),
+            };
+            if row.data_source.as_deref() == Some("Storage") {
+                let key = (day, row.namespace.clone(), row.pvc.clone(), row.pv.clone());
+                row.csi = ocp.handles.get(&key).cloned().flatten();
+            }
+            Ok(row)
+        })
+        .collect()
+}

@@ -78,6 +78,56 @@ const SUMMARY_COLUMNS: &[(&str, Declared)] = &[
     ("supplementary_project_monthly_cost", Koku("jsonb")),
 ];
 
+/// Koku's `reporting_ocpawscostlineitem_project_daily_summary_p` (the Django model
+/// `OCPAWSCostLineItemProjectDailySummaryP`, `reporting/provider/aws/openshift/models.py`), the
+/// columns `ocp-on-aws` writes plus `normalized_usage_amount`. Koku's foreign keys (report period,
+/// AWS bill, account alias, cost category) are left out: their AWS tables are not created here.
+/// Partitioned by `usage_start` with only a default partition (Koku adds monthly partitions).
+const OCP_AWS_PROJECT_COLUMNS: &[&str] = &[
+    "uuid uuid NOT NULL",
+    "report_period_id integer NULL",
+    "cluster_id varchar(50) NULL",
+    "cluster_alias varchar(256) NULL",
+    "data_source varchar(64) NULL",
+    "namespace varchar(253) NULL",
+    "node varchar(253) NULL",
+    "persistentvolumeclaim varchar(253) NULL",
+    "persistentvolume varchar(253) NULL",
+    "storageclass varchar(50) NULL",
+    "pod_labels jsonb NULL",
+    "resource_id varchar(253) NULL",
+    "usage_start date NOT NULL",
+    "usage_end date NOT NULL",
+    "cost_entry_bill_id integer NULL",
+    "product_code text NOT NULL",
+    "product_family varchar(150) NULL",
+    "infrastructure_data_in_gigabytes numeric(33,15) NULL",
+    "infrastructure_data_out_gigabytes numeric(33,15) NULL",
+    "data_transfer_direction text NULL",
+    "instance_type varchar(50) NULL",
+    "usage_account_id varchar(50) NOT NULL",
+    "account_alias_id integer NULL",
+    "availability_zone varchar(50) NULL",
+    "region varchar(50) NULL",
+    "unit varchar(63) NULL",
+    "usage_amount numeric(30,15) NULL",
+    "normalized_usage_amount double precision NULL",
+    "currency_code varchar(10) NULL",
+    "unblended_cost numeric(30,15) NULL",
+    "markup_cost numeric(30,15) NULL",
+    "blended_cost numeric(33,15) NULL",
+    "markup_cost_blended numeric(33,15) NULL",
+    "savingsplan_effective_cost numeric(33,15) NULL",
+    "markup_cost_savingsplan numeric(33,15) NULL",
+    "calculated_amortized_cost numeric(33,9) NULL",
+    "markup_cost_amortized numeric(33,9) NULL",
+    "tags jsonb NULL",
+    "aws_cost_category jsonb NULL",
+    "source_uuid uuid NULL",
+    "cost_category_id integer NULL",
+    "PRIMARY KEY (usage_start, uuid)",
+];
+
 /// One column definition of the summary table, in schema `s` (already quoted).
 fn column_definition(s: &str, name: &str, declared: Declared) -> String {
     let ty = match declared {
@@ -102,6 +152,7 @@ fn column_definition(s: &str, name: &str, declared: Declared) -> String {
 
 /// The DDL, in order, for schema `s` (already quoted).
 pub fn statements(s: &str) -> Vec<String> {
+    let project = crate::ocp_aws::write::PROJECT_TABLE;
     let summary = format!("{s}.reporting_ocpusagelineitem_daily_summary");
     let mut cols: Vec<String> = SUMMARY_COLUMNS
         .iter()
@@ -303,6 +354,13 @@ pub fn statements(s: &str) -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_gpu_summary_p_default PARTITION OF {s}.reporting_ocp_gpu_summary_p DEFAULT"
         ),
         format!(
+            "CREATE TABLE IF NOT EXISTS {s}.{project} (\n  {}\n) PARTITION BY RANGE (usage_start)",
+            OCP_AWS_PROJECT_COLUMNS.join(",\n  ")
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.{project}_default PARTITION OF {s}.{project} DEFAULT"
+        ),
+        format!(
             "CREATE TABLE IF NOT EXISTS {summary} (\n  {}\n) PARTITION BY RANGE (usage_start)",
             cols.join(",\n  ")
         ),
@@ -327,6 +385,15 @@ pub fn statements(s: &str) -> Vec<String> {
     for (name, def) in indexes {
         out.push(format!(
             "CREATE INDEX IF NOT EXISTS {name} ON {summary} {def}"
+        ));
+    }
+    // Koku's indexes of the project table that the deletes use.
+    for (name, def) in [
+        ("p_cost_prj_sum_ocp_use_idx", "(usage_start)"),
+        ("p_cost_prj_sum_rsrc_idx", "(resource_id)"),
+    ] {
+        out.push(format!(
+            "CREATE INDEX IF NOT EXISTS {name} ON {s}.{project} {def}"
         ));
     }
     out
