@@ -261,3 +261,6 @@ fn decode_column(
         }
     }
 }
+
+#[cfg(test)]
+mod readahead_tests;

@@ -32,8 +32,8 @@ use crate::database::Target;
 use crate::error::{Error, InputError};
 use postgres::Transaction;
 
-/// Koku's table of the OpenShift-on-AWS project rows.
-pub const PROJECT_TABLE: &str = "reporting_ocpawscostlineitem_project_daily_summary_p";
+/// Koku's table of the OpenShift-on-AWS project rows (`init-db` creates it).
+pub use crate::sink::postgres::OCP_AWS_PROJECT_TABLE as PROJECT_TABLE;
 
 /// Rows deleted and inserted for one chunk.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //!
 //! The reads started and not yet released are bounded three ways: at most `depth` tasks ahead of
 //! the newest task taken, at most `requests` requests (the store's `--s3-concurrency`) and at most
-//! `bytes` bytes (a share of `--memory-limit`, [`crate::plan::memory::read_ahead_budget`]). A
+//! `bytes` bytes (a share of `--memory-limit` that the plan sets). A
 //! task's reads are released when its [`TaskReads`] is dropped, after its row group is decoded, so
 //! the bound covers the bytes held as well as the bytes on the wire. A task whose reads do not fit
 //! waits at the head of the line until they do, or is read directly when a worker takes it; a
@@ -344,5 +344,7 @@ impl ObjectStore for TaskReads<'_> {
     }
 }
 
+#[cfg(test)]
+pub(crate) mod test_store;
 #[cfg(test)]
 mod tests;

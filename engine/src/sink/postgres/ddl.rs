@@ -152,7 +152,7 @@ fn column_definition(s: &str, name: &str, declared: Declared) -> String {
 
 /// The DDL, in order, for schema `s` (already quoted).
 pub fn statements(s: &str) -> Vec<String> {
-    let project = crate::ocp_aws::write::PROJECT_TABLE;
+    let project = super::OCP_AWS_PROJECT_TABLE;
     let summary = format!("{s}.reporting_ocpusagelineitem_daily_summary");
     let mut cols: Vec<String> = SUMMARY_COLUMNS
         .iter()

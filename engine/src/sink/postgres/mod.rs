@@ -25,3 +25,5 @@ pub use crate::database::{quote_ident, quote_literal, Target};
 pub use load::load;
 
 pub const SUMMARY_TABLE: &str = "reporting_ocpusagelineitem_daily_summary";
+/// Koku's OpenShift-on-AWS project table, which `ocp-on-aws` fills and `init-db` creates.
+pub const OCP_AWS_PROJECT_TABLE: &str = "reporting_ocpawscostlineitem_project_daily_summary_p";
