@@ -120,18 +120,16 @@ fn export(url: &str, out: &Path) {
 }
 
 fn compare(expected: &Path, actual: &Path) -> String {
-    compare_preset("cost_model", expected, actual)
+    compare_cost_rows("cost_model", expected, actual)
 }
 
-fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
-    let out = Command::new(python())
-        .arg(repo().join("tests/oracle/compare.py"))
-        .args(["--preset", preset, "--ignore-columns", "uuid,step"])
-        .arg(expected)
-        .arg(actual)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&check(out, "compare.py").stdout).into_owned()
+/// compare.py with `preset`, the engine's step column and the random uuid left out.
+fn compare_cost_rows(preset: &str, expected: &Path, actual: &Path) -> String {
+    compare_with(
+        expected,
+        actual,
+        &["--preset", preset, "--ignore-columns", "uuid,step"],
+    )
 }
 
 #[test]
@@ -242,7 +240,7 @@ fn rates_to_usage_rows_equal_the_oracle_and_a_rerun_replaces_them() {
         let cmp = compare(&expected, &actual);
         assert!(cmp.contains("rows match"), "{round}, daily summary: {cmp}");
         export_rtu(&url, &actual_rtu);
-        let cmp = compare_preset("rtu", &expected_rtu, &actual_rtu);
+        let cmp = compare_cost_rows("rtu", &expected_rtu, &actual_rtu);
         assert!(cmp.contains("rows match"), "{round}, rates_to_usage: {cmp}");
     }
     assert!(count(&url, &format!("{}.rates_to_usage", q(SCHEMA)), "") > 400);

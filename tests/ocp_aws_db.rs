@@ -7,86 +7,14 @@
 
 mod common;
 
+use common::aws::*;
 use common::pg::*;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const AWS_SOURCE: &str = "3c6e2f1a-7b4d-4e8f-9a0b-1c2d3e4f5a6b";
 const SCHEMA: &str = "org1234567";
 const KEYS: &str = "app,environment";
-
-/// Appends to every generated CUR file a copy of each EBS line whose resource id ends in
-/// `-tagonly` (as tests/oracle_ocp_aws.rs does): lines matched by tag only.
-fn add_tag_only_lines(dir: &Path) {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(
-            r#"
-import csv, glob, gzip, io, sys
-for path in glob.glob(sys.argv[1] + "/aws/*/*.csv.gz"):
-    with gzip.open(path, "rt", newline="") as f:
-        rows = list(csv.reader(f))
-    h = {c: i for i, c in enumerate(rows[0])}
-    extra = []
-    for r in rows[1:]:
-        if "VolumeUsage" in r[h["lineItem/UsageType"]]:
-            c = list(r)
-            c[h["identity/LineItemId"]] += "t"
-            c[h["lineItem/ResourceId"]] += "-tagonly"
-            extra.append(c)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows + extra)
-    with gzip.open(path, "wt", newline="") as f:
-        f.write(out.getvalue())
-"#,
-        )
-        .arg(dir)
-        .output()
-        .expect("spawn python");
-    check(out, "add tag-only lines");
-}
-
-/// A generated 8-day month with its matched CUR, ingested.
-fn prepare() -> tempfile::TempDir {
-    let data = tempfile::TempDir::new().unwrap();
-    let dir = data.path();
-    generate(
-        dir,
-        &[
-            "--days",
-            "8",
-            "--start",
-            "2026-03-01",
-            "--nodes",
-            "4",
-            "--namespaces-per-node",
-            "2",
-            "--pods-per-namespace",
-            "3",
-            "--aws",
-            "--aws-cluster-id",
-            "cluster-a",
-        ],
-    );
-    add_tag_only_lines(dir);
-    let cur = std::fs::read_dir(dir.join("aws"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let out = bin()
-        .args(["ingest", "--provider", "aws", "--input"])
-        .arg(&cur)
-        .arg("--output")
-        .arg(dir)
-        .args(["--org", ORG, "--source", AWS_SOURCE])
-        .output()
-        .expect("spawn ingest");
-    check(out, "ingest --provider aws");
-    data
-}
 
 fn ocp_on_aws(dir: &Path, summary_csv: &Path, extra: &[&std::ffi::OsStr]) -> Output {
     bin()
@@ -96,7 +24,7 @@ fn ocp_on_aws(dir: &Path, summary_csv: &Path, extra: &[&std::ffi::OsStr]) -> Out
         .args([
             "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "03",
         ])
-        .args(["--cluster-id", "cluster-a", "--cluster-alias", "Cluster A"])
+        .args(["--cluster-id", CLUSTER_ID, "--cluster-alias", "Cluster A"])
         .args(["--report-period-id", "7", "--aws-source", AWS_SOURCE])
         .args(["--bill-id", "3", "--markup", "0.1", "--distribution", "cpu"])
         .args(["--enabled-keys", KEYS, "--aws-enabled-keys", KEYS])
@@ -194,17 +122,6 @@ fn export(url: &str, dir: &Path, tag: &str) -> (PathBuf, PathBuf) {
     (project, back)
 }
 
-fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
-    let out = Command::new(python())
-        .arg(repo().join("tests/oracle/compare.py"))
-        .args(["--preset", preset])
-        .arg(expected)
-        .arg(actual)
-        .output()
-        .expect("spawn compare.py");
-    String::from_utf8_lossy(&check(out, "compare.py").stdout).into_owned()
-}
-
 fn assert_same(expected: &(PathBuf, PathBuf), actual: &(PathBuf, PathBuf), what: &str) {
     let got = compare_preset("ocp_aws", &expected.0, &actual.0);
     assert!(got.contains("rows match"), "{what}: project rows: {got}");
@@ -224,7 +141,7 @@ fn uuids(url: &str, table: &str, filter: &str) -> String {
 
 #[test]
 fn ocp_on_aws_rows_load_into_the_database_and_a_rerun_replaces_them() {
-    let data = prepare();
+    let data = generated_month_with_cur();
     let dir = data.path();
     let url = fresh_db("ocp_aws");
     init_db(&url, SCHEMA);
@@ -342,7 +259,7 @@ fn ocp_on_aws_rows_load_into_the_database_and_a_rerun_replaces_them() {
         .args([
             "--org", ORG, "--source", SOURCE, "--year", "2026", "--month", "03",
         ])
-        .args(["--cluster-id", "cluster-a", "--cluster-alias", "Cluster A"])
+        .args(["--cluster-id", CLUSTER_ID, "--cluster-alias", "Cluster A"])
         .args(["--report-period-id", "7", "--aws-source", AWS_SOURCE])
         .args(["--bill-id", "3", "--markup", "0.1", "--distribution", "cpu"])
         .args(["--enabled-keys", KEYS, "--aws-enabled-keys", KEYS])

@@ -78,17 +78,6 @@ fn compare(expected: &Path, actual: &Path) -> String {
     compare_preset("cost_model", expected, actual)
 }
 
-fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
-    let out = Command::new(python())
-        .arg(repo().join("tests/oracle/compare.py"))
-        .args(["--preset", preset])
-        .arg(expected)
-        .arg(actual)
-        .output()
-        .expect("spawn compare.py");
-    String::from_utf8_lossy(&check(out, "compare.py").stdout).into_owned()
-}
-
 #[test]
 fn cost_model_rows_match_the_oracle() {
     // 31, 28 and 30 days: the monthly rates are amortised per day of the month.

@@ -12,52 +12,12 @@
 
 mod common;
 
+use common::aws::*;
 use common::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
-
-const AWS_SOURCE: &str = "3c6e2f1a-7b4d-4e8f-9a0b-1c2d3e4f5a6b";
-const CLUSTER_ID: &str = "cluster-a";
-
-/// Runs a Python script (with duckdb and tests/oracle on the path) with `args`.
-fn py(script: &str, args: &[&std::ffi::OsStr]) {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .env("PYTHONPATH", repo().join("tests/oracle"))
-        .output()
-        .expect("spawn python");
-    check(out, "python helper");
-}
-
-/// Appends to every generated CUR file a copy of each EBS line whose resource id ends in
-/// `-tagonly`: matched by no node or volume, so only by its tags.
-fn add_tag_only_lines(dir: &Path) {
-    py(
-        r#"
-import csv, glob, gzip, io, sys
-for path in glob.glob(sys.argv[1] + "/aws/*/*.csv.gz"):
-    with gzip.open(path, "rt", newline="") as f:
-        rows = list(csv.reader(f))
-    h = {c: i for i, c in enumerate(rows[0])}
-    extra = []
-    for r in rows[1:]:
-        if "VolumeUsage" in r[h["lineItem/UsageType"]]:
-            c = list(r)
-            c[h["identity/LineItemId"]] += "t"
-            c[h["lineItem/ResourceId"]] += "-tagonly"
-            extra.append(c)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows + extra)
-    with gzip.open(path, "wt", newline="") as f:
-        f.write(out.getvalue())
-"#,
-        &[dir.as_os_str()],
-    );
-}
 
 /// The summary CSV plus `csi_volume_handle`, taken from the daily storage Parquet by (day,
 /// namespace, claim, volume): the Hive summary's column, which `run` does not print.
@@ -210,17 +170,6 @@ fn oracle(dir: &Path, c: &Case, summary: &Path) -> (PathBuf, PathBuf) {
     (project, back)
 }
 
-fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
-    let out = Command::new(python())
-        .arg(repo().join("tests/oracle/compare.py"))
-        .args(["--preset", preset])
-        .arg(expected)
-        .arg(actual)
-        .output()
-        .expect("spawn compare.py");
-    String::from_utf8_lossy(&check(out, "compare.py").stdout).into_owned()
-}
-
 /// The rows of one of our CSV files as column → field (quotes removed; no field spans lines).
 fn records(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -254,42 +203,8 @@ fn bytes(p: &Path) -> Vec<u8> {
 
 #[test]
 fn ocp_on_aws_rows_match_the_oracle() {
-    let data = TempDir::new().unwrap();
+    let data = generated_month_with_cur();
     let dir = data.path();
-    generate(
-        dir,
-        &[
-            "--days",
-            "8",
-            "--start",
-            "2026-03-01",
-            "--nodes",
-            "4",
-            "--namespaces-per-node",
-            "2",
-            "--pods-per-namespace",
-            "3",
-            "--aws",
-            "--aws-cluster-id",
-            CLUSTER_ID,
-        ],
-    );
-    add_tag_only_lines(dir);
-    let cur = std::fs::read_dir(dir.join("aws"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let out = bin()
-        .args(["ingest", "--provider", "aws", "--input"])
-        .arg(&cur)
-        .arg("--output")
-        .arg(dir)
-        .args(["--org", ORG, "--source", AWS_SOURCE])
-        .output()
-        .expect("spawn ingest");
-    check(out, "ingest --provider aws");
     let p = Params {
         enabled_keys: Some("app,environment".into()),
         ..Params::month(2026, 3)

@@ -43,17 +43,6 @@ fn oracle(dir: &Path, p: &Params, query: &str, extra: &[&str]) -> std::path::Pat
     out
 }
 
-fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
-    let out = Command::new(python())
-        .arg(repo().join("tests/oracle/compare.py"))
-        .args(["--preset", preset])
-        .arg(expected)
-        .arg(actual)
-        .output()
-        .expect("spawn compare.py");
-    String::from_utf8_lossy(&check(out, "compare.py").stdout).into_owned()
-}
-
 #[test]
 fn gpu_summary_matches_the_oracle_on_several_shapes() {
     for (seed, days, range) in [

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod aws;
 pub mod pg;
 
 use std::path::{Path, PathBuf};
@@ -179,13 +180,25 @@ pub fn run_oracle(input: &Path, p: &Params, out_csv: &Path, kinds: &str) {
     check(out, "oracle.py");
 }
 
+/// tests/oracle/compare.py's summary of `expected` against `actual` with its default column roles.
 pub fn compare(expected: &Path, actual: &Path) -> String {
+    compare_with(expected, actual, &[])
+}
+
+/// The same with one of compare.py's presets (`cost_model`, `rtu`, `ocp_aws`, ...).
+pub fn compare_preset(preset: &str, expected: &Path, actual: &Path) -> String {
+    compare_with(expected, actual, &["--preset", preset])
+}
+
+/// The same with any compare.py arguments; fails the test if compare.py cannot run.
+pub fn compare_with(expected: &Path, actual: &Path, args: &[&str]) -> String {
     let out = Command::new(python())
         .arg(repo().join("tests/oracle/compare.py"))
+        .args(args)
         .arg(expected)
         .arg(actual)
         .output()
-        .expect("spawn compare");
+        .expect("spawn compare.py");
     let out = check(out, "compare.py");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
