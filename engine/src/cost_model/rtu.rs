@@ -9,7 +9,7 @@ use super::label_hash::{label_hash, RtuFields};
 use super::rates::{RateValue, RtuParams, TagRate};
 use super::steps::{
     dec_cost, double_cost, double_text, in_run, latest_vm_labels, max_f64, max_text, not_priced,
-    tag_rate_for, CostRow, Params, VM_KEY,
+    tag_rate_for, CostRow, Params, VmGroup, VM_KEY,
 };
 use super::summary::SummaryRow;
 use super::usage::{GpuRow, Usage};
@@ -30,20 +30,9 @@ pub fn hourly_vm_core_rtu(
         return Vec::new();
     };
     let labels = latest_vm_labels(summary, usage, p);
-    type Key = (
-        Day,
-        Day,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<i32>,
-        String,
-    );
     // max(seconds), max(cores), max(node)
     type Acc = (Option<f64>, Option<f64>, Option<String>);
-    let mut groups: BTreeMap<Key, Acc> = BTreeMap::new();
+    let mut groups: BTreeMap<VmGroup, Acc> = BTreeMap::new();
     for row in summary.iter().filter(|r| in_run(r, p) && not_priced(r)) {
         let Some(vm) = row.pod_label(VM_KEY) else {
             continue;
@@ -63,17 +52,7 @@ pub fn hourly_vm_core_rtu(
         if joined.is_empty() {
             continue;
         }
-        let key = (
-            row.usage_start,
-            row.usage_end,
-            row.source_uuid.clone(),
-            row.cluster_id.clone(),
-            row.cluster_alias.clone(),
-            row.namespace.clone(),
-            row.data_source.clone(),
-            row.cost_category_id,
-            label.clone(),
-        );
+        let key = VmGroup::of(row, label);
         let g = groups.entry(key).or_default();
         for (secs, cores) in joined {
             g.0 = max_f64(g.0, secs);
@@ -83,30 +62,21 @@ pub fn hourly_vm_core_rtu(
     }
     groups
         .into_iter()
-        .map(|(k, (secs, cores, node))| {
+        .map(|(group, (secs, cores, node))| {
             let cost = secs.zip(cores).map(|(s, c)| s / 3600.0 * c * rate);
-            let labels = Some(k.8.clone());
+            let labels = Some(group.labels());
+            let rtu = Some(RtuFields {
+                params: rtu.clone(),
+                label_hash: Some(label_hash(labels, labels)),
+            });
             CostRow {
                 step: "hourly_vm_core_rtu",
                 report_period_id: Some(p.report_period_id),
-                usage_start: k.0,
-                usage_end: k.1,
-                source_uuid: k.2,
-                cluster_id: k.3,
-                cluster_alias: k.4,
-                namespace: k.5,
-                data_source: k.6,
-                cost_category_id: k.7,
                 node,
                 cost_model_rate_type: Some(rate_type.into()),
                 cpu_cost: double_cost(cost),
-                rtu: Some(RtuFields {
-                    params: rtu.clone(),
-                    label_hash: Some(label_hash(labels.as_deref(), labels.as_deref())),
-                }),
-                pod_labels: labels.clone(),
-                all_labels: labels,
-                ..CostRow::default()
+                rtu,
+                ..group.into_row()
             }
         })
         .collect()

@@ -538,19 +538,8 @@ pub fn monthly_vm_core(
     let labels = latest_vm_labels(summary, usage, p);
     let rate = amortized.rescale(15).to_f64();
     // GROUP BY the lids columns without node and labels, plus the merged labels.
-    type Key = (
-        Day,
-        Day,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<i32>,
-        String,
-    );
     type Acc = (Option<f64>, Option<String>, Option<String>);
-    let mut groups: BTreeMap<Key, Acc> = BTreeMap::new();
+    let mut groups: BTreeMap<VmGroup, Acc> = BTreeMap::new();
     for row in summary.iter().filter(|r| in_run(r, p)) {
         let Some(vm) = row.pod_label(VM_KEY) else {
             continue;
@@ -572,17 +561,7 @@ pub fn monthly_vm_core(
         if cores.is_empty() {
             continue;
         }
-        let key = (
-            row.usage_start,
-            row.usage_end,
-            row.source_uuid.clone(),
-            row.cluster_id.clone(),
-            row.cluster_alias.clone(),
-            row.namespace.clone(),
-            row.data_source.clone(),
-            row.cost_category_id,
-            label.clone(),
-        );
+        let key = VmGroup::of(row, label);
         let g = groups.entry(key).or_default();
         for c in cores {
             g.0 = max_f64(g.0, c);
@@ -592,27 +571,69 @@ pub fn monthly_vm_core(
     }
     groups
         .into_iter()
-        .map(|(k, (cores, node, resource))| CostRow {
+        .map(|(group, (cores, node, resource))| CostRow {
             step: "monthly_vm_core",
             report_period_id: Some(p.report_period_id),
-            usage_start: k.0,
-            usage_end: k.1,
-            source_uuid: k.2,
-            cluster_id: k.3,
-            cluster_alias: k.4,
-            namespace: k.5,
-            data_source: k.6,
-            cost_category_id: k.7,
-            pod_labels: Some(k.8.clone()),
-            all_labels: Some(k.8),
             node,
             resource_id: resource,
             cost_model_rate_type: Some(rate_type.into()),
             monthly_cost_type: Some("OCP_VM_CORE".into()),
             cpu_cost: double_cost(cores.map(|c| c * rate)),
-            ..CostRow::default()
+            ..group.into_row()
         })
         .collect()
+}
+
+/// What the VM core steps group summary rows by: the lids columns without node and labels, plus
+/// the VM's merged labels. Field order is the GROUP BY order, so the map iterates as before.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct VmGroup {
+    usage_start: Day,
+    usage_end: Day,
+    source_uuid: Option<String>,
+    cluster_id: Option<String>,
+    cluster_alias: Option<String>,
+    namespace: Option<String>,
+    data_source: Option<String>,
+    cost_category_id: Option<i32>,
+    labels: String,
+}
+
+impl VmGroup {
+    pub(super) fn of(row: &SummaryRow, labels: &str) -> VmGroup {
+        VmGroup {
+            usage_start: row.usage_start,
+            usage_end: row.usage_end,
+            source_uuid: row.source_uuid.clone(),
+            cluster_id: row.cluster_id.clone(),
+            cluster_alias: row.cluster_alias.clone(),
+            namespace: row.namespace.clone(),
+            data_source: row.data_source.clone(),
+            cost_category_id: row.cost_category_id,
+            labels: labels.to_string(),
+        }
+    }
+
+    pub(super) fn labels(&self) -> &str {
+        &self.labels
+    }
+
+    /// A cost row of the group's columns, its labels as both pod and all labels.
+    pub(super) fn into_row(self) -> CostRow {
+        CostRow {
+            usage_start: self.usage_start,
+            usage_end: self.usage_end,
+            source_uuid: self.source_uuid,
+            cluster_id: self.cluster_id,
+            cluster_alias: self.cluster_alias,
+            namespace: self.namespace,
+            data_source: self.data_source,
+            cost_category_id: self.cost_category_id,
+            pod_labels: Some(self.labels.clone()),
+            all_labels: Some(self.labels),
+            ..CostRow::default()
+        }
+    }
 }
 
 /// Trino's `CAST(double AS varchar)`: Java's `Double.toString`.
