@@ -102,9 +102,9 @@ fn ocp_on_aws(args: &OcpOnAwsArgs) -> Result<(), Error> {
             Some(path) => ocp_aws::SummaryInput::Csv(path),
             None => ocp_aws::SummaryInput::Database,
         };
-        let chunks = ocp_aws::run_chunks(&plan, &aws_input, summary, &params)?;
-        let written = ocp_aws::write::write(&target, &params, &chunks)?;
-        for ((chunk, _), w) in chunks.iter().zip(written) {
+        let mut sink = ocp_aws::write::DbSink::new(&target, &params)?;
+        ocp_aws::run_chunks(&plan, &aws_input, summary, &params, &mut sink)?;
+        for (chunk, w) in &sink.written {
             eprintln!(
                 "{}..{}: {}: {} rows deleted, {} inserted; back-populated daily summary rows: \
                  {} deleted, {} inserted",
@@ -123,18 +123,18 @@ fn ocp_on_aws(args: &OcpOnAwsArgs) -> Result<(), Error> {
     let summary = args.summary.as_deref().ok_or_else(|| {
         Error::options("ocp-on-aws --output-project reads the daily summary from --summary FILE")
     })?;
-    let out = ocp_aws::run(&plan, &aws_input, summary, &params)?;
-    csv::write(output_project, &csv::project_csv(&out.project)?)?;
-    eprintln!(
-        "reporting_ocpawscostlineitem_project_daily_summary_p: {} rows",
-        out.project.len()
-    );
-    if let Some(path) = &args.output_back_populate {
-        csv::write(path, &csv::back_populate_csv(&out.back_populate)?)?;
-        eprintln!(
-            "back-populated daily summary rows: {}",
-            out.back_populate.len()
-        );
+    let mut sink = csv::CsvSink::create(output_project, args.output_back_populate.as_deref())?;
+    ocp_aws::run_chunks(
+        &plan,
+        &aws_input,
+        ocp_aws::SummaryInput::Csv(summary),
+        &params,
+        &mut sink,
+    )?;
+    let (project, back) = sink.finish()?;
+    eprintln!("reporting_ocpawscostlineitem_project_daily_summary_p: {project} rows");
+    if let Some(back) = back {
+        eprintln!("back-populated daily summary rows: {back}");
     }
     Ok(())
 }

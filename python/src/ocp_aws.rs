@@ -125,14 +125,9 @@ pub(crate) fn populate_ocp_on_aws_cost_daily_summary_trino<'py>(
                 Some(path) => SummaryInput::Csv(path),
                 None => SummaryInput::Database,
             };
-            let chunks = ocp_aws::run_chunks(&plan, &aws_input, summary, &params)?;
-            let mut total = write::Written::default();
-            for w in write::write(&target, &params, &chunks)? {
-                total.project_deleted += w.project_deleted;
-                total.project_inserted += w.project_inserted;
-                total.back_deleted += w.back_deleted;
-                total.back_inserted += w.back_inserted;
-            }
+            let mut sink = write::DbSink::new(&target, &params)?;
+            ocp_aws::run_chunks(&plan, &aws_input, summary, &params, &mut sink)?;
+            let total = sink.total();
             Ok(total)
         })
         .map_err(py_error)?;

@@ -1,12 +1,16 @@
 //! The two tables as CSV, in the oracle's form (`tests/oracle/ocp_aws.py`, `write_csv`): a
-//! header, then the rows' lines sorted; `\N` is NULL; floats as Python's `repr`; dates ISO; JSON
+//! header, then the rows chunk by chunk, each chunk's in the order of its GROUP BY keys (the
+//! oracle sorts whole lines; `compare.py` matches rows, not positions); `\N` is NULL; floats as Python's `repr`; dates ISO; JSON
 //! columns compact with sorted keys; a field is quoted when it is empty, `\N`, or holds a comma,
 //! quote or line break. A non-finite cost is an error, as the PostgreSQL insert would be.
 
-use super::json::canonical;
 use super::project::{BackRow, ProjectRow};
+use super::{Chunk, ChunkSink};
 use crate::error::{Error, InputError, SinkError};
 use crate::value::Day;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 pub const PROJECT_COLUMNS: &[&str] = &[
     "report_period_id",
@@ -101,78 +105,137 @@ pub const ZERO_USAGE_COST: &str =
 /// Python's `repr(float)`: the shortest round-trip digits, positional for exponents -4..16,
 /// else `d.ddde±XX`.
 pub fn python_float(v: f64) -> String {
+    let mut out = String::new();
+    push_python_float(&mut out, v);
+    out
+}
+
+/// A fixed buffer for one `{:e}` rendering (at most 24 bytes: `-d.dddddddddddddddde-308`).
+struct SciBuf {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl std::fmt::Write for SciBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// [`python_float`] appended to `out`, without allocating.
+pub fn push_python_float(out: &mut String, v: f64) {
+    use std::fmt::Write;
     if v.is_nan() {
-        return "nan".into();
+        return out.push_str("nan");
     }
     if v.is_infinite() {
-        return if v > 0.0 { "inf" } else { "-inf" }.into();
+        return out.push_str(if v > 0.0 { "inf" } else { "-inf" });
     }
     if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+        return out.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
     }
-    let sci = format!("{v:e}"); // shortest digits: "-1.2345e-7"
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
-    let exp: i32 = exp.parse().expect("an integer exponent");
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
+    let mut sci = SciBuf {
+        bytes: [0; 32],
+        len: 0,
     };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    write!(sci, "{:e}", v.abs()).expect("a finite double fits 32 bytes"); // "1.2345e-7"
+    let text = std::str::from_utf8(&sci.bytes[..sci.len]).expect("ASCII");
+    let (mantissa, exp) = text.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("an integer exponent");
+    let mut digits = [0u8; 24];
+    let mut n = 0;
+    for &b in mantissa.as_bytes().iter().filter(|b| **b != b'.') {
+        digits[n] = b;
+        n += 1;
+    }
+    let digits = std::str::from_utf8(&digits[..n]).expect("ASCII digits");
+    if v < 0.0 {
+        out.push('-');
+    }
+    let n = n as i32;
     if (-4..16).contains(&exp) {
-        let n = digits.len() as i32;
-        let body = if exp < 0 {
-            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        if exp < 0 {
+            out.push_str("0.");
+            (0..-exp - 1).for_each(|_| out.push('0'));
+            out.push_str(digits);
         } else if exp + 1 >= n {
-            format!("{digits}{}.0", "0".repeat((exp + 1 - n) as usize))
+            out.push_str(digits);
+            (0..exp + 1 - n).for_each(|_| out.push('0'));
+            out.push_str(".0");
         } else {
             let (a, b) = digits.split_at((exp + 1) as usize);
-            format!("{a}.{b}")
-        };
-        format!("{sign}{body}")
+            out.push_str(a);
+            out.push('.');
+            out.push_str(b);
+        }
     } else {
-        let m = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits
-        };
+        out.push_str(&digits[..1]);
+        if n > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
         let esign = if exp < 0 { '-' } else { '+' };
-        format!("{sign}{m}e{esign}{:02}", exp.abs())
+        write!(out, "e{esign}{:02}", exp.abs()).expect("writing to a String");
     }
 }
 
-fn quote(s: &str) -> String {
+/// Appends `s` as a field, quoted when it is empty, `\\N`, or holds a comma, quote or line break.
+fn push_field(out: &mut String, s: &str) {
     if s == "\\N" || s.is_empty() || s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        out.push('"');
+        for (i, part) in s.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 
+/// One line being rendered into a reused buffer.
 struct Line<'a> {
     column: usize,
     columns: &'a [&'a str],
-    out: String,
+    out: &'a mut String,
 }
 
 impl Line<'_> {
-    fn cell(&mut self, text: Option<String>) {
+    fn sep(&mut self) {
         if self.column > 0 {
             self.out.push(',');
         }
         self.column += 1;
-        match text {
+    }
+    fn text(&mut self, v: Option<&str>) {
+        self.sep();
+        match v {
             None => self.out.push_str("\\N"),
-            Some(s) => self.out.push_str(&quote(&s)),
+            Some(s) => push_field(self.out, s),
         }
     }
-    fn text(&mut self, v: &Option<String>) {
-        self.cell(v.clone());
-    }
     fn int(&mut self, v: Option<i64>) {
-        self.cell(v.map(|v| v.to_string()));
+        self.sep();
+        match v {
+            None => self.out.push_str("\\N"),
+            Some(v) => {
+                use std::fmt::Write;
+                write!(self.out, "{v}").expect("writing to a String");
+            }
+        }
     }
     fn day(&mut self, d: Day) {
-        self.cell(Some(d.to_string()));
+        self.sep();
+        use std::fmt::Write;
+        write!(self.out, "{d}").expect("writing to a String");
     }
     fn float(&mut self, v: Option<f64>) -> Result<(), Error> {
         if let Some(x) = v {
@@ -184,52 +247,56 @@ impl Line<'_> {
                 .into());
             }
         }
-        self.cell(v.map(python_float));
-        Ok(())
-    }
-    fn json(&mut self, v: &Option<String>) -> Result<(), Error> {
-        let c = canonical(v.as_deref())?;
-        self.cell(c);
+        match v {
+            None => self.text(None),
+            Some(x) => {
+                self.sep();
+                push_python_float(self.out, x);
+            }
+        }
         Ok(())
     }
 }
 
-fn line<'a>(columns: &'a [&'a str]) -> Line<'a> {
+fn line<'a>(columns: &'a [&'a str], out: &'a mut String) -> Line<'a> {
+    out.clear();
     Line {
         column: 0,
         columns,
-        out: String::new(),
+        out,
     }
 }
 
-fn project_line(r: &ProjectRow) -> Result<String, Error> {
-    let mut l = line(PROJECT_COLUMNS);
+/// Renders `r` into `out` (without the line break). The JSON columns are canonical already
+/// (step 2 writes them with `map_json`, step 1 canonicalises the cost category).
+fn project_line(r: &ProjectRow, out: &mut String) -> Result<(), Error> {
+    let mut l = line(PROJECT_COLUMNS, out);
     l.int(Some(r.report_period_id));
-    l.text(&r.cluster_id);
-    l.text(&r.cluster_alias);
-    l.text(&r.data_source);
-    l.text(&r.namespace);
-    l.text(&r.node);
-    l.text(&r.pvc);
-    l.text(&r.pv);
-    l.text(&r.storageclass);
-    l.text(&r.resource_id);
+    l.text(r.cluster_id);
+    l.text(r.cluster_alias);
+    l.text(r.data_source);
+    l.text(r.namespace);
+    l.text(r.node);
+    l.text(r.pvc);
+    l.text(r.pv);
+    l.text(r.storageclass);
+    l.text(r.resource_id);
     l.day(r.day);
     l.day(r.day);
-    l.text(&r.product_code);
-    l.text(&r.product_family);
-    l.text(&r.instance_type);
+    l.text(r.product_code);
+    l.text(r.product_family);
+    l.text(r.instance_type);
     l.int(Some(r.bill_id));
-    l.text(&r.account);
+    l.text(r.account);
     l.int(r.account_alias_id);
-    l.text(&r.zone);
-    l.text(&r.region);
-    l.text(&r.unit);
+    l.text(r.zone);
+    l.text(r.region);
+    l.text(r.unit);
     l.float(r.usage_amount)?;
     l.float(r.data_in)?;
     l.float(r.data_out)?;
-    l.text(&r.direction);
-    l.text(&r.currency);
+    l.text(r.direction);
+    l.text(r.currency);
     for v in [
         r.unblended,
         r.markup,
@@ -242,76 +309,140 @@ fn project_line(r: &ProjectRow) -> Result<String, Error> {
     ] {
         l.float(v)?;
     }
-    l.json(&r.tags)?;
-    l.json(&r.tags)?;
-    l.json(&r.cost_category)?;
+    l.text(r.tags);
+    l.text(r.tags);
+    l.text(r.cost_category);
     l.int(r.cost_category_id);
-    l.cell(Some(r.source_uuid.clone()));
-    Ok(l.out)
+    l.text(Some(r.source_uuid));
+    Ok(())
 }
 
-fn back_line(r: &BackRow) -> Result<String, Error> {
-    let mut l = line(BACK_POPULATE_COLUMNS);
+fn back_line(r: &BackRow, out: &mut String) -> Result<(), Error> {
+    let mut l = line(BACK_POPULATE_COLUMNS, out);
     l.int(Some(r.report_period_id));
     l.day(r.day);
     l.day(r.day);
-    l.text(&r.cluster_id);
-    l.text(&r.cluster_alias);
-    l.text(&r.namespace);
-    l.text(&r.data_source);
-    l.text(&r.node);
-    l.text(&r.pvc);
-    l.text(&r.pv);
-    l.text(&r.storageclass);
-    l.text(&r.resource_id);
-    l.json(&r.pod_labels)?;
-    l.json(&r.volume_labels)?;
-    l.json(&r.all_labels)?;
-    l.cell(Some(r.source_uuid.clone()));
+    l.text(r.cluster_id);
+    l.text(r.cluster_alias);
+    l.text(r.namespace);
+    l.text(r.data_source);
+    l.text(r.node);
+    l.text(r.pvc);
+    l.text(r.pv);
+    l.text(r.storageclass);
+    l.text(r.resource_id);
+    l.text(r.pod_labels);
+    l.text(r.volume_labels);
+    l.text(r.all_labels);
+    l.text(Some(r.source_uuid));
     l.float(r.infrastructure_raw_cost)?;
     l.float(r.infrastructure_raw_cost)?;
-    l.cell(Some(ZERO_USAGE_COST.into()));
-    l.cell(Some(ZERO_USAGE_COST.into()));
+    l.text(Some(ZERO_USAGE_COST));
+    l.text(Some(ZERO_USAGE_COST));
     l.float(r.data_in)?;
     l.float(r.data_out)?;
     for _ in 0..16 {
         l.int(Some(0));
     }
-    l.text(&r.raw_currency);
+    l.text(r.raw_currency);
     l.int(r.cost_category_id);
-    Ok(l.out)
+    Ok(())
 }
 
-fn text(columns: &[&str], lines: Result<Vec<String>, Error>) -> Result<String, Error> {
-    let mut lines = lines?;
-    lines.sort();
-    let mut out = columns.join(",");
-    out.push('\n');
-    for l in lines {
-        out.push_str(&l);
-        out.push('\n');
+/// One CSV file written through a temporary file beside it, renamed into place by
+/// [`TableFile::finish`] (a failed run leaves no half-written file under the final name).
+struct TableFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<File>,
+    rows: u64,
+}
+
+impl TableFile {
+    fn create(path: &Path, columns: &[&str]) -> Result<Self, Error> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let file = File::create(&tmp).map_err(|e| SinkError::io(tmp.display().to_string(), e))?;
+        let mut t = TableFile {
+            path: path.to_path_buf(),
+            tmp,
+            out: BufWriter::with_capacity(1 << 20, file),
+            rows: 0,
+        };
+        t.line(&columns.join(","))?;
+        Ok(t)
     }
-    Ok(out)
+
+    fn line(&mut self, text: &str) -> Result<(), Error> {
+        self.out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(|e| SinkError::io(self.tmp.display().to_string(), e).into())
+    }
+
+    fn finish(self) -> Result<u64, Error> {
+        let io = |e| Error::from(SinkError::io(self.path.display().to_string(), e));
+        let file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&self.tmp, &self.path).map_err(io)?;
+        Ok(self.rows)
+    }
 }
 
-/// The project table's CSV text.
-pub fn project_csv(rows: &[ProjectRow]) -> Result<String, Error> {
-    text(PROJECT_COLUMNS, rows.iter().map(project_line).collect())
+/// Both tables as CSV files, chunk by chunk ([`ChunkSink`]): each chunk's rows in the order of
+/// their GROUP BY keys (day first), so the bytes depend only on the rows, not on the order the
+/// inputs were read in. `back_populate` is optional.
+pub struct CsvSink {
+    project: TableFile,
+    back_populate: Option<TableFile>,
+    buf: String,
 }
 
-/// The back-populate rows' CSV text.
-pub fn back_populate_csv(rows: &[BackRow]) -> Result<String, Error> {
-    text(BACK_POPULATE_COLUMNS, rows.iter().map(back_line).collect())
+impl CsvSink {
+    pub fn create(project: &Path, back_populate: Option<&Path>) -> Result<Self, Error> {
+        Ok(CsvSink {
+            project: TableFile::create(project, PROJECT_COLUMNS)?,
+            back_populate: back_populate
+                .map(|p| TableFile::create(p, BACK_POPULATE_COLUMNS))
+                .transpose()?,
+            buf: String::new(),
+        })
+    }
+
+    /// Renames both files into place; the rows written to each (`None` without the second file).
+    pub fn finish(self) -> Result<(u64, Option<u64>), Error> {
+        let project = self.project.finish()?;
+        let back = self.back_populate.map(TableFile::finish).transpose()?;
+        Ok((project, back))
+    }
 }
 
-/// Writes `text` to `path` through a temporary file beside it.
-pub fn write(path: &std::path::Path, text: &str) -> Result<(), Error> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| SinkError::io(path.display().to_string(), e).into())
+impl ChunkSink for CsvSink {
+    fn chunk(
+        &mut self,
+        _chunk: Chunk,
+        project: &[ProjectRow<'_>],
+        back_populate: &[BackRow<'_>],
+    ) -> Result<(), Error> {
+        let mut rows: Vec<&ProjectRow> = project.iter().collect();
+        rows.sort_unstable_by(|a, b| a.key().cmp(&b.key()));
+        for r in rows {
+            project_line(r, &mut self.buf)?;
+            self.project.line(&self.buf)?;
+            self.project.rows += 1;
+        }
+        if let Some(file) = &mut self.back_populate {
+            let mut rows: Vec<&BackRow> = back_populate.iter().collect();
+            rows.sort_unstable_by(|a, b| a.key().cmp(&b.key()));
+            for r in rows {
+                back_line(r, &mut self.buf)?;
+                file.line(&self.buf)?;
+                file.rows += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -335,6 +466,13 @@ mod tests {
             (0.30000000000000004, "0.30000000000000004"),
             (100.0, "100.0"),
             (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (-1.5e-7, "-1.5e-07"),
+            (-123.25, "-123.25"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (f64::NAN, "nan"),
+            (f64::NEG_INFINITY, "-inf"),
         ] {
             assert_eq!(python_float(v), want, "{v}");
         }
@@ -342,9 +480,15 @@ mod tests {
 
     #[test]
     fn fields_quote_like_the_oracle() {
+        let quote = |s: &str| {
+            let mut out = String::new();
+            push_field(&mut out, s);
+            out
+        };
         assert_eq!(quote(""), "\"\"");
         assert_eq!(quote("\\N"), "\"\\N\"");
         assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(quote("x"), "x");
     }
 }

@@ -11,7 +11,7 @@
 //!   (`cte_matchable_resource_names`); otherwise tag-matched when its `resourcetags` text
 //!   contains one of the matched-tag strings (`cte_agg_tags`, `strpos`); other lines are dropped.
 
-use super::json::{filter_json, python_dumps_pair, to_map, TagMap};
+use super::json::{canonical, filter_json, python_dumps_pair, to_map, TagMap};
 use super::read::AwsInput;
 use super::sql::{contains, nullif_empty};
 use super::{Chunk, OcpDaily, OcpRow, Params};
@@ -38,6 +38,8 @@ pub struct TempLine {
     pub tags: Option<String>,
     pub tags_map: Option<TagMap>,
     pub cost_category: Option<String>,
+    /// `cost_category` as the outputs hold it (`json_parse`: canonical JSON, JSON `null` → NULL).
+    pub cost_category_json: Option<String>,
     pub direction: Option<&'static str>,
     pub usage_amount: Option<f64>,
     pub currency: Option<String>,
@@ -56,21 +58,19 @@ impl TempLine {
     }
 }
 
-fn in_month(p: &Params, r: &OcpRow) -> bool {
-    let (y, m, _) = r.day.ymd();
-    y == p.year && m == p.month
-}
-
 /// The summary rows the chunk's statements read: `ocp.source = {{ocp_source}}`, the month, and
 /// `day IN {{days}}`.
-pub fn chunk_rows<'a>(
-    p: &'a Params,
-    chunk: &'a Chunk,
-    summary: &'a [OcpRow],
-) -> impl Iterator<Item = &'a OcpRow> + 'a {
+pub fn chunk_rows<'s>(
+    p: &Params,
+    chunk: &Chunk,
+    summary: &'s [OcpRow],
+) -> impl Iterator<Item = &'s OcpRow> + 's {
+    let source = p.ocp_source.clone();
+    let (year, month, chunk) = (p.year, p.month, *chunk);
     summary.iter().filter(move |r| {
-        r.source.as_deref() == Some(p.ocp_source.as_str())
-            && in_month(p, r)
+        let (y, m, _) = r.day.ymd();
+        r.source.as_deref() == Some(source.as_str())
+            && (y, m) == (year, month)
             && chunk.contains(r.day)
     })
 }
@@ -245,6 +245,7 @@ pub fn step1(
             tags_map: to_map(tags.as_deref())?,
             tags,
             cost_category: line.costcategory.clone(),
+            cost_category_json: canonical(line.costcategory.as_deref())?,
             direction: direction(line),
             usage_amount: line.usage_amount,
             currency: nullif_empty(line.currency.as_deref()),

@@ -152,70 +152,41 @@ pub fn markup9(text: &str) -> Result<f64, Error> {
     Ok(dec.rescale(9).to_f64())
 }
 
-/// The rows of both tables, over every chunk.
-#[derive(Debug, Default)]
-pub struct Output {
-    pub project: Vec<project::ProjectRow>,
-    pub back_populate: Vec<project::BackRow>,
+/// Receives each chunk's rows of both tables as soon as the chunk is computed; the rows borrow
+/// the chunk's working set, which is dropped before the next chunk starts, so memory holds one
+/// chunk (masu's 5 days), not the month.
+pub trait ChunkSink {
+    fn chunk(
+        &mut self,
+        chunk: Chunk,
+        project: &[project::ProjectRow<'_>],
+        back_populate: &[project::BackRow<'_>],
+    ) -> Result<(), Error>;
 }
 
-/// Runs every chunk of `p` over the inputs.
-pub fn compute(
-    p: &Params,
-    aws: &read::AwsInput,
-    ocp: &OcpDaily,
-    summary: &[OcpRow],
-) -> Result<Output, Error> {
-    let mut out = Output::default();
-    for (_, chunk) in compute_chunks(p, aws, ocp, summary)? {
-        out.project.extend(chunk.project);
-        out.back_populate.extend(chunk.back_populate);
-    }
-    Ok(out)
-}
-
-/// Runs every chunk of `p` over the inputs, keeping each chunk's rows apart (the database load
-/// writes one transaction per chunk, as masu calls the accessor per chunk).
+/// Runs every chunk of `p` over the inputs, handing each chunk's rows to `sink` (the database
+/// load writes one transaction per chunk, as masu calls the accessor per chunk).
 pub fn compute_chunks(
     p: &Params,
     aws: &read::AwsInput,
     ocp: &OcpDaily,
     summary: &[OcpRow],
-) -> Result<Vec<(Chunk, Output)>, Error> {
-    let mut out = Vec::with_capacity(p.chunks.len());
+    sink: &mut dyn ChunkSink,
+) -> Result<(), Error> {
+    let aws_source = p.aws_source.to_lowercase();
+    let ocp_source = p.ocp_source.to_lowercase();
     for &(start, end) in &p.chunks {
         let chunk = Chunk { start, end };
         let tags = matching::matched_tags(p, &chunk, aws, ocp, summary)?;
         let temp = matching::step1(p, &chunk, aws, ocp, &tags)?;
-        let managed = split::step2(p, &chunk, aws, summary, &temp)?;
-        let project = project::step3(p, &managed)?;
-        let back_populate = project::back_populate(p, &chunk, &project);
-        out.push((
-            chunk,
-            Output {
-                project,
-                back_populate,
-            },
-        ));
+        let mut enabled = split::EnabledTags::new(project::pg_keys(p), temp.len());
+        let managed = split::step2(p, &chunk, aws, summary, &temp, &mut enabled)?;
+        drop(enabled);
+        let project = project::step3(p, &managed, &aws_source);
+        let back_populate = project::back_populate(p, &chunk, &project, &ocp_source);
+        sink.chunk(chunk, &project, &back_populate)?;
     }
-    Ok(out)
-}
-
-/// Reads the inputs and runs every chunk: the OpenShift Parquet of the plan's source and range,
-/// the AWS Parquet of `p.aws_source` under `aws_input` (a folder or `s3://` URL), and the summary
-/// CSV at `summary`.
-pub fn run(
-    plan: &crate::plan::Plan,
-    aws_input: &str,
-    summary: &std::path::Path,
-    p: &Params,
-) -> Result<Output, Error> {
-    let mut out = Output::default();
-    for (_, chunk) in run_chunks(plan, aws_input, SummaryInput::Csv(summary), p)? {
-        out.project.extend(chunk.project);
-        out.back_populate.extend(chunk.back_populate);
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// Where the OpenShift daily summary comes from.
@@ -227,13 +198,16 @@ pub enum SummaryInput<'a> {
     Database,
 }
 
-/// [`run`], each chunk's rows apart, the summary from `summary`.
+/// Reads the inputs and runs every chunk into `sink`: the OpenShift Parquet of the plan's source
+/// and range, the AWS Parquet of `p.aws_source` under `aws_input` (a folder or `s3://` URL), and
+/// the daily summary from `summary`.
 pub fn run_chunks(
     plan: &crate::plan::Plan,
     aws_input: &str,
     summary: SummaryInput<'_>,
     p: &Params,
-) -> Result<Vec<(Chunk, Output)>, Error> {
+    sink: &mut dyn ChunkSink,
+) -> Result<(), Error> {
     let ocp = read::read_ocp(plan)?;
     let aws = read::read_aws(
         plan,
@@ -254,7 +228,7 @@ pub fn run_chunks(
             summary::from_database(&target, &p.ocp_source, (first, last), &ocp)?
         }
     };
-    compute_chunks(p, &aws, &ocp, &rows)
+    compute_chunks(p, &aws, &ocp, &rows, sink)
 }
 
 /// One chunk of days, inclusive.

@@ -21,10 +21,10 @@
 //! * "Node Network Costs": resource-matched data-transfer lines, one `Network unattributed` row
 //!   per (line, node).
 
-use super::json::{concat_json, query_str};
+use super::json::{map_json, query_str, to_map, TagMap};
 use super::matching::{chunk_rows, TempLine};
 use super::read::AwsInput;
-use super::sql::{contains, max_f64, max_i64, op, sum_f64};
+use super::sql::{contains, max_f64, max_i64, max_str, op, sum_f64};
 use super::{Chunk, Distribution, OcpRow, Params};
 use crate::error::{Error, InputError};
 use crate::value::date::days_in_month;
@@ -38,30 +38,23 @@ const SPECIAL_NAMESPACES: [&str; 4] = [
     "Network unattributed",
 ];
 
-/// One row of `managed_reporting_ocpawscostlineitem_project_daily_summary`.
-#[derive(Debug, Clone, Default)]
-pub struct ManagedRow {
-    pub cluster_id: Option<String>,
-    pub cluster_alias: Option<String>,
-    pub data_source: Option<String>,
-    pub namespace: Option<String>,
-    pub node: Option<String>,
-    pub pvc: Option<String>,
-    pub pv: Option<String>,
-    pub storageclass: Option<String>,
-    pub resource_id: Option<String>,
-    pub day: Day,
-    pub product_code: Option<String>,
-    pub product_family: Option<String>,
-    pub instance_type: Option<String>,
-    pub account: Option<String>,
+/// One row of `managed_reporting_ocpawscostlineitem_project_daily_summary`: texts borrowed from
+/// the summary rows and the line it splits (its AWS columns are read through [`ManagedRow::line`]),
+/// so a split row costs no string copies.
+#[derive(Debug, Clone)]
+pub struct ManagedRow<'a> {
+    pub line: &'a TempLine,
+    pub cluster_id: Option<&'a str>,
+    pub cluster_alias: Option<&'a str>,
+    pub data_source: Option<&'a str>,
+    pub namespace: Option<&'a str>,
+    pub node: Option<&'a str>,
+    pub pvc: Option<&'a str>,
+    pub pv: Option<&'a str>,
+    pub storageclass: Option<&'a str>,
     pub account_alias_id: Option<i64>,
-    pub zone: Option<String>,
-    pub region: Option<String>,
-    pub unit: Option<String>,
     pub usage_amount: Option<f64>,
     pub direction: Option<&'static str>,
-    pub currency: Option<String>,
     pub unblended: Option<f64>,
     pub markup: Option<f64>,
     pub blended: Option<f64>,
@@ -70,25 +63,27 @@ pub struct ManagedRow {
     pub markup_sp: Option<f64>,
     pub amortized: Option<f64>,
     pub markup_amortized: Option<f64>,
-    pub tags: Option<String>,
-    pub cost_category: Option<String>,
+    /// Step 3's `enabled_tags` of the row's `tags` (see [`EnabledTags`]).
+    pub enabled_tags: Option<String>,
+    /// The line's cost category in canonical JSON ([`TempLine::cost_category_json`]).
+    pub cost_category: Option<&'a str>,
     pub cost_category_id: Option<i64>,
 }
 
 /// One row of the step's temp table (`…_project_daily_summary_temp`), before the split.
 #[derive(Debug, Clone, Default)]
-struct TempRow {
+struct TempRow<'a> {
     /// The line it came from; `None` for Storage rows, whose `uuid()` is fresh (count 1).
     line: Option<usize>,
     line_idx: usize,
-    cluster_id: Option<String>,
-    cluster_alias: Option<String>,
-    data_source: Option<String>,
-    namespace: Option<String>,
-    node: Option<String>,
-    pvc: Option<String>,
-    pv: Option<String>,
-    storageclass: Option<String>,
+    cluster_id: Option<&'a str>,
+    cluster_alias: Option<&'a str>,
+    data_source: Option<&'a str>,
+    namespace: Option<&'a str>,
+    node: Option<&'a str>,
+    pvc: Option<&'a str>,
+    pv: Option<&'a str>,
+    storageclass: Option<&'a str>,
     usage_amount: Option<f64>,
     unblended: Option<f64>,
     blended: Option<f64>,
@@ -98,12 +93,84 @@ struct TempRow {
     pod_memory: Option<f64>,
     node_cpu: Option<f64>,
     node_memory: Option<f64>,
-    pod_labels: Option<String>,
-    volume_labels: Option<String>,
-    tags: Option<String>,
-    cost_category: Option<String>,
+    pod_labels: Option<&'a str>,
+    volume_labels: Option<&'a str>,
+    /// Whether the row carries the line's tags (`aws.tags`); the unattributed-storage rows do not.
+    line_tags: bool,
+    cost_category: Option<&'a str>,
     cost_category_id: Option<i64>,
     resource_id_matched: bool,
+}
+
+/// Step 3's `enabled_tags` = `map_filter(map_concat(labels, line tags), enabled keys)`, computed
+/// when step 2 makes the row. A key filter distributes over `map_concat`
+/// (`filter(a ‖ b) = filter(a) ‖ filter(b)`), so each distinct label text and each line's tags
+/// are parsed and filtered once, instead of every row's concatenated JSON being written by step 2
+/// and parsed again by step 3.
+pub struct EnabledTags<'a> {
+    /// NULL without any enabled key: every map becomes `{}` (`array[...] || NULL`).
+    keys: Option<Vec<String>>,
+    labels: hashbrown::HashMap<&'a str, Option<TagMap>>,
+    lines: Vec<Option<Option<TagMap>>>,
+}
+
+impl<'a> EnabledTags<'a> {
+    pub fn new(keys: Option<Vec<String>>, lines: usize) -> Self {
+        EnabledTags {
+            keys,
+            labels: hashbrown::HashMap::new(),
+            lines: vec![None; lines],
+        }
+    }
+
+    fn filter(&self, m: Option<TagMap>) -> Option<TagMap> {
+        let keys = self.keys.as_deref();
+        m.map(|m| {
+            m.into_iter()
+                .filter(|(k, _)| keys.is_some_and(|keys| keys.iter().any(|x| x == k)))
+                .collect()
+        })
+    }
+
+    fn labels(&mut self, text: Option<&'a str>) -> Result<Option<&TagMap>, Error> {
+        let Some(text) = text else { return Ok(None) };
+        if !self.labels.contains_key(text) {
+            let m = self.filter(to_map(Some(text))?);
+            self.labels.insert(text, m);
+        }
+        Ok(self.labels[text].as_ref())
+    }
+
+    fn line(&mut self, idx: usize, l: &TempLine) -> Option<&TagMap> {
+        if self.lines[idx].is_none() {
+            self.lines[idx] = Some(self.filter(l.tags_map.clone()));
+        }
+        self.lines[idx].as_ref().and_then(Option::as_ref)
+    }
+
+    /// `enabled_tags` of `map_concat(labels, line tags)`; NULL when either side is.
+    fn concat(
+        &mut self,
+        labels: Option<&'a str>,
+        line: Option<(usize, &TempLine)>,
+    ) -> Result<Option<String>, Error> {
+        let Some(mut merged) = self.labels(labels)?.cloned() else {
+            return Ok(None);
+        };
+        let Some((idx, l)) = line else {
+            return Ok(None);
+        };
+        let Some(tags) = self.line(idx, l) else {
+            return Ok(None);
+        };
+        merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(Some(map_json(&merged)))
+    }
+
+    /// `enabled_tags` of the line's own tags (the network rows).
+    fn of_line(&mut self, idx: usize, l: &TempLine) -> Option<String> {
+        self.line(idx, l).map(map_json)
+    }
 }
 
 /// `max()` accumulators over the OpenShift side of a group (borrowing the summary's texts).
@@ -127,19 +194,6 @@ struct OcpMax<'a> {
     cost_category_id: Option<i64>,
 }
 
-/// `max(text)` over borrowed texts.
-fn max_ref<'a>(acc: &mut Option<&'a str>, v: Option<&'a str>) {
-    if let Some(v) = v {
-        if acc.is_none_or(|a| v.as_bytes() > a.as_bytes()) {
-            *acc = Some(v);
-        }
-    }
-}
-
-fn own(s: Option<&str>) -> Option<String> {
-    s.map(str::to_string)
-}
-
 impl<'a> OcpMax<'a> {
     /// Adds one summary row; `nullif` applies `nullif(x, '')` to the claim, volume and class
     /// (the tag-matching statement's `max(nullif(ocp.persistentvolumeclaim, ''))`).
@@ -147,16 +201,16 @@ impl<'a> OcpMax<'a> {
         let nz = |s: &'a Option<String>| -> Option<&'a str> {
             s.as_deref().filter(|s| !(nullif && s.is_empty()))
         };
-        max_ref(&mut self.cluster_id, r.cluster_id.as_deref());
-        max_ref(&mut self.cluster_alias, r.cluster_alias.as_deref());
-        max_ref(&mut self.namespace, r.namespace.as_deref());
-        max_ref(&mut self.node, r.node.as_deref());
-        max_ref(&mut self.pvc, nz(&r.pvc));
-        max_ref(&mut self.pv, nz(&r.pv));
-        max_ref(&mut self.storageclass, nz(&r.storageclass));
-        max_ref(&mut self.pod_labels, r.pod_labels.as_deref());
-        max_ref(&mut self.volume_labels, r.volume_labels.as_deref());
-        max_ref(&mut self.data_source, r.data_source.as_deref());
+        max_str(&mut self.cluster_id, r.cluster_id.as_deref());
+        max_str(&mut self.cluster_alias, r.cluster_alias.as_deref());
+        max_str(&mut self.namespace, r.namespace.as_deref());
+        max_str(&mut self.node, r.node.as_deref());
+        max_str(&mut self.pvc, nz(&r.pvc));
+        max_str(&mut self.pv, nz(&r.pv));
+        max_str(&mut self.storageclass, nz(&r.storageclass));
+        max_str(&mut self.pod_labels, r.pod_labels.as_deref());
+        max_str(&mut self.volume_labels, r.volume_labels.as_deref());
+        max_str(&mut self.data_source, r.data_source.as_deref());
         max_f64(&mut self.pvc_capacity, r.pvc_capacity_gb);
         sum_f64(&mut self.pod_cpu, r.pod_effective_cpu);
         sum_f64(&mut self.pod_memory, r.pod_effective_memory);
@@ -230,13 +284,14 @@ fn disk_capacities(
 }
 
 /// Step 2 of one chunk.
-pub fn step2(
+pub fn step2<'a>(
     p: &Params,
     chunk: &Chunk,
     aws: &AwsInput,
-    summary: &[OcpRow],
-    temp: &[TempLine],
-) -> Result<Vec<ManagedRow>, Error> {
+    summary: &'a [OcpRow],
+    temp: &'a [TempLine],
+    tags: &mut EnabledTags<'a>,
+) -> Result<Vec<ManagedRow<'a>>, Error> {
     let disks = disk_capacities(p, aws, summary, temp)?;
     let rows: Vec<&OcpRow> = chunk_rows(p, chunk, summary).collect();
     let mut by_day: HashMap<Day, Vec<&OcpRow>> = HashMap::new();
@@ -268,7 +323,7 @@ pub fn step2(
     };
 
     let mut temp_rows: Vec<TempRow> = Vec::new();
-    let line_row = |idx: usize, l: &TempLine| TempRow {
+    let line_row = |idx: usize, l: &'a TempLine| TempRow {
         line: None,
         line_idx: idx,
         usage_amount: l.usage_amount,
@@ -276,8 +331,8 @@ pub fn step2(
         blended: l.blended,
         sp_effective: l.sp_effective,
         amortized: l.amortized,
-        tags: l.tags.clone(),
-        cost_category: l.cost_category.clone(),
+        line_tags: true,
+        cost_category: l.cost_category_json.as_deref(),
         ..TempRow::default()
     };
 
@@ -310,37 +365,29 @@ pub fn step2(
                     .and_then(|s| op(Some(s), cost, |a, b| a * b))
             };
             temp_rows.push(TempRow {
-                cluster_id: own(g.cluster_id),
-                cluster_alias: own(g.cluster_alias),
-                data_source: Some("Storage".into()),
+                cluster_id: g.cluster_id,
+                cluster_alias: g.cluster_alias,
+                data_source: Some("Storage"),
                 namespace: if claimless {
-                    Some("Storage unattributed".into())
+                    Some("Storage unattributed")
                 } else {
-                    own(g.namespace)
+                    g.namespace
                 },
-                node: own(g.node),
-                pvc: own(g.pvc),
-                pv: own(g.pv),
-                storageclass: own(g.storageclass),
+                node: g.node,
+                pvc: g.pvc,
+                pv: g.pv,
+                storageclass: g.storageclass,
                 usage_amount: if claimless { None } else { l.usage_amount },
                 unblended: share(l.unblended),
                 blended: share(l.blended),
                 sp_effective: share(l.sp_effective),
                 amortized: share(l.amortized),
-                pod_labels: if claimless {
-                    None
-                } else {
-                    pod_labels.map(str::to_string)
-                },
-                volume_labels: if claimless {
-                    None
-                } else {
-                    volume_labels.map(str::to_string)
-                },
+                pod_labels: if claimless { None } else { pod_labels },
+                volume_labels: if claimless { None } else { volume_labels },
                 cost_category: if claimless {
                     None
                 } else {
-                    l.cost_category.clone()
+                    l.cost_category_json.as_deref()
                 },
                 cost_category_id: if claimless { None } else { g.cost_category_id },
                 resource_id_matched: true,
@@ -409,19 +456,19 @@ pub fn step2(
         let count = clusters.len() as f64;
         let share = |cost: Option<f64>| cost.map(|c| (cap - total) / cap * c / count);
         temp_rows.push(TempRow {
-            cluster_id: own(g.cluster_id),
-            cluster_alias: own(g.cluster_alias),
-            data_source: Some("Storage".into()),
-            namespace: Some("Storage unattributed".into()),
-            pvc: own(g.pvc),
-            pv: own(g.pv),
-            storageclass: own(g.storageclass),
+            cluster_id: g.cluster_id,
+            cluster_alias: g.cluster_alias,
+            data_source: Some("Storage"),
+            namespace: Some("Storage unattributed"),
+            pvc: g.pvc,
+            pv: g.pv,
+            storageclass: g.storageclass,
             usage_amount: None,
             unblended: share(l.unblended),
             blended: share(l.blended),
             sp_effective: share(l.sp_effective),
             amortized: share(l.amortized),
-            tags: None,
+            line_tags: false,
             cost_category: None,
             resource_id_matched: true,
             ..line_row(idx, l)
@@ -449,16 +496,16 @@ pub fn step2(
         for ((namespace, pod_labels), g) in groups {
             temp_rows.push(TempRow {
                 line: Some(idx),
-                cluster_id: own(g.cluster_id),
-                cluster_alias: own(g.cluster_alias),
-                data_source: Some("Pod".into()),
-                namespace: namespace.map(str::to_string),
-                node: own(g.node),
+                cluster_id: g.cluster_id,
+                cluster_alias: g.cluster_alias,
+                data_source: Some("Pod"),
+                namespace,
+                node: g.node,
                 pod_cpu: g.pod_cpu,
                 pod_memory: g.pod_memory,
                 node_cpu: g.node_cpu,
                 node_memory: g.node_memory,
-                pod_labels: pod_labels.map(str::to_string),
+                pod_labels,
                 cost_category_id: g.cost_category_id,
                 resource_id_matched: true,
                 ..line_row(idx, l)
@@ -507,16 +554,16 @@ pub fn step2(
         for ((namespace, _), g) in groups {
             temp_rows.push(TempRow {
                 line: Some(idx),
-                cluster_id: own(g.cluster_id),
-                cluster_alias: own(g.cluster_alias),
-                data_source: own(g.data_source),
-                namespace: namespace.map(str::to_string),
-                node: own(g.node),
-                pvc: own(g.pvc),
-                pv: own(g.pv),
-                storageclass: own(g.storageclass),
-                pod_labels: own(g.pod_labels),
-                volume_labels: own(g.volume_labels),
+                cluster_id: g.cluster_id,
+                cluster_alias: g.cluster_alias,
+                data_source: g.data_source,
+                namespace,
+                node: g.node,
+                pvc: g.pvc,
+                pv: g.pv,
+                storageclass: g.storageclass,
+                pod_labels: g.pod_labels,
+                volume_labels: g.volume_labels,
                 cost_category_id: g.cost_category_id,
                 resource_id_matched: false,
                 ..line_row(idx, l)
@@ -544,7 +591,7 @@ pub fn step2(
     for t in temp_rows {
         let l = &temp[t.line_idx];
         let count = t.line.map_or(1, |i| counts[&i]) as f64;
-        let by_usage = t.resource_id_matched && t.data_source.as_deref() == Some("Pod");
+        let by_usage = t.resource_id_matched && t.data_source == Some("Pod");
         let (pod, node) = match p.distribution {
             Distribution::Cpu => (t.pod_cpu, t.node_cpu),
             Distribution::Memory => (t.pod_memory, t.node_memory),
@@ -564,11 +611,13 @@ pub fn step2(
         let (sp_effective, markup_sp) = split(t.sp_effective);
         let (amortized, markup_amortized) = split(t.amortized);
         let labels = if t.pod_labels.is_some() {
-            t.pod_labels.as_deref()
+            t.pod_labels
         } else {
-            t.volume_labels.as_deref()
+            t.volume_labels
         };
+        let line_tags = t.line_tags.then_some((t.line_idx, l));
         out.push(ManagedRow {
+            line: l,
             cluster_id: t.cluster_id,
             cluster_alias: t.cluster_alias,
             data_source: t.data_source,
@@ -577,19 +626,9 @@ pub fn step2(
             pvc: t.pvc,
             pv: t.pv,
             storageclass: t.storageclass,
-            resource_id: l.resource_id.clone(),
-            day: l.day(),
-            product_code: l.product_code.clone(),
-            product_family: l.family.clone(),
-            instance_type: l.instance_type.clone(),
-            account: l.account.clone(),
             account_alias_id: alias(&l.account),
-            zone: l.zone.clone(),
-            region: l.region.clone(),
-            unit: l.unit.clone(),
             usage_amount: t.usage_amount.map(|u| u / count),
             direction: None,
-            currency: l.currency.clone(),
             unblended,
             markup,
             blended,
@@ -598,14 +637,14 @@ pub fn step2(
             markup_sp,
             amortized,
             markup_amortized,
-            tags: concat_json(labels, t.tags.as_deref())?,
+            enabled_tags: tags.concat(labels, line_tags)?,
             cost_category: t.cost_category,
             cost_category_id: t.cost_category_id,
         });
     }
 
     // Node network costs.
-    for l in temp {
+    for (idx, l) in temp.iter().enumerate() {
         if !l.resource_id_matched || l.direction.is_none() {
             continue;
         }
@@ -624,27 +663,18 @@ pub fn step2(
         for (node, g) in groups {
             let mk = |c: Option<f64>| c.map(|c| c * m);
             out.push(ManagedRow {
-                cluster_id: own(g.cluster_id),
-                cluster_alias: own(g.cluster_alias),
-                data_source: own(g.data_source),
-                namespace: Some("Network unattributed".into()),
-                node: node.map(str::to_string),
-                pvc: own(g.pvc),
-                pv: own(g.pv),
-                storageclass: own(g.storageclass),
-                resource_id: l.resource_id.clone(),
-                day: l.day(),
-                product_code: l.product_code.clone(),
-                product_family: l.family.clone(),
-                instance_type: l.instance_type.clone(),
-                account: l.account.clone(),
+                line: l,
+                cluster_id: g.cluster_id,
+                cluster_alias: g.cluster_alias,
+                data_source: g.data_source,
+                namespace: Some("Network unattributed"),
+                node,
+                pvc: g.pvc,
+                pv: g.pv,
+                storageclass: g.storageclass,
                 account_alias_id: alias(&l.account),
-                zone: l.zone.clone(),
-                region: l.region.clone(),
-                unit: l.unit.clone(),
                 usage_amount: l.usage_amount,
                 direction: l.direction,
-                currency: l.currency.clone(),
                 unblended: l.unblended,
                 markup: mk(l.unblended),
                 blended: l.blended,
@@ -653,7 +683,7 @@ pub fn step2(
                 markup_sp: mk(l.sp_effective),
                 amortized: l.amortized,
                 markup_amortized: mk(l.amortized),
-                tags: l.tags.clone(),
+                enabled_tags: tags.of_line(idx, l),
                 cost_category: None,
                 cost_category_id: None,
             });

@@ -11,6 +11,15 @@ pub fn max_text(acc: &mut Option<String>, v: Option<&str>) {
     }
 }
 
+/// `max(text)` over borrowed texts.
+pub fn max_str<'a>(acc: &mut Option<&'a str>, v: Option<&'a str>) {
+    if let Some(v) = v {
+        if acc.is_none_or(|a| v.as_bytes() > a.as_bytes()) {
+            *acc = Some(v);
+        }
+    }
+}
+
 /// `max(double)`.
 pub fn max_f64(acc: &mut Option<f64>, v: Option<f64>) {
     if let Some(v) = v {

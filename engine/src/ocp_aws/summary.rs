@@ -9,7 +9,7 @@
 //! when a volume has several on one day, which Koku would keep as separate rows).
 
 use super::OcpDaily;
-use crate::cost_model::summary::parse_csv;
+use crate::cost_model::summary::{for_each_record, FieldRef};
 use crate::error::{Error, InputError};
 use crate::value::Day;
 
@@ -38,85 +38,138 @@ pub struct OcpRow {
     pub cost_category_id: Option<i64>,
 }
 
-/// The rows of `path`; `ocp` fills `csi_volume_handle` when the file has no such column.
+/// The columns [`read`] takes from the CSV, by name.
+const COLUMNS: [&str; 20] = [
+    "usage_start",
+    "source_uuid",
+    "cluster_id",
+    "cluster_alias",
+    "data_source",
+    "namespace",
+    "node",
+    "resource_id",
+    "pod_labels",
+    "volume_labels",
+    "persistentvolumeclaim",
+    "persistentvolume",
+    "storageclass",
+    "csi_volume_handle",
+    "persistentvolumeclaim_capacity_gigabyte",
+    "pod_effective_usage_cpu_core_hours",
+    "pod_effective_usage_memory_gigabyte_hours",
+    "node_capacity_cpu_core_hours",
+    "node_capacity_memory_gigabyte_hours",
+    "cost_category_id",
+];
+
+/// The rows of `path`, record by record; `ocp` fills `csi_volume_handle` when the file has no
+/// such column.
 pub fn read(path: &std::path::Path, ocp: &OcpDaily) -> Result<Vec<OcpRow>, Error> {
     let bad = |what: String| -> Error {
         InputError::Data(format!("summary CSV {}: {what}", path.display())).into()
     };
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-    let records = parse_csv(&text).map_err(bad)?;
-    let Some((header, body)) = records.split_first() else {
-        return Err(bad("empty file".into()));
+    let mut header: Option<(usize, [Option<usize>; 20])> = None;
+    let mut rows = Vec::new();
+    let mut failure = None;
+    let mut n = 0usize;
+    let parsed = for_each_record(&text, |rec| {
+        n += 1;
+        let Some((width, cols)) = &header else {
+            let mut cols = [None; 20];
+            for (c, name) in cols.iter_mut().zip(COLUMNS) {
+                *c = rec.iter().position(|(n, _)| n == name);
+            }
+            header = Some((rec.len(), cols));
+            return Ok(());
+        };
+        match record(rec, *width, cols, n, ocp) {
+            Ok(Some(row)) => rows.push(row),
+            Ok(None) => {}
+            Err(what) => {
+                failure = Some(bad(what));
+                return Err(String::new());
+            }
+        }
+        Ok(())
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    parsed.map_err(bad)?;
+    match header {
+        None => Err(bad("empty file".into())),
+        Some((_, cols)) if cols[0].is_none() => Err(bad("no usage_start column".into())),
+        Some(_) => Ok(rows),
+    }
+}
+
+/// One record (line `n`) as a row; `None` for an empty line.
+fn record(
+    rec: &[FieldRef<'_>],
+    width: usize,
+    cols: &[Option<usize>; 20],
+    n: usize,
+    ocp: &OcpDaily,
+) -> Result<Option<OcpRow>, String> {
+    if rec.len() == 1 && rec[0].0.is_empty() && !rec[0].1 {
+        return Ok(None);
+    }
+    if rec.len() != width {
+        return Err(format!(
+            "record {n}: {} fields, header has {width}",
+            rec.len()
+        ));
+    }
+    let field = |i: usize| -> Option<&str> {
+        let (v, q) = &rec[cols[i]?];
+        (*q || v != "\\N").then_some(v.as_ref())
     };
-    let names: Vec<&str> = header.iter().map(|(n, _)| n.as_str()).collect();
-    let col = |name: &str| names.iter().position(|n| *n == name);
-    if col("usage_start").is_none() {
-        return Err(bad("no usage_start column".into()));
+    let text = |i: usize| field(i).map(str::to_string);
+    let float = |i: usize| -> Result<Option<f64>, String> {
+        field(i)
+            .map(|t| {
+                t.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("record {n}: {} {t:?}", COLUMNS[i]))
+            })
+            .transpose()
+    };
+    let start = field(0).unwrap_or_default();
+    let day = Day::parse(start.get(..10).unwrap_or(start))
+        .ok_or_else(|| format!("record {n}: bad usage_start {start:?}"))?;
+    let mut row = OcpRow {
+        day,
+        source: text(1),
+        cluster_id: text(2),
+        cluster_alias: text(3),
+        data_source: text(4),
+        namespace: text(5),
+        node: text(6),
+        resource_id: text(7),
+        pod_labels: text(8),
+        volume_labels: text(9),
+        pvc: text(10),
+        pv: text(11),
+        storageclass: text(12),
+        csi: text(13),
+        pvc_capacity_gb: float(14)?,
+        pod_effective_cpu: float(15)?,
+        pod_effective_memory: float(16)?,
+        node_capacity_cpu_hours: float(17)?,
+        node_capacity_memory_hours: float(18)?,
+        cost_category_id: field(19)
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| format!("record {n}: cost_category_id {t:?}"))
+            })
+            .transpose()?,
+    };
+    if cols[13].is_none() && row.data_source.as_deref() == Some("Storage") {
+        let key = (day, row.namespace.clone(), row.pvc.clone(), row.pv.clone());
+        row.csi = ocp.handles.get(&key).cloned().flatten();
     }
-    let has_csi = col("csi_volume_handle").is_some();
-    let mut rows = Vec::with_capacity(body.len());
-    for (n, rec) in body.iter().enumerate() {
-        if rec.len() == 1 && rec[0].0.is_empty() && !rec[0].1 {
-            continue;
-        }
-        if rec.len() != names.len() {
-            return Err(bad(format!(
-                "record {}: {} fields, header has {}",
-                n + 2,
-                rec.len(),
-                names.len()
-            )));
-        }
-        let text = |name: &str| -> Option<String> {
-            let (v, q) = &rec[col(name)?];
-            (*q || v != "\\N").then(|| v.clone())
-        };
-        let float = |name: &str| -> Result<Option<f64>, Error> {
-            text(name)
-                .map(|t| {
-                    t.trim()
-                        .parse::<f64>()
-                        .map_err(|_| bad(format!("record {}: {name} {t:?}", n + 2)))
-                })
-                .transpose()
-        };
-        let start = text("usage_start").unwrap_or_default();
-        let day = Day::parse(start.get(..10).unwrap_or(&start))
-            .ok_or_else(|| bad(format!("record {}: bad usage_start {start:?}", n + 2)))?;
-        let mut row = OcpRow {
-            day,
-            source: text("source_uuid"),
-            cluster_id: text("cluster_id"),
-            cluster_alias: text("cluster_alias"),
-            data_source: text("data_source"),
-            namespace: text("namespace"),
-            node: text("node"),
-            resource_id: text("resource_id"),
-            pod_labels: text("pod_labels"),
-            volume_labels: text("volume_labels"),
-            pvc: text("persistentvolumeclaim"),
-            pv: text("persistentvolume"),
-            storageclass: text("storageclass"),
-            csi: text("csi_volume_handle"),
-            pvc_capacity_gb: float("persistentvolumeclaim_capacity_gigabyte")?,
-            pod_effective_cpu: float("pod_effective_usage_cpu_core_hours")?,
-            pod_effective_memory: float("pod_effective_usage_memory_gigabyte_hours")?,
-            node_capacity_cpu_hours: float("node_capacity_cpu_core_hours")?,
-            node_capacity_memory_hours: float("node_capacity_memory_gigabyte_hours")?,
-            cost_category_id: text("cost_category_id")
-                .map(|t| {
-                    t.parse::<i64>()
-                        .map_err(|_| bad(format!("record {}: cost_category_id {t:?}", n + 2)))
-                })
-                .transpose()?,
-        };
-        if !has_csi && row.data_source.as_deref() == Some("Storage") {
-            let key = (day, row.namespace.clone(), row.pvc.clone(), row.pv.clone());
-            row.csi = ocp.handles.get(&key).cloned().flatten();
-        }
-        rows.push(row);
-    }
-    Ok(rows)
+    Ok(Some(row))
 }
 
 /// The rows `run` wrote for the OpenShift source in `range` of the tenant's

@@ -25,9 +25,8 @@
 //!   node usage, no cost-model rate type), so a re-run does not duplicate rows.
 
 use super::csv::{python_float, ZERO_USAGE_COST};
-use super::json::canonical;
 use super::project::{BackRow, ProjectRow};
-use super::{Chunk, Output, Params};
+use super::{Chunk, ChunkSink, Params};
 use crate::database::Target;
 use crate::error::{Error, InputError};
 use postgres::Transaction;
@@ -44,37 +43,74 @@ pub struct Written {
     pub back_inserted: u64,
 }
 
-/// Writes each chunk's rows in its own transaction, the deletes first.
-pub fn write(
-    target: &Target,
-    p: &Params,
-    chunks: &[(Chunk, Output)],
-) -> Result<Vec<Written>, Error> {
-    let project = target.table(PROJECT_TABLE);
-    let summary = target.table(crate::sink::postgres::SUMMARY_TABLE);
-    let mut client = target.connect()?;
-    let pg = |what: &'static str| move |e: postgres::Error| target.error(what, &e);
-    let rp = i32::try_from(p.report_period_id)
-        .map_err(|_| Error::options("--report-period-id does not fit a PostgreSQL integer"))?;
-    let bill = i32::try_from(p.bill_id)
-        .map_err(|_| Error::options("--bill-id does not fit a PostgreSQL integer"))?;
-    let aws_source = p.aws_source.to_lowercase();
-    let mut out = Vec::with_capacity(chunks.len());
-    for (chunk, rows) in chunks {
-        // Rendered before the transaction: a bad value (non-finite cost, invalid JSON) fails the
-        // chunk before anything is deleted.
-        let project_rows = ProjectColumns::new(&rows.project)?;
-        let back_rows = BackColumns::new(&rows.back_populate)?;
+/// Writes each chunk's rows in its own transaction, the deletes first ([`ChunkSink`]).
+pub struct DbSink<'t> {
+    target: &'t Target,
+    client: postgres::Client,
+    project: String,
+    summary: String,
+    report_period_id: i32,
+    bill_id: i32,
+    aws_source: String,
+    /// What each chunk deleted and inserted, in chunk order.
+    pub written: Vec<(Chunk, Written)>,
+}
+
+impl<'t> DbSink<'t> {
+    pub fn new(target: &'t Target, p: &Params) -> Result<Self, Error> {
+        Ok(DbSink {
+            target,
+            client: target.connect()?,
+            project: target.table(PROJECT_TABLE),
+            summary: target.table(crate::sink::postgres::SUMMARY_TABLE),
+            report_period_id: i32::try_from(p.report_period_id).map_err(|_| {
+                Error::options("--report-period-id does not fit a PostgreSQL integer")
+            })?,
+            bill_id: i32::try_from(p.bill_id)
+                .map_err(|_| Error::options("--bill-id does not fit a PostgreSQL integer"))?,
+            aws_source: p.aws_source.to_lowercase(),
+            written: Vec::new(),
+        })
+    }
+
+    /// The totals over every chunk written so far.
+    pub fn total(&self) -> Written {
+        let mut t = Written::default();
+        for (_, w) in &self.written {
+            t.project_deleted += w.project_deleted;
+            t.project_inserted += w.project_inserted;
+            t.back_deleted += w.back_deleted;
+            t.back_inserted += w.back_inserted;
+        }
+        t
+    }
+}
+
+impl ChunkSink for DbSink<'_> {
+    fn chunk(
+        &mut self,
+        chunk: Chunk,
+        project: &[ProjectRow<'_>],
+        back_populate: &[BackRow<'_>],
+    ) -> Result<(), Error> {
+        let target = self.target;
+        let pg = |what: &'static str| move |e: postgres::Error| target.error(what, &e);
+        let (rp, bill) = (self.report_period_id, self.bill_id);
+        let (project_table, summary) = (&self.project, &self.summary);
+        // Rendered before the transaction: a bad value (non-finite cost, out-of-range id) fails
+        // the chunk before anything is deleted.
+        let project_rows = ProjectColumns::new(project)?;
+        let back_rows = BackColumns::new(back_populate)?;
         let (start, end) = (chunk.start.to_string(), chunk.end.to_string());
-        let mut tx = client.transaction().map_err(pg("begin"))?;
+        let mut tx = self.client.transaction().map_err(pg("begin"))?;
         let project_deleted = tx
             .execute(
                 &format!(
-                    "DELETE FROM {project} WHERE usage_start >= $1::text::date \
+                    "DELETE FROM {project_table} WHERE usage_start >= $1::text::date \
                      AND usage_start <= $2::text::date AND cost_entry_bill_id = $3 \
                      AND report_period_id = $4 AND source_uuid::text = $5"
                 ),
-                &[&start, &end, &bill, &rp, &aws_source],
+                &[&start, &end, &bill, &rp, &self.aws_source],
             )
             .map_err(pg("deleting the OpenShift-on-AWS project rows"))?;
         let back_deleted = tx
@@ -92,23 +128,30 @@ pub fn write(
             )
             .map_err(pg("deleting the back-populated infrastructure rows"))?;
         let project_inserted = project_rows
-            .insert(&mut tx, &project)
+            .insert(&mut tx, project_table)
             .map_err(pg("inserting the OpenShift-on-AWS project rows"))?;
         let back_inserted = back_rows
-            .insert(&mut tx, &summary)
+            .insert(&mut tx, summary)
             .map_err(pg("inserting the back-populated infrastructure rows"))?;
         tx.commit().map_err(pg("commit"))?;
-        out.push(Written {
-            project_deleted,
-            project_inserted,
-            back_deleted,
-            back_inserted,
-        });
+        self.written.push((
+            chunk,
+            Written {
+                project_deleted,
+                project_inserted,
+                back_deleted,
+                back_inserted,
+            },
+        ));
+        Ok(())
     }
-    Ok(out)
 }
 
 type Texts = Vec<Option<String>>;
+
+fn own(s: Option<&str>) -> Option<String> {
+    s.map(str::to_string)
+}
 
 fn float(column: &str, v: Option<f64>) -> Result<Option<String>, Error> {
     match v {
@@ -194,32 +237,32 @@ impl ProjectColumns {
             for (i, v) in ids.into_iter().enumerate() {
                 ints[i].push(int32(PROJECT_INT_COLUMNS[i], v)?);
             }
-            let tags = canonical(r.tags.as_deref())?;
+            let tags = own(r.tags);
             let day = Some(r.day.to_string());
             let values: Vec<Option<String>> = vec![
-                r.cluster_id.clone(),
-                r.cluster_alias.clone(),
-                r.data_source.clone(),
-                r.namespace.clone(),
-                r.node.clone(),
-                r.pvc.clone(),
-                r.pv.clone(),
-                r.storageclass.clone(),
-                r.resource_id.clone(),
+                own(r.cluster_id),
+                own(r.cluster_alias),
+                own(r.data_source),
+                own(r.namespace),
+                own(r.node),
+                own(r.pvc),
+                own(r.pv),
+                own(r.storageclass),
+                own(r.resource_id),
                 day.clone(),
                 day,
-                r.product_code.clone(),
-                r.product_family.clone(),
-                r.instance_type.clone(),
-                r.account.clone(),
-                r.zone.clone(),
-                r.region.clone(),
-                r.unit.clone(),
+                own(r.product_code),
+                own(r.product_family),
+                own(r.instance_type),
+                own(r.account),
+                own(r.zone),
+                own(r.region),
+                own(r.unit),
                 float("usage_amount", r.usage_amount)?,
                 float("infrastructure_data_in_gigabytes", r.data_in)?,
                 float("infrastructure_data_out_gigabytes", r.data_out)?,
-                r.direction.clone(),
-                r.currency.clone(),
+                own(r.direction),
+                own(r.currency),
                 float("unblended_cost", r.unblended)?,
                 float("markup_cost", r.markup)?,
                 float("blended_cost", r.blended)?,
@@ -230,8 +273,8 @@ impl ProjectColumns {
                 float("markup_cost_amortized", r.markup_amortized)?,
                 tags.clone(),
                 tags,
-                canonical(r.cost_category.as_deref())?,
-                Some(r.source_uuid.clone()),
+                own(r.cost_category),
+                Some(r.source_uuid.to_string()),
             ];
             for (col, v) in texts.iter_mut().zip(values) {
                 col.push(v);
@@ -339,24 +382,24 @@ impl BackColumns {
             let values: Vec<Option<String>> = vec![
                 day.clone(),
                 day,
-                r.cluster_id.clone(),
-                r.cluster_alias.clone(),
-                r.namespace.clone(),
-                r.data_source.clone(),
-                r.node.clone(),
-                r.pvc.clone(),
-                r.pv.clone(),
-                r.storageclass.clone(),
-                r.resource_id.clone(),
-                canonical(r.pod_labels.as_deref())?,
-                canonical(r.volume_labels.as_deref())?,
-                canonical(r.all_labels.as_deref())?,
-                Some(r.source_uuid.clone()),
+                own(r.cluster_id),
+                own(r.cluster_alias),
+                own(r.namespace),
+                own(r.data_source),
+                own(r.node),
+                own(r.pvc),
+                own(r.pv),
+                own(r.storageclass),
+                own(r.resource_id),
+                own(r.pod_labels),
+                own(r.volume_labels),
+                own(r.all_labels),
+                Some(r.source_uuid.to_string()),
                 cost.clone(),
                 cost,
                 float("infrastructure_data_in_gigabytes", r.data_in)?,
                 float("infrastructure_data_out_gigabytes", r.data_out)?,
-                r.raw_currency.clone(),
+                own(r.raw_currency),
             ];
             for (col, v) in texts.iter_mut().zip(values) {
                 col.push(v);
