@@ -269,3 +269,25 @@ def populate_ocp_on_aws_cost_daily_summary_trino(
     reporting_enabledtagkeys, the daily summary from the database (or `summary`, a run CSV).
     Returns {project_deleted, project_inserted, back_deleted, back_inserted}."""
     ...
+
+def get_ocp_infrastructure_map_trino(
+    start_date: _Day,
+    end_date: _Day,
+    ocp_provider_uuid: Optional[Union[str, uuid.UUID]] = None,
+    aws_provider_uuid: Optional[Union[str, uuid.UUID]] = None,
+    *,
+    schema: str,
+    org: Optional[str] = None,
+    input: Optional[str] = None,
+    aws_input: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    s3_access_key: Optional[str] = None,
+    s3_secret: Optional[str] = None,
+    s3_region: Optional[str] = None,
+    s3_path_style: Optional[bool] = None,
+) -> Dict[str, Tuple[str, str]]:
+    """masu's get_ocp_infrastructure_map_trino for AWS (reporting_ocpinfrastructure_provider_map.sql):
+    {ocp_uuid: (aws_uuid, "AWS")} for the OpenShift sources whose node resource ids appear in an AWS
+    source's line items of the range. One OpenShift source matching several AWS sources keeps the
+    largest AWS uuid (masu keeps the last of Trino's unordered rows)."""
+    ...

@@ -52,6 +52,44 @@ pub enum Command {
     /// and the back-populated infrastructure costs of the daily summary), into the database or
     /// as CSV.
     OcpOnAws(OcpOnAwsArgs),
+    /// Koku's `reporting_ocpinfrastructure_provider_map.sql`: the (OpenShift source, AWS source)
+    /// pairs whose resource ids match, as CSV `ocp_uuid,infra_uuid,type`.
+    InfraMap(InfraMapArgs),
+}
+
+/// `ocp-summary infra-map`.
+#[derive(Debug, Clone, Args)]
+pub struct InfraMapArgs {
+    /// Root holding the OpenShift `data/parquet/...` (a folder or `s3://BUCKET[/PREFIX]`).
+    #[arg(long, value_name = "DIR|s3://BUCKET[/PREFIX]")]
+    pub input: String,
+    /// Root of the AWS Parquet; default: --input.
+    #[arg(long, value_name = "DIR|s3://BUCKET[/PREFIX]")]
+    pub aws_input: Option<String>,
+    /// Organisation (tenant) id in the Parquet paths.
+    #[arg(long)]
+    pub org: String,
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long)]
+    pub month: u32,
+    /// First day (YYYY-MM-DD); default: the first of the month.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Last day, inclusive (YYYY-MM-DD); default: the last of the month.
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Only this OpenShift source (`ocp_provider_uuid`).
+    #[arg(long, value_name = "UUID")]
+    pub source: Option<String>,
+    /// Only this AWS source (`aws_provider_uuid`).
+    #[arg(long, value_name = "UUID")]
+    pub aws_source: Option<String>,
+    #[command(flatten)]
+    pub s3: ocp_summary_engine::plan::options::S3Options,
+    /// Write the CSV here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `ocp-summary ocp-on-aws`: `run`'s options name the OpenShift source (`--input`, `--source`,

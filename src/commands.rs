@@ -1,7 +1,9 @@
 //! One function per subcommand: each turns its flags into engine calls and prints what the
 //! user asked for.
 
-use crate::cli::{ClusterInfoArgs, Command, CostModelArgs, DemoArgs, InitDbArgs, OcpOnAwsArgs};
+use crate::cli::{
+    ClusterInfoArgs, Command, CostModelArgs, DemoArgs, InfraMapArgs, InitDbArgs, OcpOnAwsArgs,
+};
 use ocp_summary_engine::cluster::{cluster_info, ClusterQuery};
 use ocp_summary_engine::error::{Error, InputError, SinkError};
 use ocp_summary_engine::plan::lookups::KOKU_DEFAULT_COST_CATEGORIES;
@@ -37,7 +39,70 @@ pub fn dispatch(command: Command) -> Result<(), Error> {
         },
         Command::CostModel(args) => cost_model(&args),
         Command::OcpOnAws(args) => ocp_on_aws(&args),
+        Command::InfraMap(args) => infra_map(&args),
     }
+}
+
+/// `ocp-summary infra-map`: which OpenShift sources run on which AWS sources.
+fn infra_map(args: &InfraMapArgs) -> Result<(), Error> {
+    use ocp_summary_engine::ocp_aws::provider_map::{provider_map, InfraPair, MapQuery};
+    use std::io::Write;
+    let first = Day::from_ymd(args.year, args.month, 1).ok_or_else(|| {
+        Error::options(format!(
+            "--year {} --month {}: not a month",
+            args.year, args.month
+        ))
+    })?;
+    let last = Day(first.0
+        + ocp_summary_engine::value::date::days_in_month(args.year, args.month) as i32
+        - 1);
+    let day = |flag: &str, v: &Option<String>, default: Day| -> Result<Day, Error> {
+        match v {
+            None => Ok(default),
+            Some(t) => Day::parse(t)
+                .ok_or_else(|| Error::options(format!("--{flag} {t:?}: expected YYYY-MM-DD"))),
+        }
+    };
+    let days = (
+        day("start", &args.start, first)?,
+        day("end", &args.end, last)?,
+    );
+    let settings = args.s3.settings(Default::default());
+    let open = |input: &str| {
+        ocp_summary_engine::source::open(input, &settings)
+            .map_err(|e| Error::options(e.to_string()))
+    };
+    let ocp_store = open(&args.input)?;
+    let aws_store = open(args.aws_input.as_deref().unwrap_or(&args.input))?;
+    let query = MapQuery {
+        org: args.org.clone(),
+        year: args.year,
+        month: args.month,
+        days,
+        ocp_source: args.source.clone(),
+        aws_source: args.aws_source.clone(),
+        decode: Default::default(),
+    };
+    let pairs = provider_map(ocp_store.as_ref(), aws_store.as_ref(), &query)?;
+    let mut text = String::from("ocp_uuid,infra_uuid,type\n");
+    for p in &pairs {
+        text.push_str(&format!(
+            "{},{},{}\n",
+            p.ocp_source,
+            p.infra_source,
+            InfraPair::TYPE
+        ));
+    }
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| SinkError::io(path.display().to_string(), e))?
+        }
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| SinkError::io("stdout".to_string(), e))?,
+    }
+    eprintln!("infra-map: {} pair(s)", pairs.len());
+    Ok(())
 }
 
 /// `ocp-summary ocp-on-aws`: masu's OpenShift-on-AWS Trino steps and the back-populate, into the

@@ -85,6 +85,10 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ocp_aws::populate_ocp_on_aws_cost_daily_summary_trino,
         m
     )?)?;
+    m.add_function(wrap_pyfunction!(
+        ocp_aws::get_ocp_infrastructure_map_trino,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(cluster::max_min_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::cluster_information, m)?)?;
     m.add_function(wrap_pyfunction!(
@@ -120,6 +124,7 @@ fn ocp_summary(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "populate_tag_based_costs",
             "update_cost_model_costs",
             "populate_ocp_on_aws_cost_daily_summary_trino",
+            "get_ocp_infrastructure_map_trino",
             "OcpSummaryError",
             "InputError",
             "SourceError",

@@ -138,3 +138,86 @@ pub(crate) fn populate_ocp_on_aws_cost_daily_summary_trino<'py>(
     out.set_item("back_inserted", written.back_inserted)?;
     Ok(out)
 }
+
+/// masu's `OCPReportDBAccessor.get_ocp_infrastructure_map_trino(start_date, end_date,
+/// ocp_provider_uuid=None, aws_provider_uuid=None)` for AWS
+/// (`trino_sql/aws/reporting_ocpinfrastructure_provider_map.sql`): `{ocp_uuid: (infra_uuid,
+/// "AWS")}`. When one OpenShift source matches several AWS sources, masu's dict keeps the last
+/// of Trino's unordered rows; here the rows are sorted, so it keeps the largest AWS uuid.
+#[pyfunction]
+#[pyo3(signature = (
+    start_date, end_date, ocp_provider_uuid=None, aws_provider_uuid=None, *, schema, org=None,
+    input=None, aws_input=None, s3_endpoint=None, s3_access_key=None, s3_secret=None,
+    s3_region=None, s3_path_style=None,
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn get_ocp_infrastructure_map_trino<'py>(
+    py: Python<'py>,
+    start_date: &Bound<'py, PyAny>,
+    end_date: &Bound<'py, PyAny>,
+    ocp_provider_uuid: Option<&Bound<'py, PyAny>>,
+    aws_provider_uuid: Option<&Bound<'py, PyAny>>,
+    schema: String,
+    org: Option<String>,
+    input: Option<String>,
+    aws_input: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_access_key: Option<String>,
+    s3_secret: Option<String>,
+    s3_region: Option<String>,
+    s3_path_style: Option<bool>,
+) -> PyResult<Bound<'py, PyDict>> {
+    use ocp_summary_engine::ocp_aws::provider_map::{provider_map, InfraPair, MapQuery};
+    let text = |v: Option<&Bound<'py, PyAny>>| -> PyResult<Option<String>> {
+        v.filter(|v| !v.is_none())
+            .map(|v| Ok(v.str()?.to_string()))
+            .transpose()
+    };
+    let ocp_source = text(ocp_provider_uuid)?;
+    let aws_source = text(aws_provider_uuid)?;
+    let aws_input = aws_input.or_else(|| input.clone());
+    // The plan needs a source; the query reads every source unless `ocp_provider_uuid` names one.
+    let any_source = pyo3::types::PyString::new(py, ocp_source.as_deref().unwrap_or("any"));
+    let read = crate::cluster::read_settings(
+        any_source.as_any(),
+        start_date,
+        end_date,
+        schema,
+        org,
+        input,
+        s3_endpoint,
+        s3_access_key,
+        s3_secret,
+        s3_region,
+        s3_path_style,
+        None,
+    )?;
+    let options = read.options;
+    let pairs = py
+        .detach(move || -> Result<Vec<InfraPair>, Error> {
+            let plan =
+                Plan::from_options(&options).map_err(|e| Error::options(format!("{e:#}")))?;
+            let open = |input: &str| {
+                ocp_summary_engine::source::open(input, &plan.s3)
+                    .map_err(|e| Error::options(e.to_string()))
+            };
+            let ocp_store = open(&plan.scope.input)?;
+            let aws_store = open(aws_input.as_deref().unwrap_or(&plan.scope.input))?;
+            let query = MapQuery {
+                org: plan.scope.org.clone(),
+                year: plan.scope.year,
+                month: plan.scope.month,
+                days: (plan.scope.start, plan.scope.end),
+                ocp_source,
+                aws_source,
+                decode: plan.switches.decode,
+            };
+            provider_map(ocp_store.as_ref(), aws_store.as_ref(), &query)
+        })
+        .map_err(py_error)?;
+    let out = PyDict::new(py);
+    for p in pairs {
+        out.set_item(p.ocp_source, (p.infra_source, InfraPair::TYPE))?;
+    }
+    Ok(out)
+}

@@ -138,3 +138,18 @@ def test_populate_ocp_on_aws_loads_the_cli_rows_and_a_second_call_replaces_them(
             start, end, SOURCE, CLUSTER_ID, AWS_SOURCE, REPORT_PERIOD_ID, 3, None, "disk",
             schema=SCHEMA, org=ORG, input=str(aws_dataset), database_url=url,
         )
+
+
+def test_infrastructure_map_pairs_the_cluster_with_its_aws_source(aws_dataset):
+    """masu's get_ocp_infrastructure_map_trino: the generated cluster runs on the ingested AWS
+    source; naming another AWS source, or days without data, finds nothing."""
+    start, end = datetime.date(2026, 3, 1), datetime.date(2026, 3, 3)
+    where = dict(schema=SCHEMA, org=ORG, input=str(aws_dataset))
+    assert ocp_summary.get_ocp_infrastructure_map_trino(start, end, **where) == {SOURCE: (AWS_SOURCE, "AWS")}
+    assert ocp_summary.get_ocp_infrastructure_map_trino(
+        start, end, SOURCE, AWS_SOURCE, **where
+    ) == {SOURCE: (AWS_SOURCE, "AWS")}
+    other = "00000000-0000-4000-8000-000000000000"
+    assert ocp_summary.get_ocp_infrastructure_map_trino(start, end, aws_provider_uuid=other, **where) == {}
+    later = datetime.date(2026, 3, 20), datetime.date(2026, 3, 25)
+    assert ocp_summary.get_ocp_infrastructure_map_trino(*later, **where) == {}

@@ -26,8 +26,8 @@ strings (`_get_matched_tags_strings`) -> `ocp_special_matched_tags` -> 1 -> 2 ->
 Chunks: masu's `date_range_pair(start, end, step=5)` (TRINO_DATE_STEP): days 1-6, 7-11, 12-16, 17-21, 22-26,
 27-end for a whole month (the first chunk is 6 days); `--start/--end` run ONE chunk for that range.
 
-Not ported (the driver has no switch for them): `reporting_ocpinfrastructure_provider_map.sql` (which sources pair
-up: the pair is given on the command line); the PostgreSQL matched-tag query `sql/aws/openshift/
+Not ported here (the driver has no switch for them): `reporting_ocpinfrastructure_provider_map.sql` (which sources
+pair up: ported in provider_map.py; here the pair is given on the command line); the PostgreSQL matched-tag query `sql/aws/openshift/
 reporting_ocpaws_matched_tags.sql` (reads the tag summary tables; masu tries it first and falls back to the Trino
 query when it returns nothing: here the Trino query is always used); markup/UI/tag-summary/OCP-on-All steps;
 TagMapping updates.

@@ -12,10 +12,14 @@
 //! | [`split`] | `…/populate_daily_summary/2_summarize_data_by_cluster.sql` |
 //! | [`project`] | `…/populate_daily_summary/3_reporting_ocpawscostlineitem_project_daily_summary_p.sql`, `sql/aws/openshift/reporting_ocpaws_ocp_infrastructure_back_populate.sql` |
 //!
+//! Which (OpenShift, AWS) pairs to run is [`provider_map`]
+//! (`trino_sql/aws/reporting_ocpinfrastructure_provider_map.sql`).
+//!
 //! Inputs come from [`read`] (the AWS and OpenShift Parquet, through the page kernels) and
 //! [`summary`] (the OpenShift daily summary, from a CSV or the database); [`csv`] writes the two tables as the DuckDB
 //! oracle (`tests/oracle/ocp_aws.py`) does, which the tests compare row by row; [`write`] loads
-//! them into the tenant's tables, one transaction per chunk with Koku's deletes first. [`json`] and
+//! them into the tenant's tables, one transaction per chunk with Koku's deletes first. Both are
+//! [`ChunkSink`]s: a chunk's rows are written and dropped before the next chunk is computed. [`json`] and
 //! [`sql`] hold the Trino functions and aggregate semantics the steps share. The Koku commits
 //! followed are listed in `docs/ocp-on-aws.md` ("Oracle").
 
@@ -23,6 +27,7 @@ pub mod csv;
 pub mod json;
 pub mod matching;
 pub mod project;
+pub mod provider_map;
 pub mod read;
 pub mod split;
 pub mod sql;

@@ -21,7 +21,7 @@ use crate::decode::DecodeStats;
 use crate::error::{Error, InputError};
 use crate::plan::columns::{resolve, ColumnKind, ColumnRequest};
 use crate::plan::inputs::FooterCache;
-use crate::plan::Plan;
+use crate::plan::{DecodeMode, Plan};
 use crate::source::footer::{read_metadata, FooterError};
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
@@ -85,12 +85,12 @@ pub fn aws_prefix(org: &str, source: &str, year: i32, month: u32, daily: bool) -
 }
 
 /// Calls `f` with every row group of the `.parquet` files directly in `prefix`, in key order.
-fn for_each_file(
+pub(super) fn for_each_file(
     store: &dyn ObjectStore,
     prefix: &str,
     table: &str,
     columns: &[ColumnRequest],
-    plan: &Plan,
+    decode: DecodeMode,
     catalog: &Catalog,
     mut f: impl FnMut(&RowGroupData, &Interner),
 ) -> Result<(), Error> {
@@ -127,7 +127,7 @@ fn for_each_file(
             .map(|r| ColumnPlan {
                 resolved: *r,
                 string_mode: StringMode::Interned,
-                decode: plan.switches.decode,
+                decode,
             })
             .collect();
         for rg in 0..metadata.num_row_groups() {
@@ -152,7 +152,7 @@ fn for_each_file(
     Ok(())
 }
 
-fn text(strings: &Interner, c: &ColumnData, i: usize) -> Option<String> {
+pub(super) fn text(strings: &Interner, c: &ColumnData, i: usize) -> Option<String> {
     id_text(strings, c.ids[i])
 }
 
@@ -187,7 +187,7 @@ pub fn read_aws(
         &daily,
         "aws_line_items_daily",
         AWS_DAILY_COLUMNS,
-        plan,
+        plan.switches.decode,
         &catalog,
         |data, strings| {
             let c = &data.columns;
@@ -230,7 +230,7 @@ pub fn read_aws(
         &hourly_prefix,
         "aws_line_items",
         AWS_HOURLY_COLUMNS,
-        plan,
+        plan.switches.decode,
         &catalog,
         |data, strings| {
             let c = &data.columns;
