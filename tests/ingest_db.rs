@@ -2,7 +2,9 @@
 //! `reporting_enabledtagkeys`, as masu's `populate_enabled_tag_rows_with_false` records them:
 //! existing keys (enabled or not) untouched, other provider types apart, idempotent; an
 //! unreachable database is exit 4 with the Parquet left written; bad database options are exit 2
-//! with nothing written.
+//! with nothing written. `ingest --provider aws --database-url`: the CUR's tag keys as masu's
+//! `populate_enabled_tag_rows_with_limit` records them (enabled up to `TAG_ENABLED_LIMIT`), its
+//! cost-category keys as `create_enabled_categories` does.
 
 mod common;
 
@@ -99,6 +101,93 @@ fn keys_are_recorded_disabled_without_touching_existing_rows_and_twice_is_a_no_o
     let out = check(ingest(&koku_payload(), dir.path(), &db), "second ingest");
     let err = stderr(&out);
     assert!(err.contains("5 seen, 0 newly recorded"), "{err}");
+    assert_eq!(tag_rows(&url, SCHEMA), expect);
+}
+
+#[test]
+fn aws_keys_are_enabled_up_to_the_limit_and_categories_recorded() {
+    let url = fresh_db("ingest_aws_keys");
+    init_db(&url, SCHEMA);
+    // Known already (disabled): left as it is.
+    psql(
+        &url,
+        &format!(
+            "INSERT INTO {}.reporting_enabledtagkeys (key, enabled, provider_type) \
+             VALUES ('environment', false, 'AWS')",
+            q(SCHEMA)
+        ),
+    );
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let out = bin()
+        .args(["generate", "--out"])
+        .arg(data)
+        .args([
+            "--org", ORG, "--source", SOURCE, "--days", "2", "--nodes", "4",
+        ])
+        .args([
+            "--namespaces-per-node",
+            "1",
+            "--pods-per-namespace",
+            "2",
+            "--aws",
+        ])
+        .output()
+        .expect("spawn generate");
+    check(out, "generate --aws");
+    let cur = std::fs::read_dir(data.join("aws"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let aws_ingest = || {
+        bin()
+            .args(["ingest", "--provider", "aws", "--input"])
+            .arg(&cur)
+            .arg("--output")
+            .arg(data)
+            .args([
+                "--org",
+                ORG,
+                "--source",
+                "3c6e2f1a-7b4d-4e8f-9a0b-1c2d3e4f5a6b",
+            ])
+            .args(["--database-url", url.as_str(), "--schema", SCHEMA])
+            // Three rows are enabled already (init_db: app and team for OCP, env for AWS).
+            .env("TAG_ENABLED_LIMIT", "5")
+            .output()
+            .expect("spawn ingest")
+    };
+    let err = stderr(&check(aws_ingest(), "ingest --provider aws"));
+    assert!(
+        err.contains("2 tag keys enabled, 2 disabled") && err.contains("1 cost-category keys"),
+        "{err}"
+    );
+    // The CUR's keys: app, environment, openshift_cluster, openshift_node, openshift_project.
+    let expect = [
+        "app|t|AWS",
+        "env|t|AWS",
+        "environment|f|AWS",
+        "openshift_cluster|t|AWS",
+        "openshift_node|f|AWS",
+        "openshift_project|f|AWS",
+        "app|t|OCP",
+        "team|t|OCP",
+        "tier|f|OCP",
+    ];
+    assert_eq!(tag_rows(&url, SCHEMA), expect);
+    let categories = format!(
+        "SELECT key, enabled FROM {}.reporting_awsenabledcategorykeys ORDER BY key",
+        q(SCHEMA)
+    );
+    assert_eq!(psql(&url, &categories).trim(), "team|t");
+
+    let err = stderr(&check(aws_ingest(), "second ingest --provider aws"));
+    assert!(
+        err.contains("0 tag keys enabled, 0 disabled") && err.contains("0 cost-category keys"),
+        "{err}"
+    );
     assert_eq!(tag_rows(&url, SCHEMA), expect);
 }
 

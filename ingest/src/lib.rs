@@ -299,7 +299,7 @@ impl std::fmt::Display for IngestSummary {
 
 /// The database to record tag keys in, when `--database-url` (or `DATABASE_URL`) is given;
 /// its options are checked before anything is written.
-fn db_target(args: &IngestArgs) -> Result<Option<DbTarget>, Error> {
+pub(crate) fn db_target(args: &IngestArgs) -> Result<Option<DbTarget>, Error> {
     let spec = db_spec(&args.db, &DbOptions::default(), Some(&args.org))
         .map_err(|e| Error::options(format!("{e:#}")))?;
     spec.as_ref().map(DbTarget::new).transpose()

@@ -26,13 +26,14 @@
 //! moved into place only when every file converted: a failed ingest writes nothing. Errors name
 //! the file, the CSV line and the column, and exit with code 2.
 //!
-//! Not done here: recording the tag keys and cost categories in the database (masu's
-//! `populate_enabled_tag_rows_with_limit` / `create_enabled_categories`); the keys are printed.
+//! With `--database-url` the tag keys and cost-category keys are recorded as masu records them
+//! ([`keys`]).
 
 pub mod columns;
 pub mod convert;
 pub mod daily;
 pub mod frame;
+pub mod keys;
 pub mod manifest;
 pub mod tags;
 
@@ -51,6 +52,19 @@ pub struct AwsIngestSummary {
     pub reports: Vec<(String, usize, Vec<PathBuf>)>,
     pub tag_keys: BTreeSet<String>,
     pub category_keys: BTreeSet<String>,
+    /// With `--database-url`: the keys recorded, and where.
+    pub recorded: Option<(keys::Recorded, String)>,
+}
+
+/// masu's `Config.ENABLED_TAG_LIMIT`: the `TAG_ENABLED_LIMIT` environment variable, default 200.
+fn tag_limit() -> Result<i64, Error> {
+    match std::env::var("TAG_ENABLED_LIMIT") {
+        Err(_) => Ok(keys::DEFAULT_TAG_LIMIT),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| Error::options(format!("TAG_ENABLED_LIMIT={v:?} is not an integer"))),
+    }
 }
 
 impl std::fmt::Display for AwsIngestSummary {
@@ -61,11 +75,20 @@ impl std::fmt::Display for AwsIngestSummary {
         }
         writeln!(
             f,
-            "  tag keys: {} ({}); cost categories: {} (not recorded: no database step for AWS yet)",
+            "  tag keys: {} ({}); cost categories: {}",
             self.tag_keys.len(),
             self.tag_keys.iter().cloned().collect::<Vec<_>>().join(", "),
             self.category_keys.len()
-        )
+        )?;
+        match &self.recorded {
+            Some((r, db)) => writeln!(
+                f,
+                "  recorded in {db}: {} tag keys enabled, {} disabled (reporting_enabledtagkeys, AWS); \
+                 {} cost-category keys (reporting_awsenabledcategorykeys)",
+                r.tags_enabled, r.tags_disabled, r.categories
+            ),
+            None => writeln!(f, "  keys not recorded (no --database-url)"),
+        }
     }
 }
 
@@ -81,11 +104,8 @@ pub fn ingest(args: &IngestArgs) -> Result<AwsIngestSummary, Error> {
     if args.chunk_rows == 0 {
         return Err(bad("--chunk-rows must be at least 1"));
     }
-    if args.db.database_url.is_some() {
-        return Err(Error::options(
-            "--database-url is not supported with --provider aws yet (AWS tag keys are not recorded)",
-        ));
-    }
+    // The database options are checked before anything is written.
+    let db = crate::db_target(args)?;
     let input = &args.input;
     std::fs::metadata(input).map_err(|e| bad(format!("--input {}: {e}", input.display())))?;
     let manifest_path =
@@ -138,6 +158,18 @@ pub fn ingest(args: &IngestArgs) -> Result<AwsIngestSummary, Error> {
     if out.join("data").is_dir() {
         move_tree(&out, &args.output, Path::new("data"))
             .map_err(|e| Error::from(SinkError::io(args.output.display(), e)))?;
+    }
+    if let Some(db) = &db {
+        let recorded = keys::record(db, &summary.tag_keys, &summary.category_keys, tag_limit()?)
+            .inspect_err(|_| {
+                tracing::warn!(
+                    "the Parquet files are written under {}, but the AWS tag keys were not \
+                     recorded in {} (re-running the ingest is safe)",
+                    args.output.display(),
+                    db.describe()
+                )
+            })?;
+        summary.recorded = Some((recorded, db.describe()));
     }
     Ok(summary)
 }

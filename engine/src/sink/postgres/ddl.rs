@@ -178,6 +178,14 @@ pub fn statements(s: &str) -> Vec<String> {
                 provider_type varchar(50) NOT NULL,
                 UNIQUE (key, provider_type))"
         ),
+        // Koku's `AWSEnabledCategoryKeys` (`koku/reporting/provider/aws/models.py`): the AWS
+        // cost-category keys `ingest --provider aws` records.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.reporting_awsenabledcategorykeys (
+                uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                key varchar(253) NOT NULL UNIQUE,
+                enabled boolean NOT NULL DEFAULT true)"
+        ),
         format!(
             "CREATE TABLE IF NOT EXISTS {s}.reporting_ocp_cost_category (
                 id serial PRIMARY KEY,
