@@ -164,17 +164,16 @@ fn parse_number(text: &str) -> Option<f64> {
 }
 
 impl Plan {
-    /// Builds the column plan from the header and all rows (the all-empty tag and category
-    /// columns are dropped, as `fetch_optional_columns` does).
-    fn new(header: Vec<String>, rows: &[csv::StringRecord]) -> anyhow::Result<Plan> {
+    /// Builds the column plan from the header and the first pass over the rows (the all-empty
+    /// tag and category columns are dropped, as `fetch_optional_columns` does).
+    fn new(header: Vec<String>, scan: &Scan) -> anyhow::Result<Plan> {
         let slash = columns::slash_form(&header);
         let mut kept: Vec<(usize, &str)> = Vec::new();
         for (i, h) in header.iter().enumerate() {
             if !columns::kept(h, slash) {
                 continue;
             }
-            if columns::is_json_source(h) && rows.iter().all(|r| r.get(i).unwrap_or("").is_empty())
-            {
+            if columns::is_json_source(h) && !scan.filled.get(i).copied().unwrap_or(false) {
                 continue;
             }
             kept.push((i, columns::translate(h)));
@@ -214,8 +213,9 @@ impl Plan {
         let zoned = (0..header.len())
             .map(|i| {
                 Conv::of(&header[i]) == Conv::Date
-                    && rows
-                        .first()
+                    && scan
+                        .first
+                        .as_ref()
                         .is_some_and(|r| has_zone(r.get(i).unwrap_or("")))
             })
             .collect();
@@ -356,71 +356,141 @@ fn split_day(text: &str) -> Option<(&str, i32, u32)> {
     Some((day, y, m))
 }
 
-/// Converts one CUR file; `base` is masu's `basefile` (the report file name up to its first `.`).
-pub fn convert_file(path: &Path, base: &str, target: &Target) -> anyhow::Result<FileStats> {
-    let header = check_header(path)?;
+/// What the first pass learns from the whole file before any row converts: masu reads every
+/// tag and category column of the file first (`fetch_optional_columns`) to drop the all-empty
+/// ones, and the first row decides whether a date column carries a zone.
+#[derive(Default)]
+struct Scan {
+    rows: usize,
+    /// Per header index: some row has a non-empty value.
+    filled: Vec<bool>,
+    first: Option<csv::StringRecord>,
+}
+
+/// Reads `path`'s records one at a time, checking each against the header width.
+fn for_each_record(
+    path: &Path,
+    width: usize,
+    mut f: impl FnMut(&csv::StringRecord) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let mut rdr = open(path)?;
-    let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     while rdr.read_record(&mut record).context("cannot read")? {
-        if record.len() > header.len() {
+        if record.len() > width {
             bail!(
                 "line {}: {} fields, the header has {}",
                 record.position().map_or(0, |p| p.line()),
                 record.len(),
-                header.len()
+                width
             );
         }
-        rows.push(record.clone());
+        f(&record)?;
     }
-    let plan = Plan::new(header, &rows)?;
+    Ok(())
+}
+
+fn scan(path: &Path, header: &[String]) -> anyhow::Result<Scan> {
+    let mut scan = Scan {
+        filled: vec![false; header.len()],
+        ..Scan::default()
+    };
+    let json: Vec<usize> = (0..header.len())
+        .filter(|&i| columns::is_json_source(&header[i]))
+        .collect();
+    for_each_record(path, header.len(), |r| {
+        scan.rows += 1;
+        if scan.first.is_none() {
+            scan.first = Some(r.clone());
+        }
+        for &i in &json {
+            if !r.get(i).unwrap_or("").is_empty() {
+                scan.filled[i] = true;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(scan)
+}
+
+/// Converts one CUR file; `base` is masu's `basefile` (the report file name up to its first `.`).
+/// Two passes, so that memory holds one chunk of `--chunk-rows` records, not the file: the first
+/// learns what masu learns from the whole file ([`Scan`]), the second converts chunk by chunk.
+pub fn convert_file(path: &Path, base: &str, target: &Target) -> anyhow::Result<FileStats> {
+    let header = check_header(path)?;
+    let scanned = scan(path, &header)?;
+    let width = header.len();
+    let plan = Plan::new(header, &scanned)?;
     let (tags, cats) = plan.keys();
     let mut stats = FileStats {
-        rows: rows.len(),
+        rows: scanned.rows,
         tag_keys: tags.into_iter().collect(),
         category_keys: cats.into_iter().collect(),
         ..FileStats::default()
     };
-    for (batch, chunk) in rows.chunks(target.chunk_rows).enumerate() {
-        let mut days: BTreeMap<&str, (i32, u32, Vec<&csv::StringRecord>)> = BTreeMap::new();
-        for r in chunk {
-            let text = r.get(plan.interval).unwrap_or("");
-            let (day, y, m) = split_day(text).with_context(|| {
-                format!(
-                    "line {}, column {}: {text:?} is not a time interval",
-                    r.position().map_or(0, |p| p.line()),
-                    plan.header[plan.interval]
-                )
-            })?;
-            days.entry(day)
-                .or_insert_with(|| (y, m, Vec::new()))
-                .2
-                .push(r);
+    let mut chunk: Vec<csv::StringRecord> = Vec::with_capacity(target.chunk_rows.min(1 << 20));
+    let mut batch = 0;
+    for_each_record(path, width, |r| {
+        chunk.push(r.clone());
+        if chunk.len() == target.chunk_rows {
+            convert_chunk(&plan, &chunk, batch, base, target, &mut stats)?;
+            chunk.clear();
+            batch += 1;
         }
-        for (day, (y, m, day_rows)) in days {
-            let (y, m) = target.billing_month.unwrap_or((y, m));
-            let stem = format!(
-                "{day}_manifestid-{}_basefile-{base}_batch-{batch}",
-                target.manifest_id
-            );
-            let part = format!(
-                "{}/AWS/source={}/year={y:04}/month={m:02}",
-                target.org, target.source
-            );
-            let hourly = plan.frame(&day_rows)?;
-            let rel = PathBuf::from(format!("data/parquet/{part}/{stem}_0.parquet"));
-            hourly.write(&target.root.join(&rel))?;
-            stats.files.push(rel);
-            let daily = daily_rollup(&hourly, uuid4)?;
-            let rel = PathBuf::from(format!(
-                "data/parquet/daily/{}/AWS/raw/source={}/year={y:04}/month={m:02}/{stem}_daily_0.parquet",
-                target.org, target.source
-            ));
-            daily.write(&target.root.join(&rel))?;
-            stats.files.push(rel);
-        }
+        Ok(())
+    })?;
+    if !chunk.is_empty() {
+        convert_chunk(&plan, &chunk, batch, base, target, &mut stats)?;
     }
     Ok(stats)
+}
+
+/// One chunk (masu's batch `batch`): split by day, each day's hourly and daily files written.
+fn convert_chunk(
+    plan: &Plan,
+    chunk: &[csv::StringRecord],
+    batch: usize,
+    base: &str,
+    target: &Target,
+    stats: &mut FileStats,
+) -> anyhow::Result<()> {
+    let mut days: BTreeMap<&str, (i32, u32, Vec<&csv::StringRecord>)> = BTreeMap::new();
+    for r in chunk {
+        let text = r.get(plan.interval).unwrap_or("");
+        let (day, y, m) = split_day(text).with_context(|| {
+            format!(
+                "line {}, column {}: {text:?} is not a time interval",
+                r.position().map_or(0, |p| p.line()),
+                plan.header[plan.interval]
+            )
+        })?;
+        days.entry(day)
+            .or_insert_with(|| (y, m, Vec::new()))
+            .2
+            .push(r);
+    }
+    for (day, (y, m, day_rows)) in days {
+        let (y, m) = target.billing_month.unwrap_or((y, m));
+        let stem = format!(
+            "{day}_manifestid-{}_basefile-{base}_batch-{batch}",
+            target.manifest_id
+        );
+        let part = format!(
+            "{}/AWS/source={}/year={y:04}/month={m:02}",
+            target.org, target.source
+        );
+        let hourly = plan.frame(&day_rows)?;
+        let rel = PathBuf::from(format!("data/parquet/{part}/{stem}_0.parquet"));
+        hourly.write(&target.root.join(&rel))?;
+        stats.files.push(rel);
+        let daily = daily_rollup(&hourly, uuid4)?;
+        let rel = PathBuf::from(format!(
+            "data/parquet/daily/{}/AWS/raw/source={}/year={y:04}/month={m:02}/{stem}_daily_0.parquet",
+            target.org, target.source
+        ));
+        daily.write(&target.root.join(&rel))?;
+        stats.files.push(rel);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
