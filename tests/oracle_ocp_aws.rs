@@ -309,6 +309,44 @@ fn ocp_on_aws_rows_match_the_oracle() {
         assert!(n > 0, "no {kind} rows");
         eprintln!("month: {n} {kind} rows");
     }
+    // The billing kinds of the generated instances (generate/src/aws.rs): a savings-plan covered
+    // line costs nothing unblended and its effective cost amortized (step 1's CASE); its negation
+    // is a negative unblended cost; a reserved instance's discounted usage is free unblended and
+    // amortized alike (Koku amortizes only `Tax`/`Usage` by unblended cost, the rest by the
+    // savings-plan cost, which such a line lacks).
+    let num = |r: &HashMap<String, String>, c: &str| r[c].parse::<f64>().ok();
+    let instance = |r: &HashMap<String, String>| {
+        r["resource_id"].starts_with("i-") && r["product_family"] == "Compute Instance"
+    };
+    let billing: [(&str, usize); 3] = [
+        (
+            "savings-plan covered",
+            count(&|r| {
+                instance(r)
+                    && num(r, "unblended_cost") == Some(0.0)
+                    && num(r, "savingsplan_effective_cost").is_some_and(|c| c > 0.0)
+                    && num(r, "calculated_amortized_cost") == num(r, "savingsplan_effective_cost")
+            }),
+        ),
+        (
+            "savings-plan negation",
+            count(&|r| instance(r) && num(r, "unblended_cost").is_some_and(|c| c < 0.0)),
+        ),
+        (
+            "reserved-instance usage",
+            count(&|r| {
+                instance(r)
+                    && num(r, "usage_amount").is_some_and(|u| u > 0.0)
+                    && num(r, "unblended_cost") == Some(0.0)
+                    && num(r, "savingsplan_effective_cost").unwrap_or(0.0) == 0.0
+                    && num(r, "calculated_amortized_cost").unwrap_or(0.0) == 0.0
+            }),
+        ),
+    ];
+    for (kind, n) in billing {
+        assert!(n > 0, "no {kind} rows");
+        eprintln!("month: {n} {kind} rows");
+    }
     // Tag-matched lines reach Storage groups too (the cluster tag spreads over every group).
     assert!(
         rows.iter()
