@@ -269,7 +269,7 @@ fn line<'a>(columns: &'a [&'a str], out: &'a mut String) -> Line<'a> {
 
 /// Renders `r` into `out` (without the line break). The JSON columns are canonical already
 /// (step 2 writes them with `map_json`, step 1 canonicalises the cost category).
-fn project_line(r: &ProjectRow, out: &mut String) -> Result<(), Error> {
+pub(super) fn project_line(r: &ProjectRow, out: &mut String) -> Result<(), Error> {
     let mut l = line(PROJECT_COLUMNS, out);
     l.int(Some(r.report_period_id));
     l.text(r.cluster_id);
@@ -317,7 +317,7 @@ fn project_line(r: &ProjectRow, out: &mut String) -> Result<(), Error> {
     Ok(())
 }
 
-fn back_line(r: &BackRow, out: &mut String) -> Result<(), Error> {
+pub(super) fn back_line(r: &BackRow, out: &mut String) -> Result<(), Error> {
     let mut l = line(BACK_POPULATE_COLUMNS, out);
     l.int(Some(r.report_period_id));
     l.day(r.day);
