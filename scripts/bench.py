@@ -16,6 +16,12 @@ threads=2) to CSV, each under `/usr/bin/time -v`. It reports medians of wall tim
 RSS, checks that both engines give the same rows (tests/oracle/compare.py), and writes a Markdown
 table to docs/benchmarks/results.md and, when matplotlib is installed, a log-log plot of wall time and
 peak RSS against input rows (docs/benchmarks/results.png).
+
+Cost per input (issue 16, item 7): for each size, one extra untimed `ocp-summary run --report-json` gives the
+rows and bytes the run reads (its `inputs`); the table then shows ocp-summary's CPU time per hourly pod row, per
+daily pod row and per byte read, and hourly rows per second per core, so growth faster than linear shows (masu's
+chunked roll-up makes daily rows grow faster than hourly rows on bigger clusters). `--out FILE` writes the
+Markdown elsewhere (a smoke run should not replace the committed results).
 """
 import argparse, os, re, statistics, subprocess, sys, time
 from pathlib import Path
@@ -137,6 +143,8 @@ def main():
                     help="sizes where the literal oracle SQL also runs (slow: ~65 s at L)")
     ap.add_argument("--skip-duckdb", action="store_true", help="no oracle and no fused DuckDB")
     ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--out", default=str(REPO / "docs/benchmarks/results.md"),
+                    help="where the Markdown goes (the plot goes beside it, .png)")
     a = ap.parse_args()
     Path(a.dir).mkdir(parents=True, exist_ok=True)
     ensure_venv(a.venv or str(Path(a.dir) / "venv"))
@@ -144,6 +152,7 @@ def main():
     os.environ["POLARS_MAX_THREADS"] = "2"  # every peer at 2 threads, like DuckDB's threads=2
     load = os.getloadavg()
     rows = []
+    inputs = {}
     for size in a.sizes.split(","):
         nodes, nss, pods = SIZES[size]
         root = Path(a.dir) / size
@@ -170,6 +179,7 @@ def main():
         if not a.skip_peers:
             engines["polars"] = peer("polars_pod.py")
             engines["datafusion"] = peer("datafusion_pod.py")
+        inputs[size] = read_inputs(root)
         outs = {name: root / f"out-{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}.csv" for name in engines}
         results = {name: [] for name in engines}
         for _ in range(a.runs):  # taking turns
@@ -212,10 +222,46 @@ def main():
             "Polars, DataFusion; 2 threads each) write the Pod rows only. \"same rows\" compares the Pod rows "
             "of each engine with the oracle's (`tests/oracle/compare.py`; at sizes without the oracle, with "
             "ocp-summary's).\n\n"
-            + "\n".join(md) + "\n\n" + ratios(rows) + "\n")
-    (REPO / "docs/benchmarks/results.md").write_text(text)
+            + "\n".join(md) + "\n\n" + ratios(rows) + "\n\n" + costs(rows, inputs) + "\n")
+    out = Path(a.out)
+    out.write_text(text)
     print(text)
-    plot(rows, REPO / "docs/benchmarks/results.png")
+    plot(rows, out.with_suffix(".png"))
+
+
+def read_inputs(root):
+    """(hourly pod rows, daily pod rows, bytes read) of `ocp-summary run` on root, from its --report-json
+    (one untimed run)."""
+    import json, tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        subprocess.run([BIN, "run", *params(root), "--output", f"csv:{Path(tmp) / 'out.csv'}",
+                        "--report-json", report], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        got = json.loads(report.read_text())["inputs"]
+    rows = {i["table"]: i["rows"] for i in got}
+    return (rows.get("openshift_pod_usage_line_items", 0), rows.get("openshift_pod_usage_line_items_daily", 0),
+            sum(i["bytes"] for i in got))
+
+
+def costs(rows, inputs):
+    """ocp-summary's CPU cost per input at each size, and XL's against L's (target: within 1.1x)."""
+    out = ["## Cost per input (ocp-summary, all kinds; CPU time = user + system, medians)\n",
+           "| size | hourly pod rows | daily pod rows | MB read | ns CPU / hourly row | ns CPU / daily row "
+           "| ns CPU / byte read | M hourly rows/s/core |",
+           "|---|---|---|---|---|---|---|---|"]
+    per = {}
+    for size, hourly_rows, name, wall, cpu, rss, _, _ in rows:
+        if name != "ocp-summary (all kinds)" or size not in inputs:
+            continue
+        hourly, daily, nbytes = inputs[size]
+        per[size] = (cpu / max(daily, 1), cpu / max(nbytes, 1))
+        out.append(f"| {size} | {hourly} | {daily} | {nbytes / 1e6:.1f} | {cpu / max(hourly, 1) * 1e9:.0f} | "
+                   f"{cpu / max(daily, 1) * 1e9:.0f} | {cpu / max(nbytes, 1) * 1e9:.2f} | "
+                   f"{hourly / max(cpu, 1e-9) / 1e6:.2f} |")
+    if "L" in per and "XL" in per:
+        out.append(f"\nXL / L cost per daily pod row: {per['XL'][0] / per['L'][0]:.2f}; "
+                   f"per byte read: {per['XL'][1] / per['L'][1]:.2f} (target: <= 1.1)")
+    return "\n".join(out)
 
 
 def ratios(rows):

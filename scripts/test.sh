@@ -8,33 +8,34 @@
 #   - the oracle's own self-tests
 #   - the Python package (python/): wheel built with maturin, pytest against PostgreSQL 15
 #   - a build of the fuzz targets on the stable toolchain
-# FUZZ_SECONDS=N runs every fuzz target for N seconds (default 15).
+# FUZZ_SECONDS=N runs every fuzz target for N seconds (default 8: the 11 targets then fit CI's 25 minutes with
+# room; run longer by hand, see fuzz/README.md). Each stage line shows the seconds elapsed since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== python venv for the oracle"
+echo "== [${SECONDS} s] python venv for the oracle"
 PY=$(scripts/setup-python.sh | tail -n 1)
 export OCP_ORACLE_PYTHON="$PY"
 
-echo "== PostgreSQL 15 server binaries (tests/postgres.rs starts its own server)"
+echo "== [${SECONDS} s] PostgreSQL 15 server binaries (tests/postgres.rs starts its own server)"
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v psql >/dev/null || ! command -v openssl >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-client-15 openssl
 fi
 
-echo "== cargo fmt --check"
+echo "== [${SECONDS} s] cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy"
+echo "== [${SECONDS} s] cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-echo "== architecture: no import cycles, docs/architecture.dot matches the code"
+echo "== [${SECONDS} s] architecture: no import cycles, docs/architecture.dot matches the code"
 python3 scripts/architecture.py --check
 
-echo "== s3s-fs (the local S3 server tests/s3.rs starts)"
+echo "== [${SECONDS} s] s3s-fs (the local S3 server tests/s3.rs starts)"
 command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary
 
 # ---- deploy/ checks (issue 15): alert rules and their unit tests, Kubernetes manifests, Grafana dashboard ----
-echo "== deploy/: promtool check/test rules, kubernetes-validate (offline schemas), dashboard metric names"
+echo "== [${SECONDS} s] deploy/: promtool check/test rules, kubernetes-validate (offline schemas), dashboard metric names"
 command -v promtool >/dev/null \
   || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
 KUBERNETES_VALIDATE_VERSION="1.37.0"
@@ -84,16 +85,16 @@ EOF
 promtool check rules "$dash_rules"
 # ---- end of deploy/ checks ----
 
-echo "== cargo test"
+echo "== [${SECONDS} s] cargo test"
 cargo test --workspace
 
-echo "== oracle self-tests"
+echo "== [${SECONDS} s] oracle self-tests"
 PYTHONDONTWRITEBYTECODE=1 "$PY" -m unittest discover -s tests/oracle -p 'test_*.py'
 
-echo "== python package: maturin wheel (dev profile) and pytest (python/tests)"
+echo "== [${SECONDS} s] python package: maturin wheel (dev profile) and pytest (python/tests)"
 scripts/test-python-package.sh
 
-echo "== fuzz: build the targets with coverage instrumentation (stable toolchain) and run each briefly"
+echo "== [${SECONDS} s] fuzz: build the targets with coverage instrumentation (stable toolchain) and run each briefly"
 # cargo-fuzz's flags by hand, so no extra tool is needed; --target keeps them off build scripts.
 FUZZ_FLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
   -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
@@ -106,7 +107,7 @@ for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric pgcopy_
   mkdir -p "$scratch"
   log="fuzz/target/scratch/$t.log"
   if ! "fuzz/target/$TRIPLE/debug/$t" "$scratch" "fuzz/corpus/$t" \
-      -max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 \
+      -max_total_time="${FUZZ_SECONDS:-8}" -rss_limit_mb=2048 \
       -artifact_prefix="fuzz/target/scratch/$t-" >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "fuzz target $t found a failure (reproducer above; see fuzz/README.md)"
@@ -115,4 +116,4 @@ for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric pgcopy_
   echo "fuzz $t: $(grep -E '^Done' "$log")"
 done
 
-echo "== all tests passed"
+echo "== [${SECONDS} s] all tests passed"
