@@ -42,19 +42,8 @@ fn gen(out: &Path, source: &str, seed: &str, aws: bool) {
 
 /// Ingests the CUR that `generate --aws` wrote under `from/aws/` into `root` as `source`, then
 /// removes it (the next generated CUR goes to the same folder).
-fn ingest_cur(from: &Path, root: &Path, source: &str) {
-    let cur = std::fs::read_dir(from.join("aws"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let out = bin()
-        .args(["ingest", "--provider", "aws", "--input"])
-        .arg(&cur)
-        .arg("--output")
-        .arg(root)
-        .args(["--org", ORG, "--source", source])
+fn ingest(from: &Path, root: &Path, source: &str) {
+    let out = aws::ingest_cur(from, root, source)
         .output()
         .expect("spawn ingest");
     check(out, "ingest --provider aws");
@@ -94,16 +83,16 @@ fn infra_map_matches_the_oracle() {
     let root = data.path().join("root");
     let elsewhere = data.path().join("elsewhere");
     gen(&root, OCP_A, "1", true);
-    ingest_cur(&root, &root, AWS_A);
+    ingest(&root, &root, AWS_A);
     gen(&root, OCP_B, "2", true);
-    ingest_cur(&root, &root, AWS_B);
+    ingest(&root, &root, AWS_B);
     gen(
         &elsewhere,
         "c0c0c0c0-0000-4000-8000-000000000000",
         "3",
         true,
     );
-    ingest_cur(&elsewhere, &root, AWS_C);
+    ingest(&elsewhere, &root, AWS_C);
     gen(&root, OCP_D, "4", false);
 
     let header = "ocp_uuid,infra_uuid,type\n";

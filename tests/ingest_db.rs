@@ -135,24 +135,8 @@ fn aws_keys_are_enabled_up_to_the_limit_and_categories_recorded() {
         .output()
         .expect("spawn generate");
     check(out, "generate --aws");
-    let cur = std::fs::read_dir(data.join("aws"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
     let aws_ingest = || {
-        bin()
-            .args(["ingest", "--provider", "aws", "--input"])
-            .arg(&cur)
-            .arg("--output")
-            .arg(data)
-            .args([
-                "--org",
-                ORG,
-                "--source",
-                "3c6e2f1a-7b4d-4e8f-9a0b-1c2d3e4f5a6b",
-            ])
+        aws::ingest_cur(data, data, aws::AWS_SOURCE)
             .args(["--database-url", url.as_str(), "--schema", SCHEMA])
             // Three rows are enabled already (init_db: app and team for OCP, env for AWS).
             .env("TAG_ENABLED_LIMIT", "5")

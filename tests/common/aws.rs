@@ -47,6 +47,24 @@ for path in glob.glob(sys.argv[1] + "/aws/*/*.csv.gz"):
     );
 }
 
+/// `ingest --provider aws` of the CUR `generate --aws` wrote under `from/aws/` into `root` as
+/// AWS source `source` (the command, for the caller to add to and run).
+pub fn ingest_cur(from: &Path, root: &Path, source: &str) -> Command {
+    let cur = std::fs::read_dir(from.join("aws"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let mut cmd = bin();
+    cmd.args(["ingest", "--provider", "aws", "--input"])
+        .arg(cur)
+        .arg("--output")
+        .arg(root)
+        .args(["--org", ORG, "--source", source]);
+    cmd
+}
+
 /// An 8-day March 2026 (masu's chunk boundary after day 6 falls inside it) of a 4-node cluster
 /// with its matched CUR (plus the tag-only lines), ingested as AWS source [`AWS_SOURCE`].
 pub fn generated_month_with_cur() -> TempDir {
@@ -71,18 +89,7 @@ pub fn generated_month_with_cur() -> TempDir {
         ],
     );
     add_tag_only_lines(dir);
-    let cur = std::fs::read_dir(dir.join("aws"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let out = bin()
-        .args(["ingest", "--provider", "aws", "--input"])
-        .arg(&cur)
-        .arg("--output")
-        .arg(dir)
-        .args(["--org", ORG, "--source", AWS_SOURCE])
+    let out = ingest_cur(dir, dir, AWS_SOURCE)
         .output()
         .expect("spawn ingest");
     check(out, "ingest --provider aws");

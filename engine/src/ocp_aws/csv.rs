@@ -102,14 +102,6 @@ pub const BACK_POPULATE_COLUMNS: &[&str] = &[
 pub const ZERO_USAGE_COST: &str =
     r#"{"cpu": 0.000000000, "memory": 0.000000000, "storage": 0.000000000}"#;
 
-/// Python's `repr(float)`: the shortest round-trip digits, positional for exponents -4..16,
-/// else `d.ddde±XX`.
-pub fn python_float(v: f64) -> String {
-    let mut out = String::new();
-    push_python_float(&mut out, v);
-    out
-}
-
 /// A fixed buffer for one `{:e}` rendering (at most 24 bytes: `-d.dddddddddddddddde-308`).
 struct SciBuf {
     bytes: [u8; 32],
@@ -128,7 +120,8 @@ impl std::fmt::Write for SciBuf {
     }
 }
 
-/// [`python_float`] appended to `out`, without allocating.
+/// Appends Python's `repr(float)` of `v` to `out`, without allocating: the shortest round-trip
+/// digits, positional for exponents -4..16, else `d.ddde±XX`.
 pub fn push_python_float(out: &mut String, v: f64) {
     use std::fmt::Write;
     if v.is_nan() {
@@ -381,6 +374,24 @@ impl TableFile {
             .map_err(|e| SinkError::io(self.tmp.display().to_string(), e).into())
     }
 
+    /// Writes `rows` in the order of `key`, each rendered by `render` into `buf`.
+    fn rows_sorted<R, K: Ord>(
+        &mut self,
+        rows: &[R],
+        key: impl Fn(&R) -> K,
+        render: fn(&R, &mut String) -> Result<(), Error>,
+        buf: &mut String,
+    ) -> Result<(), Error> {
+        let mut sorted: Vec<&R> = rows.iter().collect();
+        sorted.sort_unstable_by_key(|r| key(r));
+        for r in sorted {
+            render(r, buf)?;
+            self.line(buf)?;
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
     fn finish(self) -> Result<u64, Error> {
         let io = |e| Error::from(SinkError::io(self.path.display().to_string(), e));
         let file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
@@ -425,21 +436,11 @@ impl ChunkSink for CsvSink {
         project: &[ProjectRow<'_>],
         back_populate: &[BackRow<'_>],
     ) -> Result<(), Error> {
-        let mut rows: Vec<&ProjectRow> = project.iter().collect();
-        rows.sort_unstable_by(|a, b| a.key().cmp(&b.key()));
-        for r in rows {
-            project_line(r, &mut self.buf)?;
-            self.project.line(&self.buf)?;
-            self.project.rows += 1;
-        }
+        let buf = &mut self.buf;
+        self.project
+            .rows_sorted(project, ProjectRow::key, project_line, buf)?;
         if let Some(file) = &mut self.back_populate {
-            let mut rows: Vec<&BackRow> = back_populate.iter().collect();
-            rows.sort_unstable_by(|a, b| a.key().cmp(&b.key()));
-            for r in rows {
-                back_line(r, &mut self.buf)?;
-                file.line(&self.buf)?;
-                file.rows += 1;
-            }
+            file.rows_sorted(back_populate, BackRow::key, back_line, buf)?;
         }
         Ok(())
     }
@@ -474,7 +475,9 @@ mod tests {
             (f64::NAN, "nan"),
             (f64::NEG_INFINITY, "-inf"),
         ] {
-            assert_eq!(python_float(v), want, "{v}");
+            let mut got = String::new();
+            push_python_float(&mut got, v);
+            assert_eq!(got, want, "{v}");
         }
     }
 

@@ -37,8 +37,7 @@ pub struct TempLine {
     /// `resourcetags` filtered to the OpenShift and AWS-enabled keys.
     pub tags: Option<String>,
     pub tags_map: Option<TagMap>,
-    pub cost_category: Option<String>,
-    /// `cost_category` as the outputs hold it (`json_parse`: canonical JSON, JSON `null` → NULL).
+    /// `costcategory` as the outputs hold it (`json_parse`: canonical JSON, JSON `null` → NULL).
     pub cost_category_json: Option<String>,
     pub direction: Option<&'static str>,
     pub usage_amount: Option<f64>,
@@ -244,7 +243,6 @@ pub fn step1(
             unit: nullif_empty(line.unit.as_deref()),
             tags_map: to_map(tags.as_deref())?,
             tags,
-            cost_category: line.costcategory.clone(),
             cost_category_json: canonical(line.costcategory.as_deref())?,
             direction: direction(line),
             usage_amount: line.usage_amount,
