@@ -170,6 +170,51 @@ fn assert_vm_rows_match(dir: &Path, p: &Params, what: &str) -> String {
     std::fs::read_to_string(engine_vm).unwrap()
 }
 
+/// The VM sides ride on the summary's reads of the daily pod and storage row groups (the pod
+/// side's labels read as raw text and mapped to label sets per worker); `--label-memo off` keeps
+/// the pod side's own read. Both give the VM rows `shared` holds, and the report says which
+/// row groups were shared.
+fn assert_shared_read_changes_nothing(dir: &Path, p: &Params, shared: &str) {
+    let report = |name: &str, extra: &[&str]| {
+        let (csv, json) = (
+            dir.join(format!("{name}.csv")),
+            dir.join(format!("{name}.json")),
+        );
+        let out = bin()
+            .arg("run")
+            .args(p.args(dir))
+            .args(extra)
+            .arg("--output")
+            .arg(format!("csv:{}", csv.display()))
+            .arg("--report-json")
+            .arg(&json)
+            .output()
+            .unwrap();
+        check(out, name);
+        let vm = std::fs::read_to_string(dir.join(format!("{name}.vm_tmp.csv"))).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        (vm, report)
+    };
+    let shared_of = |report: &serde_json::Value, table: &str| -> Vec<u64> {
+        let inputs = report["inputs"].as_array().unwrap().iter();
+        inputs
+            .filter(|i| i["table"] == table)
+            .map(|i| i["row_groups_shared"].as_u64().unwrap())
+            .collect()
+    };
+    let pods = "openshift_pod_usage_line_items_daily (VM temp table)";
+    let storage = "openshift_storage_usage_line_items_daily (VM temp table)";
+    let (vm, on) = report("memo_on", &[]);
+    assert_eq!(vm, shared, "another run, the same rows");
+    assert!(shared_of(&on, pods)[0] > 0, "{on}");
+    assert!(shared_of(&on, storage)[0] > 0, "{on}");
+    let (vm, off) = report("memo_off", &["--label-memo", "off"]);
+    assert_eq!(vm, shared, "the pod side read on its own");
+    assert_eq!(shared_of(&off, pods), [0], "{off}");
+    assert!(shared_of(&off, storage)[0] > 0, "{off}");
+}
+
 /// With a VM report, the latest hour's requests, one row per PVC of each VM.
 #[test]
 fn vm_rows_from_the_vm_report_match_the_oracle() {
@@ -196,6 +241,7 @@ fn vm_rows_from_the_summary_match_the_oracle() {
     }
     let text = assert_vm_rows_match(dir, &params(None, None), "whole month");
     assert!(text.contains(",\\N,"), "a VM without a PVC: {text}");
+    assert_shared_read_changes_nothing(dir, &params(None, None), &text);
     let text = assert_vm_rows_match(
         dir,
         &params(Some("2026-03-02"), Some("2026-03-04")),

@@ -17,6 +17,8 @@ pub struct InputReport {
     pub row_groups_total: usize,
     pub rows: u64,
     pub bytes: u64,
+    /// Row groups decoded with another table's read of them (their bytes count there).
+    pub row_groups_shared: u64,
 }
 
 #[derive(Debug, Default)]
@@ -63,8 +65,17 @@ impl RunReport {
         for i in &self.inputs {
             let _ = writeln!(
                 s,
-                "  {:<52} files {:>4}  row groups {:>5}/{:<5}  rows {:>11}  bytes {:>12}",
-                i.table, i.files, i.row_groups_read, i.row_groups_total, i.rows, i.bytes
+                "  {:<52} files {:>4}  row groups {:>5}/{:<5}  rows {:>11}  bytes {:>12}{}",
+                i.table,
+                i.files,
+                i.row_groups_read,
+                i.row_groups_total,
+                i.rows,
+                i.bytes,
+                match i.row_groups_shared {
+                    0 => String::new(),
+                    n => format!("  ({n} row groups read with another table's)"),
+                }
             );
         }
         let d = &self.pages;
@@ -124,6 +135,7 @@ impl RunReport {
                 serde_json::json!({
                     "table": i.table, "files": i.files, "row_groups_read": i.row_groups_read,
                     "row_groups_total": i.row_groups_total, "rows": i.rows, "bytes": i.bytes,
+                    "row_groups_shared": i.row_groups_shared,
                 })
             })
             .collect();

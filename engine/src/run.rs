@@ -10,9 +10,10 @@ use crate::catalog::Catalog;
 use crate::error::{Error, InputError, SinkError};
 use crate::plan::inputs::{
     order_by_day, org_has_table, push_tasks, scan_table, selected_row_groups, source_has_table,
-    FooterCache, Task,
+    FooterCache, TableInput, Task,
 };
 use crate::plan::lookups::{Lookups, NodeRole, RoleResource};
+use crate::plan::shared::share_reads;
 use crate::plan::{memory, Plan, ReportPaths, RowConstants, Streaming};
 use crate::render::LabelJson;
 use crate::report::{write_atomic, InputReport, MetricLabels, RunReport};
@@ -104,9 +105,10 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         };
         push_tasks(&ri.input, i, &range, &mut tasks);
     }
+    let tasks = share_pod_and_storage_reads(tasks, &inputs, plan.switches.label_memo);
     let per_row_group = tasks
         .iter()
-        .map(|t| decoded_bytes(&inputs[t.table], t))
+        .map(|t| decoded_bytes(&inputs, t))
         .max()
         .unwrap_or(0);
     let limits = Limits {
@@ -183,6 +185,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
                 Role::ClusterPods | Role::ClusterLabels | Role::ClusterPvcs => {
                     format!("{} (cluster information)", ri.input.table)
                 }
+                Role::VmPodLabels | Role::VmPvcs => format!("{} (VM temp table)", ri.input.table),
                 _ => ri.input.table.to_string(),
             },
             files: ri.input.files.len(),
@@ -190,6 +193,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
             row_groups_total: ri.input.row_groups_total,
             rows: stats.rows,
             bytes: stats.bytes,
+            row_groups_shared: stats.shared_row_groups,
         });
     }
     if let Some(line) = store.summary() {
@@ -553,9 +557,33 @@ fn write_reports(
 }
 
 /// Decode buffers one row group needs: ~9 bytes a value (value and validity) plus its chunks.
-fn decoded_bytes(input: &RoleInput, task: &crate::plan::inputs::Task) -> u64 {
-    let file = &input.input.files[task.file];
-    let rg = file.metadata.row_group(task.row_group);
+/// Tables reading the daily pod or storage Parquet besides the summary ride on the summary's
+/// read of the same row group ([`share_reads`]): the volume→node mapping and both VM sides. The
+/// VM pod side reads the labels as raw text, which the summary then maps to label sets through a
+/// per-worker memo; without `--label-memo` it keeps its own read, so that switch still parses
+/// every label text it meets.
+fn share_pod_and_storage_reads(tasks: Vec<Task>, inputs: &[RoleInput], memo: bool) -> Vec<Task> {
+    let tables: Vec<&TableInput> = inputs.iter().map(|ri| &ri.input).collect();
+    let role = |t: usize| inputs[t].role;
+    let may_host = |t| matches!(role(t), Role::Pods | Role::Storage);
+    let may_ride = |t| match role(t) {
+        Role::VolumeNodes | Role::VmPvcs => true,
+        Role::VmPodLabels => memo,
+        _ => false,
+    };
+    share_reads(tasks, &tables, may_host, may_ride)
+}
+
+/// A task's decoded size, for the memory limit: its tables' columns, counted per table (a column
+/// two tables share is counted twice: an upper bound).
+fn decoded_bytes(inputs: &[RoleInput], task: &Task) -> u64 {
+    task.reads()
+        .map(|(table, file)| file_decoded_bytes(&inputs[table].input.files[file], task.row_group))
+        .sum()
+}
+
+fn file_decoded_bytes(file: &crate::plan::inputs::InputFile, row_group: usize) -> u64 {
+    let rg = file.metadata.row_group(row_group);
     let rows = rg.num_rows().max(0) as u64;
     let chunks: u64 = file
         .columns

@@ -14,16 +14,16 @@ use super::storage::{StoragePartial, StorageTable, StorageWorker};
 use super::vm::{VmPartial, VmReport, VmTable};
 use super::volume_nodes::{VolumeNodePartial, VolumeNodeTable, VolumeNodeWorker};
 use crate::catalog::Catalog;
-use crate::decode::rowgroup::{read_row_group, ColumnData, ColumnPlan, RowGroupData};
-use crate::decode::strings::StringMode;
+use crate::decode::rowgroup::{read_row_group, ColumnData, RowGroupData};
 use crate::decode::DecodeStats;
-use crate::error::{Error, InputError, InputLocation};
+use crate::error::{Error, InputError, InputLocation, ReadError};
 use crate::plan::inputs::{TableInput, Task};
 use crate::plan::DecodeMode;
 use crate::source::readahead::{row_group_fetches, ReadAhead, ReadAheadLimits, TaskFetches};
 use crate::source::ObjectStore;
 use crate::value::date::Day;
 use crossbeam_channel::{bounded, unbounded};
+use shared::{LabelSetCache, SharedRead, View};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,7 +77,7 @@ impl Role {
         matches!(self, Role::VmPodLabels | Role::VmPvcs | Role::VmReport)
     }
 
-    fn label_columns(self) -> &'static [usize] {
+    pub(crate) fn label_columns(self) -> &'static [usize] {
         match self {
             Role::Capacity
             | Role::VolumeNodes
@@ -106,7 +106,11 @@ pub struct RoleInput {
 pub struct TableStats {
     pub row_groups: u64,
     pub rows: u64,
+    /// Bytes fetched for this table's tasks; a row group read with another table's
+    /// (`shared_row_groups`) adds nothing here.
     pub bytes: u64,
+    /// Row groups that rode on another table's read of the same row group.
+    pub shared_row_groups: u64,
 }
 
 /// Everything the row builders need.
@@ -162,16 +166,27 @@ enum Partial {
 
 struct Done {
     seq: usize,
-    table: usize,
-    rows: u64,
+    /// Per table the task read (the host, then its riders): table index and row count.
+    tables: Vec<(usize, u64)>,
+    /// Bytes fetched, counted on the host's table.
     bytes: u64,
-    partial: Result<Partial, Error>,
+    /// Each table's partial, in `tables` order.
+    partials: Result<Vec<Partial>, Error>,
     decode: DecodeStats,
 }
 
 #[derive(Default)]
 struct Worker {
     data: RowGroupData,
+    /// One table's columns, lent from `data` ([`shared::lend`]).
+    view: RowGroupData,
+    label_sets: LabelSetCache,
+    tables: Aggregators,
+}
+
+/// Each role's per-worker state (hash tables kept from row group to row group).
+#[derive(Default)]
+struct Aggregators {
     capacity: CapacityWorker,
     pods: PodWorker,
     labels: LabelWorker,
@@ -277,20 +292,27 @@ pub fn execute(
         let mut first_error = None;
         for done in done_rx {
             progress.inc(1);
-            let stats = &mut agg.table_stats[done.table];
-            stats.row_groups += 1;
-            stats.rows += done.rows;
-            stats.bytes += done.bytes;
+            for (i, &(table, rows)) in done.tables.iter().enumerate() {
+                let stats = &mut agg.table_stats[table];
+                stats.row_groups += 1;
+                stats.rows += rows;
+                match i {
+                    0 => stats.bytes += done.bytes,
+                    _ => stats.shared_row_groups += 1,
+                }
+            }
             agg.decode.add(&done.decode);
-            match done.partial {
+            match done.partials {
                 Err(e) => {
                     stop.store(true, Ordering::Relaxed);
                     first_error.get_or_insert(e);
                 }
                 Ok(p) => {
                     pending.insert(done.seq, p);
-                    while let Some(p) = pending.remove(&next) {
-                        agg.merge(p, catalog);
+                    while let Some(partials) = pending.remove(&next) {
+                        for p in partials {
+                            agg.merge(p, catalog);
+                        }
                         next += 1;
                         if let Some(tickets) = &ticket_tx {
                             let _ = tickets.try_send(());
@@ -337,7 +359,7 @@ fn task_fetches(store: &dyn ObjectStore, inputs: &[RoleInput], tasks: &[Task]) -
         row_group_fetches(
             &file.object,
             file.metadata.row_group(task.row_group),
-            file.columns.iter().filter_map(|c| c.leaf),
+            shared::task_leaves(inputs, task).into_iter(),
             max_gap,
         )
     };
@@ -370,96 +392,119 @@ impl Worker {
         ms: &Range<i64>,
         decode_mode: DecodeMode,
     ) -> Done {
-        let RoleInput { role, input } = &inputs[task.table];
-        let file = &input.files[task.file];
-        let plans: Vec<ColumnPlan> = file
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, resolved)| ColumnPlan {
-                resolved: *resolved,
-                string_mode: if role.label_columns().contains(&i) {
-                    StringMode::Labels
-                } else {
-                    StringMode::Interned
-                },
-                decode: decode_mode,
-            })
-            .collect();
-        let mut decode = DecodeStats::default();
+        let file = &inputs[task.table].input.files[task.file];
+        let read = SharedRead::new(inputs, &task, decode_mode);
         let meta = file.metadata.row_group(task.row_group);
-        let read = read_row_group(
+        let rows = meta.num_rows().max(0) as u64;
+        let mut decode = DecodeStats::default();
+        let fetched = read_row_group(
             store,
             &file.object.key,
             file.object.size,
             meta,
-            &plans,
+            &read.plans,
             catalog,
             &mut self.data,
             &mut decode,
-        );
-        let checked = read
-            .map_err(|e| {
-                e.at(&file.location, task.row_group, |i| {
-                    plans[i].resolved.request.name.to_string()
-                })
+        )
+        .and_then(|bytes| {
+            let partials = read
+                .views
+                .iter()
+                .map(|view| self.aggregate_view(view, inputs, ms, catalog))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((bytes, partials))
+        });
+        let located = fetched.map_err(|e| {
+            e.at(&file.location, task.row_group, |i| {
+                read.plans[i].resolved.request.name.to_string()
             })
-            .and_then(|bytes| {
-                let ts = file
-                    .columns
-                    .iter()
-                    .position(|c| c.request.name == "interval_start");
-                let ts = ts.map(|i| &self.data.columns[i]);
-                match ts.and_then(|ts| row_before(ts, task.first_day, ms)) {
-                    Some(t) => Err(Error::from(InputError::RowBeforeStatistics {
-                        at: InputLocation {
-                            object: file.location.clone(),
-                            row_group: Some(task.row_group),
-                            column: Some("interval_start".into()),
-                        },
-                        millis: t,
-                        first_day: task.first_day,
-                    })),
-                    None => Ok(bytes),
-                }
-            });
-        let (bytes, partial) = match checked {
+        });
+        let checked = located.and_then(|done| {
+            let ts = read
+                .position("interval_start")
+                .map(|i| &self.data.columns[i]);
+            match ts.and_then(|ts| row_before(ts, task.first_day, ms)) {
+                Some(t) => Err(Error::from(InputError::RowBeforeStatistics {
+                    at: InputLocation {
+                        object: file.location.clone(),
+                        row_group: Some(task.row_group),
+                        column: Some("interval_start".into()),
+                    },
+                    millis: t,
+                    first_day: task.first_day,
+                })),
+                None => Ok(done),
+            }
+        });
+        let (bytes, partials) = match checked {
             Err(e) => (0, Err(e)),
-            Ok(bytes) => (bytes, Ok(self.aggregate(*role, ms, catalog))),
+            Ok((bytes, partials)) => (bytes, Ok(partials)),
         };
         Done {
             seq: task.seq,
-            table: task.table,
-            rows: meta.num_rows().max(0) as u64,
+            tables: read.views.iter().map(|v| (v.table, rows)).collect(),
             bytes,
-            partial,
+            partials,
             decode,
         }
     }
 
-    fn aggregate(&mut self, role: Role, ms: &Range<i64>, catalog: &Catalog) -> Partial {
+    /// One table's partial, from its columns lent out of the shared read.
+    fn aggregate_view(
+        &mut self,
+        view: &View,
+        inputs: &[RoleInput],
+        ms: &Range<i64>,
+        catalog: &Catalog,
+    ) -> Result<Partial, ReadError> {
+        let union = &mut self.data.columns;
+        shared::lend(
+            view,
+            union,
+            &mut self.view.columns,
+            &mut self.label_sets,
+            catalog,
+        )?;
+        self.view.num_rows = self.data.num_rows;
+        let partial = self
+            .tables
+            .aggregate(inputs[view.table].role, &self.view, ms, catalog);
+        shared::give_back(view, &mut self.data.columns, &mut self.view.columns);
+        Ok(partial)
+    }
+}
+
+impl Aggregators {
+    fn aggregate(
+        &mut self,
+        role: Role,
+        data: &RowGroupData,
+        ms: &Range<i64>,
+        catalog: &Catalog,
+    ) -> Partial {
         match role {
-            Role::Capacity => Partial::Capacity(self.capacity.run(&self.data, ms)),
-            Role::Pods => Partial::Pods(self.pods.run(&self.data, ms, catalog)),
-            Role::NodeLabels => Partial::NodeLabels(self.labels.run(&self.data, ms)),
-            Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(&self.data, ms)),
-            Role::Storage => Partial::Storage(self.storage.run(&self.data, ms)),
-            Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(&self.data, ms)),
-            Role::Gpu => Partial::Gpu(super::gpu::run(&self.data, ms, catalog)),
-            Role::VmPodLabels => Partial::Vm(super::vm::pod_labels(&self.data)),
-            Role::VmPvcs => Partial::Vm(super::vm::pod_pvcs(&self.data, catalog)),
+            Role::Capacity => Partial::Capacity(self.capacity.run(data, ms)),
+            Role::Pods => Partial::Pods(self.pods.run(data, ms, catalog)),
+            Role::NodeLabels => Partial::NodeLabels(self.labels.run(data, ms)),
+            Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(data, ms)),
+            Role::Storage => Partial::Storage(self.storage.run(data, ms)),
+            Role::VolumeNodes => Partial::VolumeNodes(self.volume_nodes.run(data, ms)),
+            Role::Gpu => Partial::Gpu(super::gpu::run(data, ms, catalog)),
+            Role::VmPodLabels => Partial::Vm(super::vm::pod_labels(data)),
+            Role::VmPvcs => Partial::Vm(super::vm::pod_pvcs(data, catalog)),
             Role::VmReport => {
                 let mut report = VmReport::default();
-                report.add(&self.data, catalog);
+                report.add(data, catalog);
                 Partial::Vm(VmPartial::Report(report))
             }
             Role::ClusterPods | Role::ClusterLabels | Role::ClusterPvcs => {
                 // Few rows (daily, deduplicated by the table's sets): a fresh table per row group.
                 let mut table = ClusterTable::default();
                 match role {
-                    Role::ClusterPods => table.add_pods(&self.data, ms, catalog),
-                    Role::ClusterLabels => table.add_labels(&self.data, ms),
-                    _ => table.add_pvcs(&self.data, ms),
+                    Role::ClusterPods => table.add_pods(data, ms, catalog),
+                    Role::ClusterLabels => table.add_labels(data, ms),
+                    _ => table.add_pvcs(data, ms),
                 }
                 Partial::Cluster(table)
             }
@@ -477,6 +522,8 @@ fn row_before(ts: &ColumnData, first_day: Day, ms: &Range<i64>) -> Option<i64> {
         .find(|&(&t, &valid)| valid && t >= ms.start && t < floor)
         .map(|(&t, _)| t)
 }
+
+mod shared;
 
 #[cfg(test)]
 mod tests;

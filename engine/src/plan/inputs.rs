@@ -47,6 +47,49 @@ pub struct Task {
     /// the run's first day without them). Tasks run in this order so that a day is complete, and
     /// can be written out, once every task starting on or before it has been merged.
     pub first_day: Day,
+    /// Other tables' reads of this same row group, decoded with it ([`super::shared`]).
+    pub riders: Riders,
+}
+
+/// A table whose row group is read by another task (its host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rider {
+    pub table: usize,
+    pub file: usize,
+}
+
+/// A host's riders. Fixed-size so [`Task`] stays `Copy`: no table has more than
+/// [`Riders::MAX`] others reading the same Parquet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Riders {
+    len: u8,
+    slots: [Option<Rider>; Riders::MAX],
+}
+
+impl Riders {
+    pub const MAX: usize = 3;
+
+    /// Adds `rider`; false (and nothing added) when full.
+    pub fn push(&mut self, rider: Rider) -> bool {
+        let Some(slot) = self.slots.get_mut(self.len as usize) else {
+            return false;
+        };
+        *slot = Some(rider);
+        self.len += 1;
+        true
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Rider> + Clone + '_ {
+        self.slots.iter().flatten().copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// Footers already read in this run, by key, and listings by prefix: several scans read the same
@@ -199,6 +242,7 @@ pub fn push_tasks(input: &TableInput, table: usize, ms: &Range<i64>, tasks: &mut
                     file: file_idx,
                     row_group: rg,
                     first_day: Day::of_millis(first),
+                    riders: Riders::default(),
                 });
             }
         }

@@ -11,6 +11,7 @@ pub mod inputs;
 pub mod lookups;
 pub mod memory;
 pub mod options;
+pub mod shared;
 
 pub use crate::database::DbSpec;
 use crate::source::s3::S3Settings;

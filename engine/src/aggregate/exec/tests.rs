@@ -241,6 +241,7 @@ mod split {
             row_groups: 1,
             rows: 4,
             bytes: 99,
+            shared_row_groups: 0,
         }];
         agg.decode.values = 7;
         (agg, ids)
