@@ -340,15 +340,14 @@ fn stream_days(
                     enabled,
                     json: &mut *json,
                 };
-                let mut pending = Vec::new();
                 let built = builder.build(&batch, &mut tables, |rows, strings, json| {
                     if let Some(vm) = vm_latest.as_mut() {
-                        pending = vm.take(&rows, strings);
+                        vm.take(&rows);
                     }
                     check_batch(memory_limit, rows, strings, json)
                 })?;
                 if let Some(vm) = vm_latest.as_mut() {
-                    vm.resolve(pending, labels, enabled);
+                    vm.resolve(labels, enabled, strings);
                 }
                 Ok::<_, Error>(built)
             })?;
@@ -492,7 +491,7 @@ fn write_batches(
     sink: &mut (dyn RowSink + Send),
 ) -> Result<BatchTimes, Error> {
     let mut times = BatchTimes::default();
-    for (rows, text) in batches {
+    for (rows, mut text) in batches {
         let t = Instant::now();
         sink.write_batch(&rows, &text.context(constants))?;
         times.write += t.elapsed();

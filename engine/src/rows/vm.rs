@@ -35,8 +35,10 @@ pub struct VmRow {
 /// A summary row of a VM: (VM, node, CPU request, memory request).
 pub type Candidate = (String, Option<String>, f64, Option<f64>);
 
-/// A summary row with labels, not yet resolved: (day, label set, node, CPU, memory).
-pub type Pending = (Day, u32, Option<String>, f64, Option<f64>);
+/// A summary row with labels, not yet resolved: (day, label set, node id, CPU, memory). Ids and
+/// raw requests: nearly every pod row has a CPU request and few are a VM's, so the node's text
+/// and the numeric(33,15) rounding are left for those few.
+type Pending = (Day, u32, u32, f64, Option<f64>);
 
 /// The summary rows the pod/storage variant needs, gathered batch by batch: the days with a CPU
 /// request, and the VM rows of the last two of them.
@@ -44,43 +46,50 @@ pub type Pending = (Day, u32, Option<String>, f64, Option<f64>);
 pub struct VmLatest {
     days: BTreeSet<Day>,
     candidates: BTreeMap<Day, Vec<Candidate>>,
+    /// The batch's rows between [`Self::take`] and [`Self::resolve`]; kept for the next batch.
+    pending: Vec<Pending>,
 }
 
 impl VmLatest {
     /// Takes note of one batch of summary rows, while their ids are still the catalog's (before
     /// the batch's text is captured): the days with a CPU request, and the rows that may be a
     /// VM's, to be resolved by [`Self::resolve`].
-    pub fn take(&mut self, rows: &[SummaryRow], strings: &Interner) -> Vec<Pending> {
-        let mut pending = Vec::new();
+    pub fn take(&mut self, rows: &[SummaryRow]) {
+        self.pending.clear();
+        let mut last_day = None;
         for r in rows {
             let Some(cpu) = r.pod[1].get() else { continue };
-            self.days.insert(r.day);
+            if last_day != Some(r.day) {
+                self.days.insert(r.day);
+                last_day = Some(r.day);
+            }
             if r.pod_labels != NULL_SET {
-                // Koku reads the requests back from numeric(33,15) columns.
-                let mem = r.pod[5].get().map(as_stored);
-                let node = id_text(strings, r.node);
-                pending.push((r.day, r.pod_labels, node, as_stored(cpu), mem));
+                let mem = r.pod[5].get();
+                self.pending.push((r.day, r.pod_labels, r.node, cpu, mem));
             }
         }
-        pending
     }
 
-    /// Keeps the rows of `pending` that carry a `vm_kubevirt_io_name` label.
-    pub fn resolve(&mut self, pending: Vec<Pending>, labels: &LabelTable, enabled: &EnabledKeys) {
-        let Some(key) = enabled.lookup(b"vm_kubevirt_io_name") else {
-            return;
-        };
-        for (day, set, node, cpu, mem) in pending {
-            let set = labels.sets.get(SetId(set));
-            let Ok(i) = set.binary_search_by(|l| l.0.cmp(&key)) else {
-                continue;
-            };
-            let vm = String::from_utf8_lossy(labels.values.get(set[i].1 .0)).into_owned();
-            self.candidates
-                .entry(day)
-                .or_default()
-                .push((vm, node, cpu, mem));
+    /// Keeps the rows [`Self::take`] noted that carry a `vm_kubevirt_io_name` label.
+    pub fn resolve(&mut self, labels: &LabelTable, enabled: &EnabledKeys, strings: &Interner) {
+        let pending = std::mem::take(&mut self.pending);
+        if let Some(key) = enabled.lookup(b"vm_kubevirt_io_name") {
+            for &(day, set, node, cpu, mem) in &pending {
+                let set = labels.sets.get(SetId(set));
+                let Ok(i) = set.binary_search_by(|l| l.0.cmp(&key)) else {
+                    continue;
+                };
+                let vm = String::from_utf8_lossy(labels.values.get(set[i].1 .0)).into_owned();
+                let node = id_text(strings, node);
+                // Koku reads the requests back from numeric(33,15) columns.
+                let (cpu, mem) = (as_stored(cpu), mem.map(as_stored));
+                self.candidates
+                    .entry(day)
+                    .or_default()
+                    .push((vm, node, cpu, mem));
+            }
         }
+        self.pending = pending;
         // Only the last two days can hold the second-to-last.
         while self.candidates.len() > 2 {
             self.candidates.pop_first();

@@ -6,6 +6,9 @@ use crate::render::{text, RenderContext};
 use crate::rows::SummaryRow;
 use ocp_summary_kernels::intern::Interner;
 
+/// Not yet given a batch id: ids run below `NULL_ID`, the largest `u32`, so this is never one.
+const UNSEEN: u32 = NULL_ID;
+
 /// The text one batch renders from, copied out of the run's tables. Rendering and writing then
 /// need no lock, so the workers keep decoding (and interning) while a batch is written.
 pub struct BatchText {
@@ -29,17 +32,18 @@ impl BatchText {
             label_json: Vec::new(),
             label_csv: Vec::new(),
         };
-        let mut local_strings: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
-        let mut local_sets: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+        // Global id → batch id, dense: a batch's rows look up six strings and two sets each, and
+        // an indexed load is several times cheaper than a hash probe. The tables cost 4 bytes per
+        // string and set of the run so far, once per batch.
+        let mut local_strings = vec![UNSEEN; strings.len()];
+        let mut local_sets = vec![UNSEEN; label_json.len()];
         let mut set = |text: &mut BatchText, id: u32| {
-            *local_sets.entry(id).or_insert_with(|| {
-                let json = &label_json[id as usize];
-                let mut field = Vec::with_capacity(json.len() + 8);
-                text::text(&mut field, json);
-                text.label_csv.push(field);
-                text.label_json.push(json.clone());
-                text.label_json.len() as u32 - 1
-            })
+            let local = &mut local_sets[id as usize];
+            if *local == UNSEEN {
+                text.label_json.push(label_json[id as usize].clone());
+                *local = text.label_json.len() as u32 - 1;
+            }
+            *local
         };
         // Set 0 is the empty map, which `all_labels` names by id.
         set(&mut text, 0);
@@ -53,10 +57,11 @@ impl BatchText {
                 &mut r.storageclass,
             ] {
                 if *id != NULL_ID {
-                    let global = *id;
-                    *id = *local_strings
-                        .entry(global)
-                        .or_insert_with(|| text.strings.intern(strings.get(global)));
+                    let local = &mut local_strings[*id as usize];
+                    if *local == UNSEEN {
+                        *local = text.strings.intern(strings.get(*id));
+                    }
+                    *id = *local;
                 }
             }
             for id in [&mut r.pod_labels, &mut r.volume_labels] {
@@ -68,8 +73,15 @@ impl BatchText {
         text
     }
 
-    /// A context that renders rows renumbered by [`BatchText::capture`].
-    pub fn context<'a>(&'a self, constants: &'a RowConstants) -> RenderContext<'a> {
+    /// A context that renders rows renumbered by [`BatchText::capture`]. Quotes the label sets
+    /// as CSV fields first, once per batch: here, on the writer's thread, rather than in
+    /// `capture` on the merging thread, which the workers wait on.
+    pub fn context<'a>(&'a mut self, constants: &'a RowConstants) -> RenderContext<'a> {
+        for json in &self.label_json[self.label_csv.len()..] {
+            let mut field = Vec::with_capacity(json.len() + 8);
+            text::text(&mut field, json);
+            self.label_csv.push(field);
+        }
         RenderContext {
             strings: &self.strings,
             label_json: &self.label_json,
@@ -99,7 +111,7 @@ mod tests {
         r.namespace = ns;
         r.pod_labels = 2;
         let mut rows = vec![r.clone(), r];
-        let text = BatchText::capture(&mut rows, &strings, &json);
+        let mut text = BatchText::capture(&mut rows, &strings, &json);
         assert_ne!(unused, ns);
         let constants = RowConstants {
             report_period_id: None,
