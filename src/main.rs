@@ -20,15 +20,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
-    // Return freed pages to the OS after 1 ms instead of mimalloc v3's default of 1000 ms. A run
+    // Return freed pages to the OS after 10 ms instead of mimalloc v3's default of 1000 ms. A run
     // frees each day's tables and rows as the next day is built, and with the default those pages
-    // stayed resident (peak RSS at L
-    // 282 MiB against 147 MiB with 0). 0 refaults every decompressed page (sys time at XL
-    // 4.3-5.2 s); 1 keeps the low peak (+4%) at 2.6 s (docs/benchmarks). `MIMALLOC_PURGE_DELAY`
-    // still overrides this default.
+    // stay resident. Measured at L with huge pages off (below; docs/benchmarks/main-thread.md,
+    // 3 runs each): 1 ms 1.86 s / 127 MiB, 10 ms 1.82 s / 137 MiB, 100 ms 1.70 s / 168 MiB,
+    // 1000 ms 1.66 s / 190 MiB. `MIMALLOC_PURGE_DELAY` still overrides this default.
     // SAFETY: mi_option_set_default only stores an integer in mimalloc's option table; any
     // value is valid for this option, and no allocation depends on it yet being unchanged.
-    unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 1) };
+    unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 10) };
+    disable_transparent_huge_pages();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     // A panic is a bug: report it as an internal error (exit 1), never as a success.
@@ -43,6 +43,25 @@ fn main() -> ExitCode {
             eprintln!("ocp-summary: internal error (a bug): see the panic message above");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Transparent huge pages off for this process, unless `MIMALLOC_ALLOW_THP` asks otherwise.
+///
+/// With THP on, every page mimalloc purged and reuses faults in as a 2 MiB page, zeroed whole:
+/// at L a third of the merging thread's samples were page faults, and the huge pages held partly
+/// used memory resident. Off, the same run took 1.86 s instead of 2.0 s and peaked at 125 MiB
+/// instead of 188 MiB (4 runs each). mimalloc's own `allow_thp` option is read before `main`, so
+/// it cannot be defaulted from here; the process flag it would set is set directly instead.
+fn disable_transparent_huge_pages() {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and sets a flag on this process's
+    // memory map; it touches no memory of ours. A failure (an old kernel) leaves THP as it was.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 
@@ -61,6 +80,20 @@ fn init_logging(format: LogFormat) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_pages_are_turned_off() {
+        let thp = || {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let line = status.lines().find(|l| l.starts_with("THP_enabled:"));
+            line.map(|l| l.split_whitespace().nth(1) == Some("1"))
+        };
+        if thp().is_none() || std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+            return; // a kernel without the status line, or THP asked for
+        }
+        disable_transparent_huge_pages();
+        assert_eq!(thp(), Some(false));
+    }
 
     #[test]
     fn purge_delay_is_option_15() {

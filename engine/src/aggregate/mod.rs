@@ -39,10 +39,15 @@ pub fn take_days_before<K, V>(
 where
     K: std::hash::Hash + Eq,
 {
-    if map.keys().all(|k| day_of(k) < before) {
+    let moving = map.keys().filter(|k| day_of(k) < before).count();
+    if moving == map.len() {
         return std::mem::take(map);
     }
-    map.extract_if(|k, _| day_of(k) < before).collect()
+    // Sized up front: growing from empty would rehash the batch several times over, and each
+    // bigger table is fresh memory to fault in.
+    let mut out = hashbrown::HashMap::with_capacity(moving);
+    out.extend(map.extract_if(|k, _| day_of(k) < before));
+    out
 }
 
 /// Nullable max, as SQL `max` ignoring NULLs.
