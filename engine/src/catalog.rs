@@ -3,7 +3,9 @@
 //! Every string the pipeline keeps (namespace, node, resource id, label text) is interned once into
 //! a dense `u32`; every distinct label string is parsed once into a filtered, sorted label set and
 //! interned again as a set id. Workers take the locks once per dictionary page, not per row, so two
-//! mutexes are cheap here and keep ids global without a merge step.
+//! mutexes are cheap here and keep ids global without a merge step. The merging thread builds
+//! each batch against its own mirror of the strings and holds only the label table, so workers
+//! interning strings do not wait for it.
 
 use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets, ParsedLabels};
@@ -119,26 +121,79 @@ impl Catalog {
     }
 
     /// Replaces each global string id in `ids` by its label set id, parsing strings seen first here.
+    ///
+    /// Never holds one lock while waiting for the other: the merging thread holds the label
+    /// table while it builds a batch, and a worker blocked here must not keep the string table
+    /// from the other workers meanwhile.
     pub fn resolve_labels(&self, ids: &mut [u32]) -> Result<(), BadLabels> {
-        let strings = self.strings.lock().expect("string table poisoned");
+        let unseen = self.sets_seen_before(ids);
+        if unseen.is_empty() {
+            return Ok(());
+        }
+        let (texts, ends) = self.texts_of(unseen.iter().map(|&i| ids[i]));
         let mut table = self.labels.lock().expect("label table poisoned");
-        for id in ids.iter_mut() {
-            if *id == NULL_ID {
-                *id = NULL_SET;
+        let mut start = 0;
+        for (&i, &end) in unseen.iter().zip(&ends) {
+            let text = &texts[start..end];
+            start = end;
+            // Another worker may have parsed the same string since the first look.
+            if let Some(&set) = table.by_string.get(&ids[i]) {
+                ids[i] = set;
                 continue;
             }
-            if let Some(&set) = table.by_string.get(id) {
-                *id = set;
-                continue;
-            }
-            let text = strings.get(*id);
             let set = table.parse(text, &self.enabled)?;
             if table.memo {
-                table.by_string.insert(*id, set);
+                table.by_string.insert(ids[i], set);
             }
-            *id = set;
+            ids[i] = set;
         }
         Ok(())
+    }
+
+    /// Maps the ids whose label set is known (NULL and strings parsed before); returns the
+    /// positions of the rest.
+    fn sets_seen_before(&self, ids: &mut [u32]) -> Vec<usize> {
+        let table = self.labels.lock().expect("label table poisoned");
+        let mut unseen = Vec::new();
+        for (i, id) in ids.iter_mut().enumerate() {
+            if *id == NULL_ID {
+                *id = NULL_SET;
+            } else if let Some(&set) = table.by_string.get(id) {
+                *id = set;
+            } else {
+                unseen.push(i);
+            }
+        }
+        unseen
+    }
+
+    /// The texts of `ids`, concatenated, with the end of each.
+    fn texts_of(&self, ids: impl Iterator<Item = u32>) -> (Vec<u8>, Vec<usize>) {
+        let strings = self.strings.lock().expect("string table poisoned");
+        let (mut texts, mut ends) = (Vec::new(), Vec::new());
+        for id in ids {
+            texts.extend_from_slice(strings.get(id));
+            ends.push(texts.len());
+        }
+        (texts, ends)
+    }
+
+    /// Brings `mirror` up to date with the string table: appends, in id order, the strings
+    /// interned since the last call, so each string has the same id in both.
+    ///
+    /// The merging thread reads strings from its mirror while it builds a batch, so the workers,
+    /// which intern under the table's lock once per dictionary page, never wait for a build.
+    /// Each string is copied once per run.
+    pub fn sync_strings(&self, mirror: &mut Interner) {
+        let strings = self.strings.lock().expect("string table poisoned");
+        for id in mirror.len()..strings.len() {
+            let id = id as u32;
+            let copied = mirror.intern(strings.get(id));
+            debug_assert_eq!(
+                copied, id,
+                "the mirror holds the same strings in the same order"
+            );
+        }
     }
 
     /// Orders two interned strings by bytes (SQL `max` on varchar).
@@ -153,6 +208,13 @@ impl Catalog {
             .lock()
             .expect("string table poisoned")
             .lookup(s)
+    }
+
+    /// Runs `f` with the label table locked, and the string table free for the workers: for
+    /// building a batch's rows against a mirror of the strings ([`Self::sync_strings`]).
+    pub fn with_labels<T>(&self, f: impl FnOnce(&mut LabelTable, &EnabledKeys) -> T) -> T {
+        let mut labels = self.labels.lock().expect("label table poisoned");
+        f(&mut labels, &self.enabled)
     }
 
     /// Runs `f` with both tables locked: building a batch's rows merges and interns label sets,
@@ -200,4 +262,93 @@ fn preview(text: &[u8]) -> String {
         p.push('…');
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::catalog;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn intern(cat: &Catalog, texts: &[&str]) -> Vec<u32> {
+        let mut ids = Vec::new();
+        cat.intern_many::<KernelError>(&mut ids, |push| {
+            texts.iter().for_each(|t| push(t.as_bytes()));
+            Ok(())
+        })
+        .expect("room for the strings");
+        ids
+    }
+
+    #[test]
+    fn a_synced_mirror_gives_every_string_its_id() {
+        let cat = catalog(&["app"]);
+        let mut mirror = Interner::new();
+        let first = intern(&cat, &["a", "b", "a"]);
+        cat.sync_strings(&mut mirror);
+        let second = intern(&cat, &["c", "b", "d"]);
+        cat.sync_strings(&mut mirror);
+        cat.sync_strings(&mut mirror); // nothing new: a no-op
+        let all = ["a", "b", "a", "c", "b", "d"];
+        for (id, text) in first.iter().chain(&second).zip(all) {
+            assert_eq!(mirror.get(*id), text.as_bytes());
+        }
+        assert_eq!(mirror.get(EMPTY_ID), b"");
+        assert_eq!(mirror.len(), cat.with_tables(|s, _, _| s.len()));
+    }
+
+    /// Runs `work` on another thread while this one holds the label table, and says whether it
+    /// finished meanwhile.
+    fn finishes_while_labels_are_held(cat: &Catalog, work: impl FnOnce() + Send) -> bool {
+        let (done_tx, done_rx) = mpsc::channel();
+        std::thread::scope(|s| {
+            cat.with_labels(|_, _| {
+                s.spawn(move || {
+                    work();
+                    let _ = done_tx.send(());
+                });
+                done_rx.recv_timeout(Duration::from_secs(10)).is_ok()
+            })
+        })
+    }
+
+    #[test]
+    fn interning_does_not_wait_for_a_batch_build() {
+        let cat = catalog(&["app"]);
+        assert!(finishes_while_labels_are_held(&cat, || {
+            intern(&cat, &["node-1", "ns-1"]);
+        }));
+    }
+
+    #[test]
+    fn a_worker_waiting_for_the_labels_leaves_the_strings_free() {
+        let cat = &catalog(&["app"]);
+        let mut ids = intern(cat, &[r#"{"app":"x"}"#]);
+        std::thread::scope(|s| {
+            let (blocked_tx, blocked_rx) = mpsc::channel();
+            let resolved = cat.with_labels(|_, _| {
+                // This worker blocks on the label table, which this thread holds...
+                let ids = &mut ids;
+                let worker = s.spawn(move || {
+                    let _ = blocked_tx.send(());
+                    cat.resolve_labels(ids).expect("valid labels")
+                });
+                blocked_rx.recv().expect("worker started");
+                std::thread::sleep(Duration::from_millis(50));
+                // ...and another worker can still intern strings meanwhile.
+                let (tx, rx) = mpsc::channel();
+                s.spawn(move || {
+                    intern(cat, &["node-2"]);
+                    let _ = tx.send(());
+                });
+                let free = rx.recv_timeout(Duration::from_secs(10)).is_ok();
+                (free, worker)
+            });
+            assert!(resolved.0, "interning waited for the label table");
+            resolved.1.join().expect("worker finished");
+        });
+        assert_ne!(ids[0], NULL_SET);
+        cat.with_tables(|_, labels, _| assert_eq!(labels.parses, 1));
+    }
 }

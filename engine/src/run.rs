@@ -323,6 +323,8 @@ fn stream_days(
     let by_summary = pass.inputs.iter().any(|ri| ri.role == Role::VmPodLabels);
     let mut vm_latest = by_summary.then(VmLatest::default);
     let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
+    // This thread's copy of the strings, so building a batch leaves the table to the workers.
+    let mut strings = Interner::new();
     let memory_limit = plan.limits.memory_limit;
     let (merged, written) = std::thread::scope(|s| {
         let writer = s.spawn(move || write_batches(&plan.constants, rx, sink));
@@ -333,24 +335,25 @@ fn stream_days(
                 return Ok(());
             }
             let batch = agg.split_before(day);
-            let (rows, text) = catalog.with_tables(|strings, labels, enabled| {
+            catalog.sync_strings(&mut strings);
+            let merged = catalog.with_labels(|labels, enabled| {
                 let mut tables = Tables {
-                    strings,
+                    strings: &strings,
                     labels,
                     enabled,
                     json: &mut *json,
                 };
-                let built = builder.build(&batch, &mut tables, |rows, strings, json| {
-                    if let Some(vm) = vm_latest.as_mut() {
-                        vm.take(&rows);
-                    }
-                    check_batch(memory_limit, rows, strings, json)
-                })?;
+                builder.merge_labels(&batch, &mut tables)
+            });
+            let (rows, text) = builder.finish(merged, &strings, json, |rows, strings, json| {
                 if let Some(vm) = vm_latest.as_mut() {
-                    vm.resolve(labels, enabled, strings);
+                    vm.take(&rows);
                 }
-                Ok::<_, Error>(built)
+                check_batch(memory_limit, rows, strings, json)
             })?;
+            if let Some(vm) = vm_latest.as_mut() {
+                catalog.with_labels(|labels, enabled| vm.resolve(labels, enabled, &strings));
+            }
             if rows.is_empty() {
                 return Ok(());
             }

@@ -33,6 +33,12 @@ pub struct BatchBuilder<'p> {
     pub sort_time: Duration,
 }
 
+/// A batch's Pod and Storage rows, built but not yet in order.
+pub struct MergedRows {
+    pod: Vec<SummaryRow>,
+    storage: Vec<SummaryRow>,
+}
+
 /// The run-wide tables a batch is built against.
 pub struct Tables<'t> {
     pub strings: &'t Interner,
@@ -60,22 +66,16 @@ impl<'p> BatchBuilder<'p> {
         }
     }
 
-    /// Builds every output row of `batch`, sorts them, and hands them to `write` with the
-    /// run's strings and label JSON, which they refer to.
-    pub fn build<T>(
-        &mut self,
-        batch: &Aggregates,
-        t: &mut Tables<'_>,
-        write: impl FnOnce(Vec<SummaryRow>, &Interner, &LabelJson) -> T,
-    ) -> T {
+    /// Builds the Pod and Storage rows of `batch`: the part that merges label sets, and so the
+    /// only part that needs the label table. [`Self::finish`] does the rest without it.
+    pub fn merge_labels(&mut self, batch: &Aggregates, t: &mut Tables<'_>) -> MergedRows {
         let started = Instant::now();
         let daily = batch.capacity.daily();
         let mut merger = LabelMerger::new(t.labels, &mut self.memo);
         let storage = super::storage::build(batch, &mut self.categories, t.strings, &mut merger);
-        let pod_only = self.selection.pod_only;
         // Room for the storage rows and at most one unallocated row per (day, node, category).
         let extra = storage.len() + daily.node.len() * self.cost_categories.len().max(1);
-        let mut rows = super::pod::build(
+        let pod = super::pod::build(
             batch,
             &daily,
             &mut self.categories,
@@ -85,21 +85,33 @@ impl<'p> BatchBuilder<'p> {
         );
         t.json.update(t.labels, t.enabled);
         self.build_time += started.elapsed();
+        MergedRows { pod, storage }
+    }
+
+    /// Ranks and sorts the rows [`Self::merge_labels`] built, adds the unallocated rows, and
+    /// hands them all, in output order, to `write` with the strings and label JSON they refer
+    /// to.
+    pub fn finish<T>(
+        &mut self,
+        merged: MergedRows,
+        strings: &Interner,
+        json: &LabelJson,
+        write: impl FnOnce(Vec<SummaryRow>, &Interner, &LabelJson) -> T,
+    ) -> T {
+        let MergedRows {
+            pod: mut rows,
+            storage,
+        } = merged;
         // One ranking serves both sorts: unallocated rows only add the special namespaces.
-        let ranks = rank_rows(
-            t.strings,
-            t.json.as_slice(),
-            &[&rows, &storage],
-            &self.special,
-        );
+        let ranks = rank_rows(strings, json.as_slice(), &[&rows, &storage], &self.special);
         self.sort(&mut rows, &ranks);
         let started = Instant::now();
-        if !pod_only {
+        if !self.selection.pod_only {
             let extra = unallocated::build(
                 &rows,
                 &self.roles,
                 self.cost_categories,
-                t.strings,
+                strings,
                 self.special,
             );
             rows.extend(extra);
@@ -107,7 +119,7 @@ impl<'p> BatchBuilder<'p> {
         rows.extend(storage);
         self.build_time += started.elapsed();
         self.sort(&mut rows, &ranks);
-        write(rows, t.strings, t.json)
+        write(rows, strings, json)
     }
 
     fn sort(&mut self, rows: &mut [SummaryRow], ranks: &Ranks) {
