@@ -323,11 +323,13 @@ fn stream_days(
     let by_summary = pass.inputs.iter().any(|ri| ri.role == Role::VmPodLabels);
     let mut vm_latest = by_summary.then(VmLatest::default);
     let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
+    // Written batches' row vectors, back to this thread for the next batches.
+    let (spare_tx, spare_rx) = crossbeam_channel::bounded::<Vec<SummaryRow>>(2);
     // This thread's copy of the strings, so building a batch leaves the table to the workers.
     let mut strings = Interner::new();
     let memory_limit = plan.limits.memory_limit;
     let (merged, written) = std::thread::scope(|s| {
-        let writer = s.spawn(move || write_batches(&plan.constants, rx, sink));
+        let writer = s.spawn(move || write_batches(&plan.constants, rx, spare_tx, sink));
         let month = plan.switches.streaming == Streaming::Month;
         let merged = pass.execute(facts, agg, &mut |agg, day| {
             if month && day != Day(i32::MAX) {
@@ -335,6 +337,7 @@ fn stream_days(
                 return Ok(());
             }
             let batch = agg.split_before(day);
+            spare_rx.try_iter().for_each(|rows| builder.recycle(rows));
             catalog.sync_strings(&mut strings);
             let merged = catalog.with_labels(|labels, enabled| {
                 let mut tables = Tables {
@@ -491,6 +494,7 @@ fn check_batch(
 fn write_batches(
     constants: &RowConstants,
     batches: crossbeam_channel::Receiver<(Vec<SummaryRow>, BatchText)>,
+    spare: crossbeam_channel::Sender<Vec<SummaryRow>>,
     sink: &mut (dyn RowSink + Send),
 ) -> Result<BatchTimes, Error> {
     let mut times = BatchTimes::default();
@@ -500,6 +504,8 @@ fn write_batches(
         times.write += t.elapsed();
         times.batches += 1;
         times.max_batch_rows = times.max_batch_rows.max(rows.len() as u64);
+        // Full or gone: the merging thread has spares enough, or has stopped; drop it here.
+        let _ = spare.try_send(rows);
     }
     Ok(times)
 }

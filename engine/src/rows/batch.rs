@@ -28,6 +28,9 @@ pub struct BatchBuilder<'p> {
     /// The ids of the four special namespaces ([`unallocated::intern_namespaces`]).
     special: [u32; 4],
     memo: MergeMemo,
+    pod_groups: super::pod::PodGroups,
+    /// Row vectors the writer is done with, emptied, for the next batches ([`Self::recycle`]).
+    spare_rows: Vec<Vec<SummaryRow>>,
     /// Time spent building rows and sorting them, over all batches.
     pub build_time: Duration,
     pub sort_time: Duration,
@@ -61,6 +64,8 @@ impl<'p> BatchBuilder<'p> {
             roles,
             special,
             memo: MergeMemo::default(),
+            pod_groups: Default::default(),
+            spare_rows: Vec::new(),
             build_time: Duration::ZERO,
             sort_time: Duration::ZERO,
         }
@@ -75,13 +80,16 @@ impl<'p> BatchBuilder<'p> {
         let storage = super::storage::build(batch, &mut self.categories, t.strings, &mut merger);
         // Room for the storage rows and at most one unallocated row per (day, node, category).
         let extra = storage.len() + daily.node.len() * self.cost_categories.len().max(1);
+        let mut rows = self.spare_rows.pop().unwrap_or_default();
+        rows.reserve(batch.pods.groups.len() + extra);
         let pod = super::pod::build(
             batch,
             &daily,
             &mut self.categories,
             t.strings,
             &mut merger,
-            extra,
+            &mut self.pod_groups,
+            rows,
         );
         t.json.update(t.labels, t.enabled);
         self.build_time += started.elapsed();
@@ -120,6 +128,15 @@ impl<'p> BatchBuilder<'p> {
         self.build_time += started.elapsed();
         self.sort(&mut rows, &ranks);
         write(rows, strings, json)
+    }
+
+    /// Takes back a batch's row vector once it is written, to build a later batch in: reusing
+    /// its memory spares faulting fresh pages in for every batch. Keeps at most two.
+    pub fn recycle(&mut self, mut rows: Vec<SummaryRow>) {
+        rows.clear();
+        if self.spare_rows.len() < 2 {
+            self.spare_rows.push(rows);
+        }
     }
 
     fn sort(&mut self, rows: &mut [SummaryRow], ranks: &Ranks) {

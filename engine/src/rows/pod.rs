@@ -30,19 +30,28 @@ struct FinalAcc {
     cost_category_id: Option<i32>,
 }
 
-/// Builds every Pod row of the run, in a vector with room for `extra` more rows (the rows appended
-/// later), so that appending does not copy the largest structure of the run into fresh memory.
+/// The final groups' table, kept from batch to batch: a fresh table per batch faulted its memory
+/// in again each time (docs/benchmarks/main-thread.md).
+#[derive(Default)]
+pub struct PodGroups(HashMap<FinalKey, FinalAcc>);
+
+/// Builds every Pod row of a batch into `rows`, an empty vector, ideally with room for the Pod
+/// rows and the rows appended later, so that appending does not copy the largest structure of
+/// the run into fresh memory.
 pub fn build(
     agg: &Aggregates,
     capacity: &DailyCapacity,
     categories: &mut CategoryMatcher,
     strings: &Interner,
     merger: &mut LabelMerger<'_>,
-    extra: usize,
+    groups: &mut PodGroups,
+    mut rows: Vec<SummaryRow>,
 ) -> Vec<SummaryRow> {
     let cmp = |a: u32, b: u32| strings.get(a).cmp(strings.get(b));
+    let groups = &mut groups.0;
+    groups.clear();
     // At least one final group per pre-join group, usually exactly one: size once, no rehashes.
-    let mut groups: HashMap<FinalKey, FinalAcc> = HashMap::with_capacity(agg.pods.groups.len());
+    groups.reserve(agg.pods.groups.len());
     const NO_LABELS: &[u32] = &[NULL_SET];
     for (key, acc) in &agg.pods.groups {
         let node_sets = agg.node_labels.get(key.day, key.node).unwrap_or(NO_LABELS);
@@ -68,8 +77,9 @@ pub fn build(
             }
         }
     }
-    let mut rows = Vec::with_capacity(groups.len() + extra);
-    rows.extend(groups.into_iter().map(|(k, f)| to_row(k, &f, capacity)));
+    debug_assert!(rows.is_empty());
+    rows.reserve(groups.len());
+    rows.extend(groups.drain().map(|(k, f)| to_row(k, &f, capacity)));
     rows
 }
 
