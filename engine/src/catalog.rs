@@ -40,6 +40,30 @@ pub struct Catalog {
     enabled: EnabledKeys,
 }
 
+/// A worker's label set for each string id it has resolved ([`Catalog::resolve_labels_cached`]).
+#[derive(Default)]
+pub struct LabelCache {
+    set_of: Vec<Option<u32>>,
+    misses: Vec<u32>,
+}
+
+impl LabelCache {
+    fn get(&self, id: u32) -> Option<u32> {
+        self.set_of.get(id as usize).copied().flatten()
+    }
+
+    /// Notes `sets[i]` as the set of `self.misses[i]`; the misses are sorted.
+    fn insert(&mut self, sets: &[u32]) {
+        let top = self.misses.last().map_or(0, |&m| m as usize + 1);
+        if self.set_of.len() < top {
+            self.set_of.resize(top, None);
+        }
+        for (&id, &set) in self.misses.iter().zip(sets) {
+            self.set_of[id as usize] = Some(set);
+        }
+    }
+}
+
 /// Label sets after the run, for building output rows.
 pub struct LabelTable {
     parser: LabelParser,
@@ -146,6 +170,42 @@ impl Catalog {
                 table.by_string.insert(ids[i], set);
             }
             ids[i] = set;
+        }
+        Ok(())
+    }
+
+    /// [`Self::resolve_labels`] through a worker's own memo: a string the worker resolved before
+    /// costs one indexed load and no lock, so a worker meets the label table (which the merging
+    /// thread holds while it builds a batch) once per distinct label string it reads, not once
+    /// per dictionary page. Without the label memo (`--label-memo off`) every id goes to the
+    /// catalog, which then parses every row's text.
+    pub fn resolve_labels_cached(
+        &self,
+        ids: &mut [u32],
+        cache: &mut LabelCache,
+    ) -> Result<(), BadLabels> {
+        if !self.label_memo {
+            return self.resolve_labels(ids);
+        }
+        let mut misses = std::mem::take(&mut cache.misses);
+        misses.clear();
+        misses.extend(
+            ids.iter()
+                .filter(|&&id| id != NULL_ID && cache.get(id).is_none()),
+        );
+        cache.misses = misses;
+        if !cache.misses.is_empty() {
+            cache.misses.sort_unstable();
+            cache.misses.dedup();
+            let mut sets = cache.misses.clone();
+            self.resolve_labels(&mut sets)?;
+            cache.insert(&sets);
+        }
+        for id in ids.iter_mut() {
+            *id = match *id {
+                NULL_ID => NULL_SET,
+                id => cache.get(id).expect("resolved above"),
+            };
         }
         Ok(())
     }
@@ -319,6 +379,54 @@ mod tests {
         assert!(finishes_while_labels_are_held(&cat, || {
             intern(&cat, &["node-1", "ns-1"]);
         }));
+    }
+
+    #[test]
+    fn cached_label_sets_equal_the_catalogs_and_take_no_lock_once_seen() {
+        let cat = &catalog(&["app"]);
+        let texts = [
+            r#"{"app":"a","x":"1"}"#,
+            "null",
+            r#"{"app":"b"}"#,
+            r#"{"x":"2"}"#,
+        ];
+        let mut raw = intern(cat, &texts);
+        raw.insert(1, NULL_ID);
+        raw.extend(raw.clone()); // repeats within one call
+        let mut want = raw.clone();
+        cat.resolve_labels(&mut want).expect("valid labels");
+        let mut cache = LabelCache::default();
+        let mut got = raw.clone();
+        cat.resolve_labels_cached(&mut got, &mut cache)
+            .expect("valid labels");
+        assert_eq!(got, want);
+        assert_eq!(
+            (got[1], got[2]),
+            (NULL_SET, NULL_SET),
+            "NULL text, JSON null"
+        );
+        // Seen before: resolved while another thread holds the label table.
+        let mut again = raw.clone();
+        let cache = &mut cache;
+        let again_ref = &mut again;
+        assert!(finishes_while_labels_are_held(cat, move || {
+            cat.resolve_labels_cached(again_ref, cache).expect("cached");
+        }));
+        assert_eq!(again, want);
+    }
+
+    #[test]
+    fn without_the_memo_the_cache_steps_aside_and_every_row_is_parsed() {
+        let cat = catalog(&["app"]).with_label_memo(false);
+        let raw = intern(&cat, &[r#"{"app":"a"}"#, r#"{"app":"a"}"#]);
+        let mut cache = LabelCache::default();
+        for _ in 0..2 {
+            let mut ids = raw.clone();
+            cat.resolve_labels_cached(&mut ids, &mut cache)
+                .expect("valid labels");
+            assert_eq!(ids[0], ids[1]);
+        }
+        cat.with_tables(|_, labels, _| assert_eq!(labels.parses, 4));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! type's filler and `valid = false`.
 
 use super::{DecodeError, DecodeStats};
+use crate::catalog::LabelCache;
 use ocp_summary_kernels::{delta, int96, rle, split};
 use parquet::basic::Encoding;
 use parquet::column::page::Page;
@@ -48,6 +49,8 @@ pub trait ValueDecoder {
 pub struct Scratch {
     levels: Vec<u32>,
     ids: Vec<u32>,
+    /// The worker's label sets by string id, lent to each label column's decoder.
+    pub labels: LabelCache,
 }
 
 /// Output of one column chunk: one item per row, and validity when the column is nullable.

@@ -214,13 +214,16 @@ fn decode_column(
                 true => StringMode::Interned,
                 false => plan.string_mode,
             };
-            let mut decoder = StringDecoder::new(catalog, mode);
+            let cache = std::mem::take(&mut scratch.labels);
+            let mut decoder = StringDecoder::new(catalog, mode).with_label_cache(cache);
             let out = ColumnOut {
                 values: &mut data.ids,
                 valid: None,
                 rows_left,
             };
-            decode_chunk(pages, max_def, &mut decoder, out, scratch, stats)?;
+            let decoded = decode_chunk(pages, max_def, &mut decoder, out, scratch, stats);
+            scratch.labels = decoder.into_label_cache();
+            decoded?;
             if per_row {
                 resolve_per_row(catalog, &mut data.ids)?;
             }

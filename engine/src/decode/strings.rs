@@ -8,7 +8,7 @@
 
 use super::chunk::{plain_byte_arrays, ValueDecoder};
 use super::DecodeError;
-use crate::catalog::{Catalog, NULL_ID};
+use crate::catalog::{Catalog, LabelCache, NULL_ID};
 use ocp_summary_kernels::delta;
 use parquet::basic::Encoding;
 
@@ -30,6 +30,8 @@ pub struct StringDecoder<'c> {
     lengths: Vec<i64>,
     /// DELTA_BYTE_ARRAY prefixes, suffixes and value buffer, reused page to page.
     front: delta::ByteArrayScratch,
+    /// The worker's label sets by string id, lent for the chunk ([`Self::with_label_cache`]).
+    labels: LabelCache,
 }
 
 impl<'c> StringDecoder<'c> {
@@ -41,7 +43,19 @@ impl<'c> StringDecoder<'c> {
             scratch: Vec::new(),
             lengths: Vec::new(),
             front: delta::ByteArrayScratch::default(),
+            labels: LabelCache::default(),
         }
+    }
+
+    /// Resolves label strings through `cache`, the worker's memo kept across chunks; take it
+    /// back with [`Self::into_label_cache`].
+    pub fn with_label_cache(mut self, cache: LabelCache) -> Self {
+        self.labels = cache;
+        self
+    }
+
+    pub fn into_label_cache(self) -> LabelCache {
+        self.labels
     }
 
     fn intern_plain(
@@ -60,7 +74,7 @@ impl<'c> StringDecoder<'c> {
 
     /// Interns the values `each` hands out (mapped to label sets in label mode).
     fn intern_with(
-        &self,
+        &mut self,
         out: &mut Vec<u32>,
         each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
@@ -68,7 +82,7 @@ impl<'c> StringDecoder<'c> {
         self.catalog.intern_many(out, each)?;
         if self.mode == StringMode::Labels {
             self.catalog
-                .resolve_labels(&mut out[start..])
+                .resolve_labels_cached(&mut out[start..], &mut self.labels)
                 .map_err(|b| DecodeError::Label {
                     preview: b.preview,
                     reason: b.reason,

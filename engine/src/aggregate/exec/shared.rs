@@ -7,7 +7,7 @@
 //! decoder would have called once per dictionary entry, memoised per worker by string id.
 
 use super::RoleInput;
-use crate::catalog::{Catalog, NULL_ID, NULL_SET};
+use crate::catalog::{Catalog, LabelCache};
 use crate::decode::rowgroup::{ColumnData, ColumnPlan};
 use crate::decode::strings::StringMode;
 use crate::error::{DecodeError, ReadError};
@@ -105,13 +105,9 @@ fn file_leaves(file: &InputFile) -> impl Iterator<Item = usize> + '_ {
     file.columns.iter().filter_map(|c| c.leaf)
 }
 
-/// Raw string id → label-set id, per worker. Filled from the catalog on a miss, once per
-/// distinct string; a hit is one indexed load, as the decoder's dictionary table would be.
+/// Raw string id → label-set id, per worker ([`Catalog::resolve_labels_cached`]).
 #[derive(Default)]
-pub struct LabelSetCache {
-    set_of: Vec<Option<u32>>,
-    misses: Vec<u32>,
-}
+pub struct LabelSetCache(LabelCache);
 
 impl LabelSetCache {
     /// `out` = the label sets of the raw string ids `raw` (`NULL_SET` for NULL). `column` is
@@ -123,46 +119,17 @@ impl LabelSetCache {
         catalog: &Catalog,
         column: usize,
     ) -> Result<(), ReadError> {
-        self.misses.clear();
-        for &id in raw {
-            if id != NULL_ID && self.get(id).is_none() {
-                self.misses.push(id);
-            }
-        }
-        if !self.misses.is_empty() {
-            self.fill(catalog)
-                .map_err(|source| ReadError::Column { column, source })?;
-        }
         out.clear();
-        out.extend(raw.iter().map(|&id| match id {
-            NULL_ID => NULL_SET,
-            id => self.get(id).expect("filled above"),
-        }));
-        Ok(())
-    }
-
-    fn get(&self, id: u32) -> Option<u32> {
-        self.set_of.get(id as usize).copied().flatten()
-    }
-
-    fn fill(&mut self, catalog: &Catalog) -> Result<(), DecodeError> {
-        self.misses.sort_unstable();
-        self.misses.dedup();
-        let mut sets = self.misses.clone();
+        out.extend_from_slice(raw);
         catalog
-            .resolve_labels(&mut sets)
-            .map_err(|b| DecodeError::Label {
-                preview: b.preview,
-                reason: b.reason,
-            })?;
-        let top = self.misses.last().map_or(0, |&m| m as usize + 1);
-        if self.set_of.len() < top {
-            self.set_of.resize(top, None);
-        }
-        for (&id, set) in self.misses.iter().zip(sets) {
-            self.set_of[id as usize] = Some(set);
-        }
-        Ok(())
+            .resolve_labels_cached(out, &mut self.0)
+            .map_err(|b| ReadError::Column {
+                column,
+                source: DecodeError::Label {
+                    preview: b.preview,
+                    reason: b.reason,
+                },
+            })
     }
 }
 
@@ -204,6 +171,7 @@ pub fn give_back(view: &View, union: &mut [ColumnData], lent: &mut Vec<ColumnDat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::NULL_SET;
     use crate::test_util::{catalog, intern, label_set};
 
     #[test]
