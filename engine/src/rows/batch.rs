@@ -29,6 +29,8 @@ pub struct BatchBuilder<'p> {
     special: [u32; 4],
     memo: MergeMemo,
     pod_groups: super::pod::PodGroups,
+    /// Byte-order ranks of the strings and label sets sorted on so far.
+    ranks: Ranks,
     /// Row vectors the writer is done with, emptied, for the next batches ([`Self::recycle`]).
     spare_rows: Vec<Vec<SummaryRow>>,
     /// Time spent building rows and sorting them, over all batches.
@@ -65,6 +67,7 @@ impl<'p> BatchBuilder<'p> {
             special,
             memo: MergeMemo::default(),
             pod_groups: Default::default(),
+            ranks: Ranks::default(),
             spare_rows: Vec::new(),
             build_time: Duration::ZERO,
             sort_time: Duration::ZERO,
@@ -111,7 +114,14 @@ impl<'p> BatchBuilder<'p> {
             storage,
         } = merged;
         // One ranking serves both sorts: unallocated rows only add the special namespaces.
-        let ranks = rank_rows(strings, json.as_slice(), &[&rows, &storage], &self.special);
+        let mut ranks = std::mem::take(&mut self.ranks);
+        rank_rows(
+            &mut ranks,
+            strings,
+            json.as_slice(),
+            &[&rows, &storage],
+            &self.special,
+        );
         self.sort(&mut rows, &ranks);
         let started = Instant::now();
         if !self.selection.pod_only {
@@ -127,6 +137,7 @@ impl<'p> BatchBuilder<'p> {
         rows.extend(storage);
         self.build_time += started.elapsed();
         self.sort(&mut rows, &ranks);
+        self.ranks = ranks;
         write(rows, strings, json)
     }
 

@@ -1,38 +1,36 @@
 //! The output order of rows: day, data source, namespace, node, labels, then the remaining ids.
 //!
 //! Strings and label JSON compare by bytes with NULL first, as Trino's `ORDER BY` does on the
-//! columns. They are ranked once per batch ([`Ranks`]), so the sort compares integers.
+//! columns. They are ranked as batches first hold them ([`Ranks`], kept for the run), so the sort
+//! compares integers.
 
 use super::SummaryRow;
-use crate::catalog::{NULL_ID, NULL_SET};
 use crate::render::Ranks;
 use ocp_summary_kernels::intern::Interner;
 
-/// The ranks of every string and label set the rows of `parts` sort on, plus the `extra`
-/// string ids (rows added later that only use those strings can be sorted with them too).
+/// Ranks, besides those ranked before, every string and label set the `parts` rows sort on,
+/// and the `extra` string ids (rows added later that only use those strings can be sorted with
+/// them too).
 pub fn rank_rows(
+    ranks: &mut Ranks,
     strings: &Interner,
     label_json: &[Vec<u8>],
     parts: &[&[SummaryRow]],
     extra: &[u32],
-) -> Ranks {
-    let n = parts.iter().map(|p| p.len()).sum::<usize>();
-    let mut string_ids = Vec::with_capacity(n * 2 + extra.len());
-    let mut label_ids = Vec::with_capacity(n);
-    string_ids.extend_from_slice(extra);
-    for r in parts.iter().flat_map(|p| p.iter()) {
-        let ids = [
+) {
+    let rows = || parts.iter().flat_map(|p| p.iter());
+    let string_ids = rows().flat_map(|r| {
+        [
             r.namespace,
             r.node,
             r.persistentvolumeclaim,
             r.persistentvolume,
             r.resource_id,
-        ];
-        string_ids.extend(ids.into_iter().filter(|&id| id != NULL_ID));
-        let sets = [r.pod_labels, r.volume_labels];
-        label_ids.extend(sets.into_iter().filter(|&id| id != NULL_SET));
-    }
-    Ranks::new(strings, label_json, string_ids, label_ids)
+        ]
+    });
+    let label_ids = rows().flat_map(|r| [r.pod_labels, r.volume_labels]);
+    let string_ids = extra.iter().copied().chain(string_ids);
+    ranks.update(strings, label_json, string_ids, label_ids);
 }
 
 /// Sorts rows into the output order; every id they hold must be ranked in `ranks`.
@@ -60,6 +58,7 @@ fn sort_key(r: &SummaryRow, ranks: &Ranks) -> (u128, u128, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{NULL_ID, NULL_SET};
     use crate::rows::DataSource;
     use crate::value::Day;
 
@@ -108,7 +107,8 @@ mod tests {
             r.cost_category_id = [None, Some(-1), Some(2)][k % 3];
             rows.push(r);
         }
-        let ranks = rank_rows(&strings, &json, &[&rows], &[]);
+        let mut ranks = Ranks::default();
+        rank_rows(&mut ranks, &strings, &json, &[&rows], &[]);
         let mut ours = rows.clone();
         sort_rows(&mut ours, &ranks);
         let mut reference = rows;
