@@ -7,7 +7,7 @@ use super::output::{RowSink, SinkSummary};
 use super::uuid::UuidGen;
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::error::{Error, SinkError};
-use crate::render::text::{date, float, int, null, sep, text, uuid};
+use crate::render::text::{date, int, null, sep, text, uuid, LastFloat};
 use crate::render::{RenderContext, INFRASTRUCTURE_USAGE_COST};
 use crate::rows::SummaryRow;
 use std::io::{self, Write};
@@ -17,18 +17,25 @@ use std::path::{Path, PathBuf};
 pub struct CsvEncoder {
     uuids: UuidGen,
     line: Vec<u8>,
+    /// Each column's last float, by column index (on the heap: the encoder sits in enums).
+    floats: Box<[LastFloat]>,
 }
 
 impl Default for CsvEncoder {
     fn default() -> Self {
-        CsvEncoder {
-            uuids: UuidGen::new(),
-            line: Vec::with_capacity(1024),
-        }
+        CsvEncoder::with_uuids(UuidGen::new())
     }
 }
 
 impl CsvEncoder {
+    fn with_uuids(uuids: UuidGen) -> Self {
+        CsvEncoder {
+            uuids,
+            line: Vec::with_capacity(1024),
+            floats: vec![LastFloat::default(); COLUMNS.len()].into_boxed_slice(),
+        }
+    }
+
     pub fn header(&self, out: &mut Vec<u8>) {
         for (i, column) in COLUMNS.iter().enumerate() {
             if i > 0 {
@@ -69,7 +76,7 @@ impl CsvEncoder {
                     NULL_SET => null(out),
                     id => out.extend_from_slice(&ctx.label_csv[id as usize]),
                 },
-                Value::Numeric(field) => float(out, field(r).get()),
+                Value::Numeric(field) => self.floats[i].render(out, field(r).get()),
                 Value::SourceUuid => text(out, c.source_uuid.as_bytes()),
                 Value::InfrastructureUsageCost if r.has_infrastructure_usage_cost => {
                     text(out, INFRASTRUCTURE_USAGE_COST.as_bytes())
@@ -151,10 +158,7 @@ fn chunk_uuids(base: u64, k: usize) -> UuidGen {
 }
 
 fn render_chunk(rows: &[SummaryRow], ctx: &RenderContext<'_>, uuids: UuidGen, out: &mut Vec<u8>) {
-    let mut encoder = CsvEncoder {
-        uuids,
-        line: Vec::new(),
-    };
+    let mut encoder = CsvEncoder::with_uuids(uuids);
     out.clear();
     for r in rows {
         encoder.render(r, ctx, out);
