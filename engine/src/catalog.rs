@@ -52,13 +52,13 @@ impl LabelCache {
         self.set_of.get(id as usize).copied().flatten()
     }
 
-    /// Notes `sets[i]` as the set of `self.misses[i]`; the misses are sorted.
-    fn insert(&mut self, sets: &[u32]) {
-        let top = self.misses.last().map_or(0, |&m| m as usize + 1);
+    /// Notes `sets[i]` as the set of `ids[i]`; `ids` is sorted.
+    fn insert(&mut self, ids: &[u32], sets: &[u32]) {
+        let top = ids.last().map_or(0, |&m| m as usize + 1);
         if self.set_of.len() < top {
             self.set_of.resize(top, None);
         }
-        for (&id, &set) in self.misses.iter().zip(sets) {
+        for (&id, &set) in ids.iter().zip(sets) {
             self.set_of[id as usize] = Some(set);
         }
     }
@@ -193,14 +193,14 @@ impl Catalog {
             ids.iter()
                 .filter(|&&id| id != NULL_ID && cache.get(id).is_none()),
         );
-        cache.misses = misses;
-        if !cache.misses.is_empty() {
-            cache.misses.sort_unstable();
-            cache.misses.dedup();
-            let mut sets = cache.misses.clone();
+        if !misses.is_empty() {
+            misses.sort_unstable();
+            misses.dedup();
+            let mut sets = misses.clone();
             self.resolve_labels(&mut sets)?;
-            cache.insert(&sets);
+            cache.insert(&misses, &sets);
         }
+        cache.misses = misses;
         for id in ids.iter_mut() {
             *id = match *id {
                 NULL_ID => NULL_SET,

@@ -564,7 +564,6 @@ fn write_reports(
     Ok(())
 }
 
-/// Decode buffers one row group needs: ~9 bytes a value (value and validity) plus its chunks.
 /// Tables reading the daily pod or storage Parquet besides the summary ride on the summary's
 /// read of the same row group ([`share_reads`]): the volume→node mapping and both VM sides. The
 /// VM pod side reads the labels as raw text, which the summary then maps to label sets through a
@@ -590,6 +589,8 @@ fn decoded_bytes(inputs: &[RoleInput], task: &Task) -> u64 {
         .sum()
 }
 
+/// Decode buffers one row group of one file needs: ~9 bytes a value (value and validity) plus
+/// its chunks.
 fn file_decoded_bytes(file: &crate::plan::inputs::InputFile, row_group: usize) -> u64 {
     let rg = file.metadata.row_group(row_group);
     let rows = rg.num_rows().max(0) as u64;
