@@ -8,7 +8,7 @@
 #   - the oracle's own self-tests
 #   - the Python package (python/): wheel built with maturin, pytest against PostgreSQL 15
 #   - a build of the fuzz targets on the stable toolchain
-# FUZZ_SECONDS=N runs every fuzz target for N seconds (default 8: the 11 targets then fit CI's 25 minutes with
+# FUZZ_SECONDS=N runs every fuzz target for N seconds (default 8: the 12 targets then fit CI's 25 minutes with
 # room; run longer by hand, see fuzz/README.md). Each stage line shows the seconds elapsed since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,7 +102,7 @@ FUZZ_FLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
 (cd fuzz && RUSTFLAGS="$FUZZ_FLAGS" cargo build --quiet --target "$TRIPLE")
 for t in labels_json rle_hybrid like_pattern parquet_file pgcopy_numeric pgcopy_rows \
-  delta_binary_packed delta_length_byte_array delta_byte_array byte_stream_split int96; do
+  delta_binary_packed delta_length_byte_array delta_byte_array byte_stream_split int96 page_header; do
   scratch="fuzz/target/scratch/$t"
   mkdir -p "$scratch"
   log="fuzz/target/scratch/$t.log"

@@ -56,6 +56,14 @@ pub enum KernelError {
         /// What was wrong.
         reason: String,
     },
+    /// A Parquet page header (Thrift compact protocol) that does not parse: a wrong wire type, a
+    /// missing required field, a negative size, nesting past the limit.
+    PageHeader {
+        /// Byte offset in the header where the problem was found.
+        offset: usize,
+        /// What was wrong.
+        reason: String,
+    },
     /// A value stream (DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
     /// BYTE_STREAM_SPLIT) whose structure the format forbids: a bad header or block layout, a
     /// width too large, counts that disagree, a prefix longer than the previous value.
@@ -96,6 +104,9 @@ impl fmt::Display for KernelError {
             ),
             Self::LabelJson { offset, reason } => {
                 write!(f, "invalid label JSON at byte {offset}: {reason}")
+            }
+            Self::PageHeader { offset, reason } => {
+                write!(f, "invalid page header at byte {offset}: {reason}")
             }
             Self::InvalidStream {
                 encoding,

@@ -12,6 +12,7 @@
 //! | [`intern`] | slice → dense `u32` id, each slice stored once: byte strings ([`intern::Interner`]) and label sets |
 //! | [`labels`] | Koku label JSON → sorted `(KeyId, ValueId)` pairs filtered by enabled keys |
 //! | [`merge`] | merge sorted pair arrays, the later map wins (node < namespace < pod) |
+//! | [`page_header`] | Parquet page headers (Thrift compact protocol) → the fields the decoder uses |
 //! | [`split`] | Parquet BYTE_STREAM_SPLIT → fixed-width values (`f64`, `i64`) |
 //! | [`like`] | SQL `LIKE` with `%` and `_`, case-sensitive, no escape |
 
@@ -22,6 +23,7 @@ pub mod intern;
 pub mod labels;
 pub mod like;
 pub mod merge;
+pub mod page_header;
 pub mod rle;
 pub mod split;
 

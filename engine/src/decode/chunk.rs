@@ -7,11 +7,11 @@
 //! DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY), and scatter them to row slots. Null slots get the
 //! type's filler and `valid = false`.
 
+use super::pages::{PageSource, PageView};
 use super::{DecodeError, DecodeStats};
 use crate::catalog::LabelCache;
 use ocp_summary_kernels::{delta, int96, rle, split};
 use parquet::basic::Encoding;
-use parquet::column::page::Page;
 
 /// How one physical type turns dictionary and PLAIN bytes into items.
 pub trait ValueDecoder {
@@ -76,41 +76,29 @@ impl<T> ColumnOut<'_, T> {
 }
 
 /// Decodes every page of one column chunk into `out`.
-pub fn decode_chunk<V, I>(
-    pages: I,
+pub fn decode_chunk<V: ValueDecoder>(
+    pages: &mut impl PageSource,
     max_def: i16,
     decoder: &mut V,
     mut out: ColumnOut<'_, V::Item>,
     scratch: &mut Scratch,
     stats: &mut DecodeStats,
-) -> Result<(), DecodeError>
-where
-    V: ValueDecoder,
-    I: Iterator<Item = parquet::errors::Result<Page>>,
-{
-    for page in pages {
-        match page? {
-            Page::DictionaryPage {
-                buf, num_values, ..
-            } => {
+) -> Result<(), DecodeError> {
+    while let Some(page) = pages.next_page()? {
+        match page {
+            PageView::Dictionary { buf, num_values } => {
                 stats.dictionary_pages += 1;
-                decoder.set_dictionary(&buf, num_values as usize)?;
+                decoder.set_dictionary(buf, num_values as usize)?;
             }
-            Page::DataPage {
+            PageView::DataV1 {
                 buf,
                 num_values,
                 encoding,
-                ..
             } => {
                 let n = num_values as usize;
                 out.take_rows(n)?;
                 let consumed = if max_def > 0 {
-                    rle::decode_levels_v1(
-                        &buf,
-                        level_width(max_def),
-                        n,
-                        clear(&mut scratch.levels),
-                    )?
+                    rle::decode_levels_v1(buf, level_width(max_def), n, clear(&mut scratch.levels))?
                 } else {
                     0
                 };
@@ -119,18 +107,17 @@ where
                     decoder, values, encoding, n, max_def, &mut out, scratch, stats,
                 )?;
             }
-            Page::DataPageV2 {
+            PageView::DataV2 {
                 buf,
                 num_values,
                 encoding,
-                def_levels_byte_len,
-                rep_levels_byte_len,
-                ..
+                def_levels_len,
+                rep_levels_len,
             } => {
                 let n = num_values as usize;
                 out.take_rows(n)?;
-                let rep = rep_levels_byte_len as usize;
-                let def_end = rep + def_levels_byte_len as usize;
+                let rep = rep_levels_len as usize;
+                let def_end = rep + def_levels_len as usize;
                 if def_end > buf.len() {
                     return Err(DecodeError::Corrupt(format!(
                         "level lengths {def_end} exceed the page size {}",

@@ -1,9 +1,10 @@
 //! Column chunks → typed columns, one row group at a time.
 //!
-//! The parquet crate's page reader fetches and decompresses pages; everything after that is ours:
-//! definition levels and dictionary ids go through the RLE kernels, dictionaries are decoded once per
-//! chunk, strings are interned once per dictionary entry, and label JSON is parsed once per distinct
-//! string (see [`strings`]). Every encoding a flat column of the types read here can have is
+//! Pages come from [`pages`]: headers parsed by a kernel and SNAPPY pages decompressed into one
+//! buffer per worker (other codecs through the parquet crate's page reader). Everything after that
+//! is ours too: definition levels and dictionary ids go through the RLE kernels, dictionaries
+//! are decoded once per chunk, strings are interned once per dictionary entry, and label JSON is
+//! parsed once per distinct string (see [`strings`]). Every encoding a flat column of the types read here can have is
 //! decoded by a kernel ([`chunk::ValueDecoder::read_encoded`]), whichever writer made the file
 //! (pandas/pyarrow with any options, Spark, Trino, DuckDB, the parquet crate):
 //!
@@ -22,6 +23,7 @@
 
 pub mod chunk;
 pub mod column;
+pub mod pages;
 pub mod probe;
 pub mod reference;
 pub mod rowgroup;

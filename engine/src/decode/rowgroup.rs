@@ -6,6 +6,7 @@
 
 use super::chunk::{decode_chunk, ColumnOut, F64Decoder, I64Decoder, Int96Decoder, Scratch};
 pub use super::column::{ColumnData, ColumnPlan};
+use super::pages::{ChunkPages, CratePages, PageSource};
 use super::strings::{StringDecoder, StringMode};
 use super::{DecodeError, DecodeStats, ReadError};
 use crate::catalog::{Catalog, NULL_ID};
@@ -24,6 +25,8 @@ pub struct RowGroupData {
     pub num_rows: usize,
     pub columns: Vec<ColumnData>,
     scratch: Scratch,
+    /// Decompressed pages ([`ChunkPages`]), kept from page to page and task to task.
+    page_buf: Vec<u8>,
 }
 
 /// Rows decoded at once per row group. Koku's writer makes at most 200,000 per file and pyarrow's
@@ -79,7 +82,7 @@ pub fn read_row_group(
                 expected,
             }));
         }
-        let reader = Arc::new(ChunkBytes::new(start, bytes, object_len));
+        let reader = Arc::new(ChunkBytes::new(start, bytes.clone(), object_len));
         let page_reader = || {
             SerializedPageReader::new(reader.clone(), chunk_meta, num_rows, None)
                 .map_err(|e| wrap(e.into()))
@@ -93,15 +96,27 @@ pub fn read_row_group(
         match plan.decode {
             DecodeMode::Reference => reference(data)?,
             DecodeMode::Kernels => {
-                let kernels = decode_column(
-                    page_reader()?,
-                    num_rows,
-                    plan,
-                    catalog,
-                    data,
-                    &mut out.scratch,
-                    stats,
-                );
+                let codec = chunk_meta.compression();
+                let kernels = match ChunkPages::new(&bytes, codec, &mut out.page_buf) {
+                    Some(mut pages) => decode_column(
+                        &mut pages,
+                        num_rows,
+                        plan,
+                        catalog,
+                        data,
+                        &mut out.scratch,
+                        stats,
+                    ),
+                    None => decode_column(
+                        &mut CratePages::new(page_reader()?),
+                        num_rows,
+                        plan,
+                        catalog,
+                        data,
+                        &mut out.scratch,
+                        stats,
+                    ),
+                };
                 match kernels {
                     // An encoding the kernels lack (none a writer is known to produce for the
                     // types read here): the chunk goes through the parquet crate's reader instead.
@@ -195,7 +210,7 @@ fn resolve_per_row(catalog: &Catalog, ids: &mut [u32]) -> Result<(), DecodeError
 }
 
 fn decode_column(
-    pages: SerializedPageReader<ChunkBytes>,
+    pages: &mut impl PageSource,
     rows: usize,
     plan: &ColumnPlan,
     catalog: &Catalog,

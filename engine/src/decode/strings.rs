@@ -207,7 +207,7 @@ mod tests {
             rows_left: rows,
         };
         decode_chunk(
-            pages.into_iter().map(Ok),
+            &mut crate::decode::pages::CratePages::new(pages.into_iter().map(Ok)),
             1,
             &mut StringDecoder::new(cat, mode),
             out,

@@ -1,24 +1,30 @@
 //! A local folder as an [`ObjectStore`].
 //!
 //! Ranges are read with positional reads (`pread`), so worker threads can share one store without
-//! seeking a shared cursor.
+//! seeking a shared cursor, into buffers the store lends out and takes back ([`BufferPool`]).
 
+use super::buffers::BufferPool;
 use super::{ObjectMeta, ObjectStore, SourceError};
 use bytes::Bytes;
 use std::fs::File;
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Objects are the files below `root`; keys are their relative paths.
 #[derive(Debug, Clone)]
 pub struct LocalStore {
     root: PathBuf,
+    buffers: Arc<BufferPool>,
 }
 
 impl LocalStore {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalStore { root: root.into() }
+        LocalStore {
+            root: root.into(),
+            buffers: Arc::default(),
+        }
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -59,10 +65,11 @@ impl ObjectStore for LocalStore {
                 size,
             });
         }
-        let mut buf = vec![0u8; (range.end - range.start) as usize];
-        file.read_exact_at(&mut buf, range.start)
-            .map_err(|e| self.io_err(key, e))?;
-        Ok(Bytes::from(buf))
+        let len = (range.end - range.start) as usize;
+        BufferPool::read(&self.buffers, len, |buf| {
+            file.read_exact_at(buf, range.start)
+        })
+        .map_err(|e| self.io_err(key, e))
     }
 
     fn describe(&self, key: &str) -> String {

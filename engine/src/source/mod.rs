@@ -6,6 +6,7 @@
 //! tail of an object into Parquet metadata and [`chunk`] serves fetched column chunks to the
 //! parquet crate's page reader.
 
+mod buffers;
 pub mod chunk;
 pub mod footer;
 pub mod layout;

@@ -5,6 +5,7 @@
 use super::super::*;
 use crate::test_util::{dict_ids, levels_v1, plain_strings, rle};
 use bytes::Bytes;
+use parquet::column::page::Page;
 
 fn plain(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
@@ -58,7 +59,7 @@ fn decode_f64(pages: Vec<Page>, max_def: i16, rows: usize) -> Result<F64Chunk, D
         rows_left: rows,
     };
     decode_chunk(
-        pages.into_iter().map(Ok),
+        &mut crate::decode::pages::CratePages::new(pages.into_iter().map(Ok)),
         max_def,
         &mut F64Decoder::default(),
         out,
@@ -302,7 +303,7 @@ fn decode_i64(pages: Vec<Page>, max_def: i16, rows: usize) -> Result<Vec<i64>, D
         rows_left: rows,
     };
     decode_chunk(
-        pages.into_iter().map(Ok),
+        &mut crate::decode::pages::CratePages::new(pages.into_iter().map(Ok)),
         max_def,
         &mut I64Decoder::new(|v| v),
         out,
