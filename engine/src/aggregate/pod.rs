@@ -6,14 +6,12 @@
 //! groups, so they happen once per group in `rows::pod`, not once per row.
 
 use super::max_opt;
-use crate::catalog::{Catalog, EMPTY_ID, NULL_ID};
-use crate::decode::rowgroup::{ColumnData, RowGroupData};
+use crate::catalog::{Catalog, NULL_ID};
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use crate::value::date::Day;
 use crate::value::OptF64;
 use hashbrown::HashMap;
 use std::cmp::Ordering;
-use std::ops::Range;
 
 const TS: usize = 0;
 const NAMESPACE: usize = 1;
@@ -93,27 +91,6 @@ impl Default for PodAcc {
 }
 
 impl PodAcc {
-    fn row(
-        sums: [Option<f64>; METRICS],
-        resource_id: u32,
-        cap_cpu_cores: Option<f64>,
-        cap_mem_bytes: Option<f64>,
-    ) -> PodAcc {
-        let mut acc = PodAcc {
-            resource_id,
-            cap_cpu_cores: cap_cpu_cores.into(),
-            cap_mem_bytes: cap_mem_bytes.into(),
-            ..PodAcc::default()
-        };
-        for (i, v) in sums.into_iter().enumerate() {
-            if let Some(v) = v {
-                acc.sums[i] = v;
-                acc.present |= 1 << i;
-            }
-        }
-        acc
-    }
-
     /// Sum `i` as SQL `sum`: NULL when every input was NULL.
     #[inline]
     pub fn sum(&self, i: usize) -> Option<f64> {
@@ -166,63 +143,6 @@ pub fn max_string(acc: &mut u32, v: u32, cmp: &impl Fn(u32, u32) -> Ordering) {
 
 pub type PodPartial = Vec<(PodKey, PodAcc)>;
 
-#[derive(Default)]
-pub struct PodWorker {
-    map: HashMap<PodKey, PodAcc>,
-}
-
-fn get(col: &ColumnData, i: usize) -> Option<f64> {
-    col.valid[i].then(|| col.f64s[i])
-}
-
-/// `coalesce(effective, greatest(usage, request))`; greatest is NULL if either side is.
-fn effective(eff: Option<f64>, usage: Option<f64>, request: Option<f64>) -> Option<f64> {
-    eff.or(match (usage, request) {
-        (Some(u), Some(r)) => Some(if r > u { r } else { u }),
-        _ => None,
-    })
-}
-
-impl PodWorker {
-    pub fn run(&mut self, data: &RowGroupData, ms: &Range<i64>, catalog: &Catalog) -> PodPartial {
-        let c = &data.columns;
-        let cmp = |a: u32, b: u32| catalog.compare(a, b);
-        self.map.clear();
-        for i in 0..data.num_rows {
-            let t = c[TS].i64s[i];
-            let node = c[NODE].ids[i];
-            if !c[TS].valid[i] || !ms.contains(&t) || node == NULL_ID || node == EMPTY_ID {
-                continue;
-            }
-            let key = PodKey {
-                day: Day::of_millis(t),
-                namespace: c[NAMESPACE].ids[i],
-                node,
-                labels: c[POD_LABELS].ids[i],
-            };
-            let (uc, rc) = (get(&c[USAGE_CPU], i), get(&c[REQUEST_CPU], i));
-            let (um, rm) = (get(&c[USAGE_MEM], i), get(&c[REQUEST_MEM], i));
-            let row = PodAcc::row(
-                [
-                    uc,
-                    rc,
-                    effective(get(&c[EFFECTIVE_CPU], i), uc, rc),
-                    get(&c[LIMIT_CPU], i),
-                    um,
-                    rm,
-                    effective(get(&c[EFFECTIVE_MEM], i), um, rm),
-                    get(&c[LIMIT_MEM], i),
-                ],
-                c[RESOURCE_ID].ids[i],
-                get(&c[CAP_CPU_CORES], i),
-                get(&c[CAP_MEM_BYTES], i),
-            );
-            self.map.entry(key).or_default().merge(&row, &cmp);
-        }
-        self.map.drain().collect()
-    }
-}
-
 /// Run-wide pod groups.
 #[derive(Default)]
 pub struct PodTable {
@@ -244,6 +164,9 @@ impl PodTable {
         }
     }
 }
+
+mod worker;
+pub use worker::PodWorker;
 
 #[cfg(test)]
 mod tests;

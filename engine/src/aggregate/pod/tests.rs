@@ -3,10 +3,12 @@
 //! string max of resource ids compared as text.
 
 use super::*;
+use crate::decode::rowgroup::{ColumnData, RowGroupData};
 use crate::test_util::{
     catalog, f64_col, id_col, intern, label_set, row_group, sql_max, sql_sum, text, ts_col, Rng,
 };
 use std::collections::HashMap as StdMap;
+use std::ops::Range;
 
 const DAY_MS: i64 = 86_400_000;
 const D0: i64 = 20_500;
@@ -65,6 +67,15 @@ fn random_rows(cat: &Catalog, n: usize, seed: u64) -> Vec<Raw> {
             }
         })
         .collect()
+}
+
+/// The same rows with values inexact in binary: within one row group a sum in any order but
+/// the rows' would then differ from the reference's in the last bits.
+fn fractional(mut rows: Vec<Raw>) -> Vec<Raw> {
+    for r in &mut rows {
+        r.m.iter_mut().flatten().for_each(|v| *v *= 0.37);
+    }
+    rows
 }
 
 fn to_row_group(cat: &Catalog, rows: &[Raw], effective_column: bool) -> RowGroupData {
@@ -156,7 +167,7 @@ fn check(cat: &Catalog, got: &HashMap<PodKey, PodAcc>, want: &StdMap<Key, Expect
 fn worker_groups_one_row_group_like_sql() {
     let cat = catalog(&["app"]);
     for effective_column in [true, false] {
-        let rows = random_rows(&cat, 400, 21);
+        let rows = fractional(random_rows(&cat, 400, 21));
         let data = to_row_group(&cat, &rows, effective_column);
         let partial = PodWorker::default().run(&data, &range(), &cat);
         let got: HashMap<PodKey, PodAcc> = partial.iter().copied().collect();
