@@ -8,7 +8,9 @@
 //! timestamp unit, statistics off, page indexes and checksums, several row groups and many pages
 //! per chunk. The engine's CSV on each rewritten set must equal the reference CSV line for line
 //! (the random `uuid` column aside), and its `--report-json` must show no chunk decoded by the
-//! parquet crate's fallback reader. Every codec pyarrow writes (brotli included) is read.
+//! parquet crate's fallback reader. Every codec pyarrow writes (brotli included) is read. Files
+//! DuckDB writes (`COPY ... TO ... (FORMAT PARQUET)`, its V1 and V2 layouts) are checked the same
+//! way; Spark's are not (no JVM on the test machines).
 
 mod common;
 
@@ -402,4 +404,30 @@ fn statistics_indexes_checksums_and_defaults() {
         Setting::new("pyarrow defaults", "{}").compression("SNAPPY"),
     ];
     check_settings("14", settings);
+}
+
+/// DuckDB's writer: its default layout (V1 pages, dictionaries, SNAPPY) and its V2 layout
+/// (`PARQUET_VERSION V2`: V2 data pages and DELTA_* and BYTE_STREAM_SPLIT encodings), in ZSTD.
+#[test]
+fn files_duckdb_wrote() {
+    let settings = vec![
+        Setting::new(
+            "duckdb default",
+            r#"{"writer": "duckdb", "compression": "snappy", "row_group_size": 6000}"#,
+        )
+        .encodings(&["PLAIN_DICTIONARY"])
+        .compression("SNAPPY"),
+        Setting::new(
+            "duckdb v2 zstd",
+            r#"{"writer": "duckdb", "compression": "zstd", "parquet_version": "v2",
+                "row_group_size": 6000}"#,
+        )
+        .encodings(&[
+            "BYTE_STREAM_SPLIT",
+            "DELTA_LENGTH_BYTE_ARRAY",
+            "RLE_DICTIONARY",
+        ])
+        .compression("ZSTD"),
+    ];
+    check_settings("15", settings);
 }

@@ -12,7 +12,9 @@ coerce_timestamps, write_statistics, ...), plus two keys of this script's own:
 * "timestamp_unit": "ns" (or "us", "ms", "s") casts every timestamp column to that unit before
   writing (pyarrow's `coerce_timestamps` offers only "ms" and "us");
 * "byte_stream_split_types": ["DOUBLE", ...] becomes `use_byte_stream_split` for the columns of
-  those physical types (True would name the string columns too, which pyarrow refuses).
+  those physical types (True would name the string columns too, which pyarrow refuses);
+* "writer": "duckdb" writes with DuckDB's `COPY ... TO ... (FORMAT PARQUET, ...)` instead, the
+  other keys becoming its options (compression, row_group_size, parquet_version, ...).
 
 Files other than Parquet are copied as they are, and the folder layout is kept, so DST is the
 same data set as SRC for the engine. Prints one JSON object: the files written, their row groups,
@@ -35,8 +37,25 @@ def physical_types(path: Path) -> dict[str, str]:
     return {schema.column(i).name: schema.column(i).physical_type for i in range(len(schema))}
 
 
+def duckdb_copy(src: Path, dst: Path, options: dict) -> None:
+    import duckdb
+
+    def value(v):
+        return f"'{v}'" if isinstance(v, str) else str(v)
+
+    extra = "".join(f", {k.upper()} {value(v)}" for k, v in options.items())
+    con = duckdb.connect()
+    con.execute("SET threads = 1")  # one row group order, whatever the machine
+    con.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{dst}' (FORMAT PARQUET{extra})")
+    con.close()
+
+
 def rewrite(src: Path, dst: Path, settings: dict) -> dict:
     settings = dict(settings)
+    if settings.pop("writer", "pyarrow") == "duckdb":
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        duckdb_copy(src, dst, settings)
+        return summarize(dst)
     by_type = settings.pop("encoding_by_type", None)
     unit = settings.pop("timestamp_unit", None)
     split_types = settings.pop("byte_stream_split_types", None)
@@ -58,6 +77,10 @@ def rewrite(src: Path, dst: Path, settings: dict) -> dict:
         settings["use_byte_stream_split"] = [n for n, t in types.items() if t in split_types]
     dst.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, dst, **settings)
+    return summarize(dst)
+
+
+def summarize(dst: Path) -> dict:
     meta = pq.ParquetFile(dst).metadata
     out = {"row_groups": meta.num_row_groups, "encodings": set(), "compression": set(),
            "physical_types": set()}
