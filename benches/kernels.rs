@@ -490,12 +490,70 @@ fn bench_value_encodings(c: &mut Criterion) {
     group.finish();
 }
 
+/// The page headers of one column chunk the `parquet` crate wrote: 200 data pages with
+/// statistics (a binary min and max each) after a dictionary page, walked header by header.
+fn bench_page_header(c: &mut Criterion) {
+    use ocp_summary_kernels::page_header::parse_page_header;
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let schema = Arc::new(parse_message_type("message m { required binary s (UTF8); }").unwrap());
+    let props = WriterProperties::builder()
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_write_page_header_statistics(true)
+        .set_data_page_row_count_limit(100)
+        .set_write_batch_size(100)
+        .build();
+    let values: Vec<ByteArray> = (0..20_000)
+        .map(|i| ByteArray::from(format!("namespace-{}", i % 300).into_bytes()))
+        .collect();
+    let mut file = Vec::new();
+    let mut w = SerializedFileWriter::new(&mut file, schema, Arc::new(props)).unwrap();
+    let mut rg = w.next_row_group().unwrap();
+    let mut col = rg.next_column().unwrap().unwrap();
+    col.typed::<ByteArrayType>()
+        .write_batch(&values, None, None)
+        .unwrap();
+    col.close().unwrap();
+    rg.close().unwrap();
+    w.close().unwrap();
+    let file = bytes::Bytes::from(file);
+    let reader = SerializedFileReader::new(file.clone()).unwrap();
+    let meta = reader.metadata().row_group(0).column(0);
+    let start = meta
+        .dictionary_page_offset()
+        .unwrap_or(meta.data_page_offset()) as usize;
+    let chunk = file.slice(start..start + meta.compressed_size() as usize);
+    let walk = |chunk: &[u8]| {
+        let (mut pos, mut pages) = (0, 0u64);
+        while pos < chunk.len() {
+            let (h, used) = parse_page_header(&chunk[pos..]).unwrap();
+            pos += used + h.compressed_size as usize;
+            pages += 1;
+        }
+        pages
+    };
+    let pages = walk(&chunk);
+    assert!(pages > 150, "{pages} pages");
+    let mut group = c.benchmark_group("page_header");
+    group.throughput(Throughput::Elements(pages));
+    group.bench_function("parse_chunk_headers", |b| {
+        b.iter(|| black_box(walk(black_box(&chunk))))
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_rle,
     bench_intern,
     bench_labels,
     bench_like,
-    bench_value_encodings
+    bench_value_encodings,
+    bench_page_header
 );
 criterion_main!(benches);
