@@ -226,35 +226,36 @@ impl Reader<'_> {
     }
 
     fn data_page(&mut self, ty: u8) -> Result<DataPageHeader, KernelError> {
-        self.expect_struct(ty, "data_page_header")?;
-        let mut h = DataPageHeader::default();
-        let mut seen = [false; 2];
-        self.read_struct(1, |r, id, ty| {
-            match id {
-                1 => (h.num_values, seen[0]) = (r.i32(ty, id)?, true),
-                2 => (h.encoding, seen[1]) = (r.i32(ty, id)?, true),
-                _ => r.skip(ty, 2)?,
-            }
-            Ok(())
-        })?;
-        self.require(&seen, "data_page_header")?;
-        Ok(h)
+        let (num_values, encoding) = self.count_and_encoding(ty, "data_page_header")?;
+        Ok(DataPageHeader {
+            num_values,
+            encoding,
+        })
     }
 
     fn dictionary_page(&mut self, ty: u8) -> Result<DictionaryPageHeader, KernelError> {
-        self.expect_struct(ty, "dictionary_page_header")?;
-        let mut h = DictionaryPageHeader::default();
+        let (num_values, encoding) = self.count_and_encoding(ty, "dictionary_page_header")?;
+        Ok(DictionaryPageHeader {
+            num_values,
+            encoding,
+        })
+    }
+
+    /// The two required fields `DataPageHeader` and `DictionaryPageHeader` both start with:
+    /// `num_values` (1) and `encoding` (2); the rest is skipped.
+    fn count_and_encoding(&mut self, ty: u8, what: &str) -> Result<(i32, i32), KernelError> {
+        self.expect_struct(ty, what)?;
+        let mut v = [0i32; 2];
         let mut seen = [false; 2];
         self.read_struct(1, |r, id, ty| {
             match id {
-                1 => (h.num_values, seen[0]) = (r.i32(ty, id)?, true),
-                2 => (h.encoding, seen[1]) = (r.i32(ty, id)?, true),
+                1 | 2 => (v[id as usize - 1], seen[id as usize - 1]) = (r.i32(ty, id)?, true),
                 _ => r.skip(ty, 2)?,
             }
             Ok(())
         })?;
-        self.require(&seen, "dictionary_page_header")?;
-        Ok(h)
+        self.require(&seen, what)?;
+        Ok((v[0], v[1]))
     }
 
     fn data_page_v2(&mut self, ty: u8) -> Result<DataPageHeaderV2, KernelError> {

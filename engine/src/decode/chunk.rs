@@ -77,7 +77,7 @@ impl<T> ColumnOut<'_, T> {
 
 /// Decodes every page of one column chunk into `out`.
 pub fn decode_chunk<V: ValueDecoder>(
-    pages: &mut impl PageSource,
+    pages: &mut (impl PageSource + ?Sized),
     max_def: i16,
     decoder: &mut V,
     mut out: ColumnOut<'_, V::Item>,

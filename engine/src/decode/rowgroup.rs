@@ -96,27 +96,27 @@ pub fn read_row_group(
         match plan.decode {
             DecodeMode::Reference => reference(data)?,
             DecodeMode::Kernels => {
-                let codec = chunk_meta.compression();
-                let kernels = match ChunkPages::new(&bytes, codec, &mut out.page_buf) {
-                    Some(mut pages) => decode_column(
-                        &mut pages,
-                        num_rows,
-                        plan,
-                        catalog,
-                        data,
-                        &mut out.scratch,
-                        stats,
-                    ),
-                    None => decode_column(
-                        &mut CratePages::new(page_reader()?),
-                        num_rows,
-                        plan,
-                        catalog,
-                        data,
-                        &mut out.scratch,
-                        stats,
-                    ),
-                };
+                let (mut own, mut theirs);
+                let pages: &mut dyn PageSource =
+                    match ChunkPages::new(&bytes, chunk_meta.compression(), &mut out.page_buf) {
+                        Some(p) => {
+                            own = p;
+                            &mut own
+                        }
+                        None => {
+                            theirs = CratePages::new(page_reader()?);
+                            &mut theirs
+                        }
+                    };
+                let kernels = decode_column(
+                    pages,
+                    num_rows,
+                    plan,
+                    catalog,
+                    data,
+                    &mut out.scratch,
+                    stats,
+                );
                 match kernels {
                     // An encoding the kernels lack (none a writer is known to produce for the
                     // types read here): the chunk goes through the parquet crate's reader instead.
@@ -210,7 +210,7 @@ fn resolve_per_row(catalog: &Catalog, ids: &mut [u32]) -> Result<(), DecodeError
 }
 
 fn decode_column(
-    pages: &mut impl PageSource,
+    pages: &mut dyn PageSource,
     rows: usize,
     plan: &ColumnPlan,
     catalog: &Catalog,
