@@ -26,5 +26,7 @@ pub mod merge;
 pub mod page_header;
 pub mod rle;
 pub mod split;
+#[cfg(test)]
+mod test_encode;
 
 pub use error::KernelError;

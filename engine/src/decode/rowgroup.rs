@@ -82,9 +82,10 @@ pub fn read_row_group(
                 expected,
             }));
         }
-        let reader = Arc::new(ChunkBytes::new(start, bytes.clone(), object_len));
+        // Only for chunks `ChunkPages` leaves to the parquet crate, and `--decode reference`.
         let page_reader = || {
-            SerializedPageReader::new(reader.clone(), chunk_meta, num_rows, None)
+            let reader = Arc::new(ChunkBytes::new(start, bytes.clone(), object_len));
+            SerializedPageReader::new(reader, chunk_meta, num_rows, None)
                 .map_err(|e| wrap(e.into()))
         };
         let reference = |data: &mut ColumnData| {

@@ -2,23 +2,8 @@
 //! packed, against [`super::naive`], and against pages the `parquet` crate's own writer encoded.
 
 use super::*;
+use crate::test_encode::{put_uleb, put_zigzag};
 use proptest::prelude::*;
-
-fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn put_zigzag(out: &mut Vec<u8>, v: i64) {
-    put_uleb(out, ((v << 1) ^ (v >> 63)) as u64);
-}
 
 /// How the test encoder lays a stream out.
 #[derive(Debug, Clone, Copy)]

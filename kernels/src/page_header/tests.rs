@@ -3,23 +3,8 @@
 //! puts in real files, and against truncated and mangled input.
 
 use super::*;
+use crate::test_encode::{put_uleb, put_zigzag};
 use proptest::prelude::*;
-
-fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn put_zigzag(out: &mut Vec<u8>, v: i64) {
-    put_uleb(out, ((v << 1) ^ (v >> 63)) as u64);
-}
 
 /// A plain compact-protocol struct writer: field headers use the short delta form when the id
 /// grows by 1..=15, the long form otherwise, as Thrift's own writers do.

@@ -2,6 +2,7 @@
 //! encoder written here.
 
 use super::*;
+use crate::test_encode::put_uleb;
 use proptest::prelude::*;
 
 /// One run for the test encoder.
@@ -13,18 +14,6 @@ enum Run {
     /// A run header of 0 and nothing after it, as fastparquet pads pages; `true` writes it in
     /// two bytes (`0x80 0x00`), a valid if wasteful ULEB128 of 0.
     Zero(bool),
-}
-
-fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 fn encode(runs: &[Run], width: usize) -> Vec<u8> {
