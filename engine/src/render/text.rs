@@ -37,7 +37,6 @@ pub fn text(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
-/// The shortest text that reads back as `v`; PostgreSQL's spellings for NaN and infinities.
 /// One column's last float and its text, so a column that repeats its value from row to row
 /// (the cluster capacities on every row of a day, a node's capacities on its rows) formats it
 /// once: shortest-round-trip formatting was the largest single cost of CSV rendering.
@@ -74,6 +73,7 @@ pub fn opt_text(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
+/// The shortest text that reads back as `v`; PostgreSQL's spellings for NaN and infinities.
 pub fn float(out: &mut Vec<u8>, v: Option<f64>) {
     match v {
         Some(v) if v.is_finite() => {
