@@ -7,6 +7,7 @@
 use super::project::{BackRow, ProjectRow};
 use super::{Chunk, ChunkSink};
 use crate::error::{Error, InputError, SinkError};
+use crate::sink::writeback::WritebackFile;
 use crate::value::Day;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -347,7 +348,7 @@ pub(super) fn back_line(r: &BackRow, out: &mut String) -> Result<(), Error> {
 struct TableFile {
     path: PathBuf,
     tmp: PathBuf,
-    out: BufWriter<File>,
+    out: BufWriter<WritebackFile>,
     rows: u64,
 }
 
@@ -360,7 +361,7 @@ impl TableFile {
         let mut t = TableFile {
             path: path.to_path_buf(),
             tmp,
-            out: BufWriter::with_capacity(1 << 20, file),
+            out: BufWriter::with_capacity(1 << 20, WritebackFile::new(file)),
             rows: 0,
         };
         t.line(&columns.join(","))?;
@@ -395,7 +396,7 @@ impl TableFile {
     fn finish(self) -> Result<u64, Error> {
         let io = |e| Error::from(SinkError::io(self.path.display().to_string(), e));
         let file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
+        file.sync().map_err(io)?;
         std::fs::rename(&self.tmp, &self.path).map_err(io)?;
         Ok(self.rows)
     }

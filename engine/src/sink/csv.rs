@@ -5,6 +5,7 @@
 use super::columns::{Value, COLUMNS};
 use super::output::{RowSink, SinkSummary};
 use super::uuid::UuidGen;
+use super::writeback::WritebackFile;
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::error::{Error, SinkError};
 use crate::render::text::{date, int, null, sep, text, uuid, LastFloat};
@@ -204,7 +205,7 @@ impl CsvSink {
             Some(path) if writes_in_place(path) => (Box::new(std::fs::File::create(path)?), None),
             Some(path) => {
                 let tmp = tmp_name(path);
-                let file = std::fs::File::create(&tmp)?;
+                let file = WritebackFile::new(std::fs::File::create(&tmp)?);
                 (Box::new(file), Some((tmp, path.to_path_buf())))
             }
         };

@@ -12,6 +12,7 @@ pub mod pgcopy;
 pub mod postgres;
 pub mod uuid;
 pub mod vm;
+pub mod writeback;
 
 pub use batch_text::BatchText;
 pub use output::{
@@ -71,10 +72,11 @@ fn write_pgcopy_file(
     let tmp = csv::tmp_name(path);
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(fail)?;
+        let file = writeback::WritebackFile::new(file);
         let mut sink = pgcopy::CopySink::new(file, &plan.constants).map_err(fail)?;
         produce(&mut sink)?;
         let (file, summary) = sink.finish().map_err(fail)?;
-        file.sync_all().map_err(fail)?;
+        file.sync().map_err(fail)?;
         std::fs::rename(&tmp, path).map_err(fail)?;
         Ok(summary)
     })();
