@@ -3,8 +3,9 @@
 //!
 //! NULL is an unquoted `\N`; strings that could be mistaken for it, empty strings, and anything
 //! with a comma, quote or line break are quoted. Floats use the shortest text that round-trips
-//! (ryu), so no precision is lost before PostgreSQL rounds to numeric(33,15).
+//! ([`crate::value::shortest`]), so no precision is lost before PostgreSQL rounds to numeric(33,15).
 
+use crate::value::shortest::{push_shortest, shortest, MAX_LEN};
 use crate::value::Day;
 
 pub fn sep(out: &mut Vec<u8>) {
@@ -45,7 +46,7 @@ pub struct LastFloat {
     bits: u64,
     /// 0 until a finite value was formatted.
     len: u8,
-    text: [u8; 24],
+    text: [u8; MAX_LEN],
 }
 
 impl LastFloat {
@@ -55,10 +56,7 @@ impl LastFloat {
             return float(out, v);
         };
         if self.len == 0 || self.bits != v.to_bits() {
-            let mut buf = ryu::Buffer::new();
-            let s = buf.format_finite(v).as_bytes();
-            self.text[..s.len()].copy_from_slice(s);
-            self.len = s.len() as u8;
+            self.len = shortest(v, &mut self.text) as u8;
             self.bits = v.to_bits();
         }
         out.extend_from_slice(&self.text[..usize::from(self.len)]);
@@ -76,9 +74,7 @@ pub fn opt_text(out: &mut Vec<u8>, s: Option<&str>) {
 /// The shortest text that reads back as `v`; PostgreSQL's spellings for NaN and infinities.
 pub fn float(out: &mut Vec<u8>, v: Option<f64>) {
     match v {
-        Some(v) if v.is_finite() => {
-            out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes())
-        }
+        Some(v) if v.is_finite() => push_shortest(out, v),
         Some(v) => out.extend_from_slice(if v.is_nan() {
             b"NaN"
         } else if v > 0.0 {

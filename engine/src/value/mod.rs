@@ -1,4 +1,5 @@
-//! Value types every stage shares: calendar days, nullable doubles and numeric(33,15) rounding.
+//! Value types every stage shares: calendar days, nullable doubles, float text and numeric(33,15)
+//! rounding.
 //!
 //! They sit below the pipeline so that `aggregate`, `rows`, `render` and `sink` agree on one
 //! representation without importing each other.
@@ -6,6 +7,7 @@
 pub mod date;
 pub mod numeric;
 mod opt_f64;
+pub mod shortest;
 
 pub use date::Day;
 pub use opt_f64::OptF64;

@@ -2,6 +2,8 @@
 //! (spec §11): the double's shortest round-trip decimal, rounded half-up to 15 fractional digits.
 //! The binary COPY encoder (`sink::pgcopy`) and the SQL writers share this rounding.
 
+use super::shortest;
+
 /// Fractional digits of numeric(33,15).
 pub const SCALE: i16 = 15;
 /// 10^33: the first magnitude numeric(33,15) cannot hold, in units of 1e-15.
@@ -13,17 +15,18 @@ pub fn scaled(v: f64) -> Option<(bool, u128)> {
     if !v.is_finite() {
         return None;
     }
-    let mut buf = ryu::Buffer::new();
-    let text = buf.format_finite(v);
+    let mut buf = [0u8; shortest::MAX_LEN];
+    let n = shortest::shortest(v, &mut buf);
+    let text = std::str::from_utf8(&buf[..n]).expect("digits, sign, point and exponent are ASCII");
     let (neg, text) = match text.strip_prefix('-') {
         Some(t) => (true, t),
         None => (false, text),
     };
     let (mantissa, exp) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().expect("ryu exponent")),
+        Some((m, e)) => (m, e.parse::<i32>().expect("shortest's exponent")),
         None => (text, 0),
     };
-    // value = digits × 10^(exp - fraction digits); ryu gives at most 17 significant digits.
+    // value = digits × 10^(exp - fraction digits); the shortest text has at most 17 significant digits.
     let mut digits: u128 = 0;
     let mut frac = 0i32;
     let mut after_point = false;
@@ -34,7 +37,7 @@ pub fn scaled(v: f64) -> Option<(bool, u128)> {
                 digits = digits * 10 + u128::from(c - b'0');
                 frac += i32::from(after_point);
             }
-            _ => unreachable!("ryu output {text:?}"),
+            _ => unreachable!("shortest's output {text:?}"),
         }
     }
     let shift = exp - frac + i32::from(SCALE);
