@@ -2,12 +2,13 @@
 
 use crate::plan::RowConstants;
 use ocp_summary_kernels::intern::Interner;
+use std::sync::Arc;
 
 /// The text of one batch's ids, and the values every row repeats.
 pub struct RenderContext<'a> {
     pub strings: &'a Interner,
     /// Compact JSON of every label set, indexed by set id.
-    pub label_json: &'a [Vec<u8>],
+    pub label_json: &'a [Arc<[u8]>],
     /// The same JSON as CSV fields (quoted, quotes doubled), indexed by set id.
     pub label_csv: &'a [Vec<u8>],
     pub constants: &'a RowConstants,

@@ -8,6 +8,7 @@
 
 use crate::catalog::{NULL_ID, NULL_SET};
 use ocp_summary_kernels::intern::Interner;
+use std::sync::Arc;
 
 /// The byte-order ranks of every string id and label set the run's batches have sorted on.
 #[derive(Default)]
@@ -22,7 +23,7 @@ impl Ranks {
     pub fn update(
         &mut self,
         strings: &Interner,
-        label_json: &[Vec<u8>],
+        label_json: &[Arc<[u8]>],
         string_ids: impl Iterator<Item = u32>,
         label_ids: impl Iterator<Item = u32>,
     ) {
@@ -188,7 +189,7 @@ mod tests {
         let mut strings = Interner::new();
         let b = strings.intern(b"b");
         let a = strings.intern(b"a");
-        let json = vec![b"{}".to_vec(), br#"{"a":"1"}"#.to_vec()];
+        let json: Vec<Arc<[u8]>> = vec![b"{}".as_slice().into(), br#"{"a":"1"}"#.as_slice().into()];
         let mut r = Ranks::default();
         r.update(
             &strings,

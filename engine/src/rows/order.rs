@@ -7,6 +7,7 @@
 use super::SummaryRow;
 use crate::render::Ranks;
 use ocp_summary_kernels::intern::Interner;
+use std::sync::Arc;
 
 /// Ranks, besides those ranked before, every string and label set the `parts` rows sort on,
 /// and the `extra` string ids (rows added later that only use those strings can be sorted with
@@ -14,7 +15,7 @@ use ocp_summary_kernels::intern::Interner;
 pub fn rank_rows(
     ranks: &mut Ranks,
     strings: &Interner,
-    label_json: &[Vec<u8>],
+    label_json: &[Arc<[u8]>],
     parts: &[&[SummaryRow]],
     extra: &[u32],
 ) {
@@ -63,7 +64,7 @@ mod tests {
     use crate::value::Day;
 
     /// The order Trino gives, written plainly: compare the text of each key, NULL first.
-    fn reference_key(r: &SummaryRow, strings: &Interner, json: &[Vec<u8>]) -> impl Ord {
+    fn reference_key(r: &SummaryRow, strings: &Interner, json: &[Arc<[u8]>]) -> impl Ord {
         let s = |id: u32| (id != NULL_ID).then(|| strings.get(id).to_vec());
         let l = |id: u32| (id != NULL_SET).then(|| json[id as usize].clone());
         (
@@ -82,10 +83,10 @@ mod tests {
             .iter()
             .map(|s| strings.intern(s))
             .collect();
-        let json = vec![
-            b"{}".to_vec(),
-            br#"{"z":"1"}"#.to_vec(),
-            br#"{"a":"1"}"#.to_vec(),
+        let json: Vec<Arc<[u8]>> = vec![
+            b"{}".as_slice().into(),
+            br#"{"z":"1"}"#.as_slice().into(),
+            br#"{"a":"1"}"#.as_slice().into(),
         ];
         let pick = |k: usize| if k % 6 == 5 { NULL_ID } else { ids[k % 6 % 5] };
         let set = |k: usize| if k % 4 == 3 { NULL_SET } else { (k % 4) as u32 };

@@ -5,6 +5,7 @@ use crate::plan::RowConstants;
 use crate::render::{text, RenderContext};
 use crate::rows::SummaryRow;
 use ocp_summary_kernels::intern::Interner;
+use std::sync::Arc;
 
 /// Not yet given a batch id: ids run below `NULL_ID`, the largest `u32`, so this is never one.
 const UNSEEN: u32 = NULL_ID;
@@ -13,7 +14,8 @@ const UNSEEN: u32 = NULL_ID;
 /// need no lock, so the workers keep decoding (and interning) while a batch is written.
 pub struct BatchText {
     strings: Interner,
-    label_json: Vec<Vec<u8>>,
+    /// Shared with the run's [`crate::render::LabelJson`]: a clone is a reference count.
+    label_json: Vec<Arc<[u8]>>,
     /// The same JSON as CSV fields (quoted, quotes doubled): every CSV row prints its labels
     /// twice, so each set used is quoted once per batch instead of twice per row. Kept per batch,
     /// not per run, because the run-wide copy was the largest table at XL (125k sets).
@@ -25,7 +27,7 @@ impl BatchText {
     pub fn capture(
         rows: &mut [SummaryRow],
         strings: &Interner,
-        label_json: &[Vec<u8>],
+        label_json: &[Arc<[u8]>],
     ) -> BatchText {
         let mut text = BatchText {
             strings: Interner::new(),
@@ -40,7 +42,7 @@ impl BatchText {
         let mut set = |text: &mut BatchText, id: u32| {
             let local = &mut local_sets[id as usize];
             if *local == UNSEEN {
-                text.label_json.push(label_json[id as usize].clone());
+                text.label_json.push(Arc::clone(&label_json[id as usize]));
                 *local = text.label_json.len() as u32 - 1;
             }
             *local
@@ -102,10 +104,10 @@ mod tests {
         let mut strings = Interner::new();
         let unused = strings.intern(b"unused");
         let ns = strings.intern(b"ns,1");
-        let json = vec![
-            b"{}".to_vec(),
-            br#"{"a":"x"}"#.to_vec(),
-            br#"{"b":"\"q"}"#.to_vec(),
+        let json: Vec<Arc<[u8]>> = vec![
+            b"{}".as_slice().into(),
+            br#"{"a":"x"}"#.as_slice().into(),
+            br#"{"b":"\"q"}"#.as_slice().into(),
         ];
         let mut r = SummaryRow::empty(DataSource::Pod, Day::from_ymd(2026, 1, 2).unwrap());
         r.namespace = ns;
@@ -124,7 +126,7 @@ mod tests {
         assert_eq!(ctx.strings.get(rows[0].namespace), b"ns,1");
         assert_eq!(rows[0].namespace, rows[1].namespace);
         // Set 0 (the empty map) is always there, for all_labels.
-        assert_eq!(ctx.label_json[0], b"{}");
+        assert_eq!(&*ctx.label_json[0], b"{}");
         assert_eq!(ctx.label_json[rows[0].pod_labels as usize], json[2]);
         assert_eq!(
             ctx.label_csv[rows[0].pod_labels as usize],

@@ -138,7 +138,7 @@ impl PgCopyEncoder {
             self.uuids.next_bytes(),
             &run,
             |id| ctx.strings.get(id),
-            |id| &ctx.label_json[id as usize],
+            |id| &*ctx.label_json[id as usize],
             out,
         )
     }
