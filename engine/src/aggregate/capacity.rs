@@ -228,6 +228,22 @@ mod tests {
         check(&table.daily(), &rows);
     }
 
+    /// Rows in runs of one (interval, node), as hourly files hold them: a key that
+    /// changes only its node or only its interval starts a new group, also across row groups
+    /// read by one worker.
+    #[test]
+    fn runs_of_one_key_give_spec_capacities() {
+        let cat = catalog(&[]);
+        let mut rows = rows(&cat, 900, 33);
+        rows.sort_by_key(|r| (r.ts, r.node));
+        let mut table = CapacityTable::default();
+        let mut worker = CapacityWorker::default();
+        for part in rows.chunks(101) {
+            table.merge(worker.run(&data(part), &range()));
+        }
+        check(&table.daily(), &rows);
+    }
+
     #[test]
     fn by_hand() {
         let t = D0 * DAY;
