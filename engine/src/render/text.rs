@@ -19,9 +19,7 @@ pub fn null(out: &mut Vec<u8>) {
 /// `s` as a CSV field, quoted when it must be. Label JSON is always quoted (it holds quotes and
 /// commas), so the quoted path copies the runs between quotes whole instead of byte by byte.
 pub fn text(out: &mut Vec<u8>, s: &[u8]) {
-    let special =
-        memchr::memchr3(b',', b'"', b'\n', s).is_some() || memchr::memchr(b'\r', s).is_some();
-    if !special && !s.is_empty() && s != b"\\N" {
+    if is_plain(s) {
         out.extend_from_slice(s);
         return;
     }
@@ -36,6 +34,13 @@ pub fn text(out: &mut Vec<u8>, s: &[u8]) {
     }
     out.extend_from_slice(&s[start..]);
     out.push(b'"');
+}
+
+/// Whether `s` is a CSV field as it stands, without quotes.
+pub fn is_plain(s: &[u8]) -> bool {
+    let special =
+        memchr::memchr3(b',', b'"', b'\n', s).is_some() || memchr::memchr(b'\r', s).is_some();
+    !special && !s.is_empty() && s != b"\\N"
 }
 
 /// One column's last float and its text, so a column that repeats its value from row to row

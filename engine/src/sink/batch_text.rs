@@ -20,6 +20,8 @@ pub struct BatchText {
     /// twice, so each set used is quoted once per batch instead of twice per row. Kept per batch,
     /// not per run, because the run-wide copy was the largest table at XL (125k sets).
     label_csv: Vec<Vec<u8>>,
+    /// Per string: no CSV quoting needed (filled by `context`, like `label_csv`).
+    string_plain: Vec<bool>,
 }
 
 impl BatchText {
@@ -33,6 +35,7 @@ impl BatchText {
             strings: Interner::new(),
             label_json: Vec::new(),
             label_csv: Vec::new(),
+            string_plain: Vec::new(),
         };
         // Global id → batch id, dense: a batch's rows look up six strings and two sets each, and
         // an indexed load is several times cheaper than a hash probe. The tables cost 4 bytes per
@@ -76,7 +79,7 @@ impl BatchText {
     }
 
     /// A context that renders rows renumbered by [`BatchText::capture`]. Quotes the label sets
-    /// as CSV fields first, once per batch: here, on the writer's thread, rather than in
+    /// as CSV fields and notes which strings need quoting first, once per batch: here, on the writer's thread, rather than in
     /// `capture` on the merging thread, which the workers wait on.
     pub fn context<'a>(&'a mut self, constants: &'a RowConstants) -> RenderContext<'a> {
         for json in &self.label_json[self.label_csv.len()..] {
@@ -84,10 +87,15 @@ impl BatchText {
             text::text(&mut field, json);
             self.label_csv.push(field);
         }
+        for id in self.string_plain.len()..self.strings.len() {
+            let plain = text::is_plain(self.strings.get(id as u32));
+            self.string_plain.push(plain);
+        }
         RenderContext {
             strings: &self.strings,
             label_json: &self.label_json,
             label_csv: &self.label_csv,
+            string_plain: &self.string_plain,
             constants,
         }
     }

@@ -8,9 +8,11 @@ use super::uuid::UuidGen;
 use super::writeback::WritebackFile;
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::error::{Error, SinkError};
+use crate::plan::RowConstants;
 use crate::render::text::{date, int, null, sep, text, uuid, LastFloat};
 use crate::render::{RenderContext, INFRASTRUCTURE_USAGE_COST};
 use crate::rows::SummaryRow;
+use crate::value::Day;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,6 +22,35 @@ pub struct CsvEncoder {
     line: Vec<u8>,
     /// Each column's last float, by column index (on the heap: the encoder sits in enums).
     floats: Box<[LastFloat]>,
+    /// The fields every row repeats, rendered at the first row (one encoder serves one run);
+    /// boxed like `floats`.
+    constants: Option<Box<ConstantFields>>,
+    /// The last day written and its text: rows come sorted by day, and each prints it twice.
+    day: Option<(Day, Vec<u8>)>,
+}
+
+/// The run's constants as CSV fields.
+struct ConstantFields {
+    report_period_id: Vec<u8>,
+    cluster_id: Vec<u8>,
+    cluster_alias: Vec<u8>,
+    source_uuid: Vec<u8>,
+}
+
+impl ConstantFields {
+    fn new(c: &RowConstants) -> Self {
+        let field = |write: &dyn Fn(&mut Vec<u8>)| {
+            let mut out = Vec::new();
+            write(&mut out);
+            out
+        };
+        ConstantFields {
+            report_period_id: field(&|o| int(o, c.report_period_id.map(i64::from))),
+            cluster_id: field(&|o| text(o, c.cluster_id.as_bytes())),
+            cluster_alias: field(&|o| text(o, c.cluster_alias.as_bytes())),
+            source_uuid: field(&|o| text(o, c.source_uuid.as_bytes())),
+        }
+    }
 }
 
 impl Default for CsvEncoder {
@@ -34,6 +65,8 @@ impl CsvEncoder {
             uuids,
             line: Vec::with_capacity(1024),
             floats: vec![LastFloat::default(); COLUMNS.len()].into_boxed_slice(),
+            constants: None,
+            day: None,
         }
     }
 
@@ -57,20 +90,31 @@ impl CsvEncoder {
 
     /// Appends one CSV line for `r` to `out`.
     fn render(&mut self, r: &SummaryRow, ctx: &RenderContext<'_>, out: &mut Vec<u8>) {
-        let c = ctx.constants;
+        let c = &*self
+            .constants
+            .get_or_insert_with(|| Box::new(ConstantFields::new(ctx.constants)));
+        if self.day.as_ref().is_none_or(|(day, _)| *day != r.day) {
+            let mut text = Vec::with_capacity(10);
+            date(&mut text, r.day);
+            self.day = Some((r.day, text));
+        }
+        let day = &self.day.as_ref().expect("just set").1;
         for (i, column) in COLUMNS.iter().enumerate() {
             if i > 0 {
                 sep(out);
             }
             match column.value {
                 Value::RowUuid => uuid(out, self.uuids.next_bytes()),
-                Value::ReportPeriodId => int(out, c.report_period_id.map(i64::from)),
-                Value::ClusterId => text(out, c.cluster_id.as_bytes()),
-                Value::ClusterAlias => text(out, c.cluster_alias.as_bytes()),
+                Value::ReportPeriodId => out.extend_from_slice(&c.report_period_id),
+                Value::ClusterId => out.extend_from_slice(&c.cluster_id),
+                Value::ClusterAlias => out.extend_from_slice(&c.cluster_alias),
                 Value::DataSource => text(out, r.data_source.as_str().as_bytes()),
-                Value::Day => date(out, r.day),
+                Value::Day => out.extend_from_slice(day),
                 Value::String(field) => match field(r) {
                     NULL_ID => null(out),
+                    id if ctx.string_plain[id as usize] => {
+                        out.extend_from_slice(ctx.strings.get(id))
+                    }
                     id => text(out, ctx.strings.get(id)),
                 },
                 Value::Labels(field) => match field(r) {
@@ -78,7 +122,7 @@ impl CsvEncoder {
                     id => out.extend_from_slice(&ctx.label_csv[id as usize]),
                 },
                 Value::Numeric(field) => self.floats[i].render(out, field(r).get()),
-                Value::SourceUuid => text(out, c.source_uuid.as_bytes()),
+                Value::SourceUuid => out.extend_from_slice(&c.source_uuid),
                 Value::InfrastructureUsageCost if r.has_infrastructure_usage_cost => {
                     text(out, INFRASTRUCTURE_USAGE_COST.as_bytes())
                 }
@@ -324,6 +368,101 @@ pub(super) fn tmp_name(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each field as the plain text functions write it, scanning every string on every row.
+    fn reference_line(r: &SummaryRow, ctx: &RenderContext<'_>, row_uuid: [u8; 16]) -> Vec<u8> {
+        use crate::render::text::float;
+        let c = ctx.constants;
+        let mut out = Vec::new();
+        for (i, column) in COLUMNS.iter().enumerate() {
+            if i > 0 {
+                sep(&mut out);
+            }
+            let o = &mut out;
+            match column.value {
+                Value::RowUuid => uuid(o, row_uuid),
+                Value::ReportPeriodId => int(o, c.report_period_id.map(i64::from)),
+                Value::ClusterId => text(o, c.cluster_id.as_bytes()),
+                Value::ClusterAlias => text(o, c.cluster_alias.as_bytes()),
+                Value::DataSource => text(o, r.data_source.as_str().as_bytes()),
+                Value::Day => date(o, r.day),
+                Value::String(field) => match field(r) {
+                    NULL_ID => null(o),
+                    id => text(o, ctx.strings.get(id)),
+                },
+                Value::Labels(field) => match field(r) {
+                    NULL_SET => null(o),
+                    id => text(o, &ctx.label_json[id as usize]),
+                },
+                Value::Numeric(field) => float(o, field(r).get()),
+                Value::SourceUuid => text(o, c.source_uuid.as_bytes()),
+                Value::InfrastructureUsageCost if r.has_infrastructure_usage_cost => {
+                    text(o, INFRASTRUCTURE_USAGE_COST.as_bytes())
+                }
+                Value::InfrastructureUsageCost => null(o),
+                Value::CostCategoryId => int(o, r.cost_category_id.map(i64::from)),
+            }
+        }
+        out.push(b'\n');
+        out
+    }
+
+    /// The encoder's shortcuts (constants rendered once, the day's text kept, strings marked
+    /// plain once per batch) write what the plain functions write, for strings that need
+    /// quoting and strings that do not, across a change of day.
+    #[test]
+    fn lines_match_the_plain_field_functions() {
+        use crate::rows::DataSource;
+        use crate::sink::BatchText;
+        use ocp_summary_kernels::intern::Interner;
+        let mut strings = Interner::new();
+        let names: Vec<u32> = [
+            &b"ns1"[..],
+            b"a,b",
+            b"say \"hi\"",
+            b"",
+            b"\\N",
+            b"line\nbreak",
+        ]
+        .iter()
+        .map(|s| strings.intern(s))
+        .collect();
+        let json: Vec<std::sync::Arc<[u8]>> = vec![
+            b"{}".as_slice().into(),
+            br#"{"app":"x,y"}"#.as_slice().into(),
+        ];
+        let mut rows = Vec::new();
+        for (k, day) in [9, 9, 10, 10, 11, 9].into_iter().enumerate() {
+            let mut r = SummaryRow::empty(DataSource::Pod, Day::from_ymd(2026, 3, day).unwrap());
+            r.namespace = names[k % names.len()];
+            r.node = names[(k + 1) % names.len()];
+            r.resource_id = if k % 3 == 0 {
+                NULL_ID
+            } else {
+                names[(k + 2) % names.len()]
+            };
+            r.pod_labels = (k % 2) as u32;
+            rows.push(r);
+        }
+        let mut text_of_batch = BatchText::capture(&mut rows, &strings, &json);
+        let constants = RowConstants {
+            report_period_id: Some(7),
+            cluster_id: "c1".into(),
+            cluster_alias: "alias, with comma".into(),
+            source_uuid: "6f0b2c1e-8d3a-4c55-9a7e-0d2f4b6a8c10".into(),
+        };
+        let ctx = text_of_batch.context(&constants);
+        let mut encoder = CsvEncoder::with_uuids(UuidGen::from_seed(3));
+        let mut uuids = UuidGen::from_seed(3);
+        for r in &rows {
+            let want = reference_line(r, &ctx, uuids.next_bytes());
+            let got = encoder.row(r, &ctx).to_vec();
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn chunk_uuid_streams_differ() {
