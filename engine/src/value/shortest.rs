@@ -13,7 +13,10 @@ pub const MAX_LEN: usize = 24;
 pub fn shortest(v: f64, text: &mut [u8; MAX_LEN]) -> usize {
     let mut buf = zmij::Buffer::new();
     let s = buf.format_finite(v).as_bytes();
-    match memchr::memchr(b'+', s) {
+    // An exponent has at most three digits, so its sign is among the last four bytes; looking
+    // only there keeps a scan of the whole text (1% of a run's CPU with memchr) off every float.
+    let tail = s.len().saturating_sub(4);
+    match s[tail..].iter().position(|&b| b == b'+').map(|i| tail + i) {
         None => {
             text[..s.len()].copy_from_slice(s);
             s.len()
