@@ -21,6 +21,7 @@ use crate::rows::batch::{BatchBuilder, Tables};
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::rows::vm::VmLatest;
 use crate::rows::SummaryRow;
+use crate::sink::batch_text::QuotedLabels;
 use crate::sink::{self, BatchText, ClusterTableCounts, GpuWritten, RowSink};
 use crate::source::layout::Table;
 use crate::source::readahead::ReadAheadLimits;
@@ -498,9 +499,10 @@ fn write_batches(
     sink: &mut (dyn RowSink + Send),
 ) -> Result<BatchTimes, Error> {
     let mut times = BatchTimes::default();
+    let mut quoted = QuotedLabels::default();
     for (rows, mut text) in batches {
         let t = Instant::now();
-        sink.write_batch(&rows, &text.context(constants))?;
+        sink.write_batch(&rows, &text.context(constants, &mut quoted))?;
         times.write += t.elapsed();
         times.batches += 1;
         times.max_batch_rows = times.max_batch_rows.max(rows.len() as u64);

@@ -10,7 +10,7 @@ pub struct RenderContext<'a> {
     /// Compact JSON of every label set, indexed by set id.
     pub label_json: &'a [Arc<[u8]>],
     /// The same JSON as CSV fields (quoted, quotes doubled), indexed by set id.
-    pub label_csv: &'a [Vec<u8>],
+    pub label_csv: &'a [Arc<[u8]>],
     /// Per string id: the string is a CSV field as it stands ([`super::text::is_plain`]), so
     /// the CSV encoder copies it without scanning it for characters to quote on every row.
     pub string_plain: &'a [bool],

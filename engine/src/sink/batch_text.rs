@@ -4,8 +4,16 @@ use crate::catalog::{NULL_ID, NULL_SET};
 use crate::plan::RowConstants;
 use crate::render::{text, RenderContext};
 use crate::rows::SummaryRow;
+use hashbrown::HashMap;
 use ocp_summary_kernels::intern::Interner;
 use std::sync::Arc;
+
+/// The previous batch's label sets as CSV fields, by the run's set id. Only one batch's sets are
+/// kept: a run-wide table was the largest at XL (125k sets), and consecutive days share most.
+#[derive(Default)]
+pub struct QuotedLabels {
+    by_set: HashMap<u32, Arc<[u8]>>,
+}
 
 /// Not yet given a batch id: ids run below `NULL_ID`, the largest `u32`, so this is never one.
 const UNSEEN: u32 = NULL_ID;
@@ -19,7 +27,9 @@ pub struct BatchText {
     /// The same JSON as CSV fields (quoted, quotes doubled): every CSV row prints its labels
     /// twice, so each set used is quoted once per batch instead of twice per row. Kept per batch,
     /// not per run, because the run-wide copy was the largest table at XL (125k sets).
-    label_csv: Vec<Vec<u8>>,
+    label_csv: Vec<Arc<[u8]>>,
+    /// The run's id of each set in `label_json`, so the next batch can reuse its quoted form.
+    set_ids: Vec<u32>,
     /// Per string: no CSV quoting needed (filled by `context`, like `label_csv`).
     string_plain: Vec<bool>,
 }
@@ -35,6 +45,7 @@ impl BatchText {
             strings: Interner::new(),
             label_json: Vec::new(),
             label_csv: Vec::new(),
+            set_ids: Vec::new(),
             string_plain: Vec::new(),
         };
         // Global id → batch id, dense: a batch's rows look up six strings and two sets each, and
@@ -46,6 +57,7 @@ impl BatchText {
             let local = &mut local_sets[id as usize];
             if *local == UNSEEN {
                 text.label_json.push(Arc::clone(&label_json[id as usize]));
+                text.set_ids.push(id);
                 *local = text.label_json.len() as u32 - 1;
             }
             *local
@@ -81,12 +93,31 @@ impl BatchText {
     /// A context that renders rows renumbered by [`BatchText::capture`]. Quotes the label sets
     /// as CSV fields and notes which strings need quoting first, once per batch: here, on the writer's thread, rather than in
     /// `capture` on the merging thread, which the workers wait on.
-    pub fn context<'a>(&'a mut self, constants: &'a RowConstants) -> RenderContext<'a> {
-        for json in &self.label_json[self.label_csv.len()..] {
-            let mut field = Vec::with_capacity(json.len() + 8);
-            text::text(&mut field, json);
+    /// Sets the batch before quoted are taken from `quoted` rather than quoted again (days share
+    /// most of their pods); `quoted` then holds this batch's sets.
+    pub fn context<'a>(
+        &'a mut self,
+        constants: &'a RowConstants,
+        quoted: &mut QuotedLabels,
+    ) -> RenderContext<'a> {
+        for (json, id) in self
+            .label_json
+            .iter()
+            .zip(&self.set_ids)
+            .skip(self.label_csv.len())
+        {
+            let field = match quoted.by_set.get(id) {
+                Some(field) => Arc::clone(field),
+                None => {
+                    let mut field = Vec::with_capacity(json.len() + 8);
+                    text::text(&mut field, json);
+                    field.into()
+                }
+            };
             self.label_csv.push(field);
         }
+        let sets = self.set_ids.iter().zip(&self.label_csv);
+        quoted.by_set = sets.map(|(&id, field)| (id, Arc::clone(field))).collect();
         for id in self.string_plain.len()..self.strings.len() {
             let plain = text::is_plain(self.strings.get(id as u32));
             self.string_plain.push(plain);
@@ -129,7 +160,8 @@ mod tests {
             cluster_alias: "c".into(),
             source_uuid: "s".into(),
         };
-        let ctx = text.context(&constants);
+        let mut quoted = QuotedLabels::default();
+        let ctx = text.context(&constants, &mut quoted);
         assert_eq!(ctx.strings.len(), 1, "only the strings the rows use");
         assert_eq!(ctx.strings.get(rows[0].namespace), b"ns,1");
         assert_eq!(rows[0].namespace, rows[1].namespace);
@@ -137,9 +169,47 @@ mod tests {
         assert_eq!(&*ctx.label_json[0], b"{}");
         assert_eq!(ctx.label_json[rows[0].pod_labels as usize], json[2]);
         assert_eq!(
-            ctx.label_csv[rows[0].pod_labels as usize],
+            &*ctx.label_csv[rows[0].pod_labels as usize],
             br#""{""b"":""\""q""}""#
         );
         assert_eq!(rows[0].node, NULL_ID, "NULL stays NULL");
+    }
+
+    /// A set quoted for one batch is reused by the next under its new batch id, and a set the
+    /// next batch adds is quoted afresh.
+    #[test]
+    fn quoted_sets_carry_over_to_the_next_batch_by_run_id() {
+        let strings = Interner::new();
+        let json: Vec<Arc<[u8]>> = [&br#"{}"#[..], br#"{"a":"1"}"#, br#"{"b":"2"}"#]
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let constants = RowConstants {
+            report_period_id: None,
+            cluster_id: "c".into(),
+            cluster_alias: "c".into(),
+            source_uuid: "s".into(),
+        };
+        let row = |set: u32| {
+            let mut r = SummaryRow::empty(DataSource::Pod, Day::from_ymd(2026, 1, 2).unwrap());
+            r.pod_labels = set;
+            r
+        };
+        let mut quoted = QuotedLabels::default();
+        for sets in [vec![2], vec![1, 2], vec![2, 1]] {
+            let mut rows: Vec<SummaryRow> = sets.iter().map(|&s| row(s)).collect();
+            let mut text = BatchText::capture(&mut rows, &strings, &json);
+            let ctx = text.context(&constants, &mut quoted);
+            for (r, &set) in rows.iter().zip(&sets) {
+                let mut want = Vec::new();
+                text::text(&mut want, &json[set as usize]);
+                assert_eq!(&*ctx.label_csv[r.pod_labels as usize], &want[..]);
+            }
+            assert_eq!(
+                quoted.by_set.len(),
+                sets.len() + 1,
+                "this batch's sets and {{}}"
+            );
+        }
     }
 }

@@ -451,7 +451,8 @@ mod tests {
             cluster_alias: "alias, with comma".into(),
             source_uuid: "6f0b2c1e-8d3a-4c55-9a7e-0d2f4b6a8c10".into(),
         };
-        let ctx = text_of_batch.context(&constants);
+        let mut quoted = crate::sink::batch_text::QuotedLabels::default();
+        let ctx = text_of_batch.context(&constants, &mut quoted);
         let mut encoder = CsvEncoder::with_uuids(UuidGen::from_seed(3));
         let mut uuids = UuidGen::from_seed(3);
         for r in &rows {
