@@ -36,7 +36,7 @@ impl DataSource {
 }
 
 /// One output row. Strings are catalog ids (`NULL_ID` = NULL), label maps set ids (`NULL_SET`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct SummaryRow {
     pub data_source: DataSource,
     pub day: Day,

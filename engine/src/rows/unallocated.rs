@@ -171,7 +171,7 @@ pub fn build(
             continue;
         }
         for id in ids {
-            let mut r = row.clone();
+            let mut r = row;
             r.cost_category_id = Some(id);
             rows.push(r);
         }

@@ -151,7 +151,7 @@ mod tests {
         let mut r = SummaryRow::empty(DataSource::Pod, Day::from_ymd(2026, 1, 2).unwrap());
         r.namespace = ns;
         r.pod_labels = 2;
-        let mut rows = vec![r.clone(), r];
+        let mut rows = vec![r, r];
         let mut text = BatchText::capture(&mut rows, &strings, &json);
         assert_ne!(unused, ns);
         let constants = RowConstants {
