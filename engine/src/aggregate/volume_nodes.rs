@@ -11,6 +11,7 @@ use crate::catalog::NULL_ID;
 use crate::decode::rowgroup::RowGroupData;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use crate::value::date::Day;
+use hashbrown::hash_map::Entry;
 use hashbrown::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -54,15 +55,50 @@ impl VolumeNodeWorker {
 /// Distinct (node, resource_id) pairs per (day, namespace, pod).
 #[derive(Default)]
 pub struct VolumeNodeTable {
-    places: HashMap<(Day, u32, u32), Vec<(u32, u32)>>,
+    places: HashMap<(Day, u32, u32), Places>,
+}
+
+/// One pod's distinct places on a day, sorted. A pod nearly always ran on one node a day, so one
+/// place is kept inline: a `Vec` per pod-day was a heap allocation per daily pod row.
+#[derive(Debug)]
+enum Places {
+    One([(u32, u32); 1]),
+    Many(Vec<(u32, u32)>),
+}
+
+impl Places {
+    fn as_slice(&self) -> &[(u32, u32)] {
+        match self {
+            Places::One(one) => one,
+            Places::Many(many) => many,
+        }
+    }
+
+    fn add(&mut self, place: (u32, u32)) {
+        match self {
+            Places::One([first]) if *first == place => {}
+            Places::One([first]) => {
+                let mut many = vec![*first, place];
+                many.sort_unstable();
+                *self = Places::Many(many);
+            }
+            Places::Many(many) => {
+                if let Err(pos) = many.binary_search(&place) {
+                    many.insert(pos, place);
+                }
+            }
+        }
+    }
 }
 
 impl VolumeNodeTable {
     pub fn merge(&mut self, partial: VolumeNodePartial) {
         for (day, ns, pod, node, rid) in partial {
-            let v = self.places.entry((day, ns, pod)).or_default();
-            if let Err(pos) = v.binary_search(&(node, rid)) {
-                v.insert(pos, (node, rid));
+            match self.places.entry((day, ns, pod)) {
+                Entry::Vacant(e) => {
+                    e.insert(Places::One([(node, rid)]));
+                }
+                Entry::Occupied(e) => e.into_mut().add((node, rid)),
             }
         }
     }
@@ -78,7 +114,7 @@ impl VolumeNodeTable {
     pub fn get(&self, day: Day, namespace: u32, pod: u32) -> &[(u32, u32)] {
         self.places
             .get(&(day, namespace, pod))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Places::as_slice)
     }
 }
 
@@ -162,8 +198,11 @@ mod tests {
         }
         let want = reference(&rows);
         assert!(want.values().flatten().any(|p| p.0 == NULL_ID));
-        let got: BTreeMap<(Day, u32, u32), Vec<(u32, u32)>> =
-            table.places.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let got: BTreeMap<(Day, u32, u32), Vec<(u32, u32)>> = table
+            .places
+            .iter()
+            .map(|(k, v)| (*k, v.as_slice().to_vec()))
+            .collect();
         assert_eq!(got, want);
         for (&(day, ns, pod), places) in &want {
             assert_eq!(table.get(day, ns, pod), &places[..]);
