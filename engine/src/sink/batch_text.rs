@@ -4,15 +4,41 @@ use crate::catalog::{NULL_ID, NULL_SET};
 use crate::plan::RowConstants;
 use crate::render::{text, RenderContext};
 use crate::rows::SummaryRow;
-use hashbrown::HashMap;
 use ocp_summary_kernels::intern::Interner;
 use std::sync::Arc;
 
 /// The previous batch's label sets as CSV fields, by the run's set id. Only one batch's sets are
-/// kept: a run-wide table was the largest at XL (125k sets), and consecutive days share most.
+/// kept: a run-wide table of the text was the largest at XL (125k sets), and consecutive days
+/// share most. The index is dense (16 bytes per set id of the run, 2 MB at XL): rebuilding a hash
+/// map of each batch's sets was 1.7% of a run's CPU with all kinds.
 #[derive(Default)]
 pub struct QuotedLabels {
-    by_set: HashMap<u32, Arc<[u8]>>,
+    /// By run set id; `Some` only for the ids in `held`.
+    by_set: Vec<Option<Arc<[u8]>>>,
+    /// The run set ids held: the last batch's.
+    held: Vec<u32>,
+}
+
+impl QuotedLabels {
+    fn get(&self, id: u32) -> Option<&Arc<[u8]>> {
+        self.by_set.get(id as usize)?.as_ref()
+    }
+
+    /// Holds exactly the sets `ids` (with their `fields`), letting go of the batch before's.
+    fn hold(&mut self, ids: &[u32], fields: &[Arc<[u8]>]) {
+        for &id in &self.held {
+            self.by_set[id as usize] = None;
+        }
+        let end = ids.iter().max().map_or(0, |&id| id as usize + 1);
+        if end > self.by_set.len() {
+            self.by_set.resize(end, None);
+        }
+        for (&id, field) in ids.iter().zip(fields) {
+            self.by_set[id as usize] = Some(Arc::clone(field));
+        }
+        self.held.clear();
+        self.held.extend_from_slice(ids);
+    }
 }
 
 /// Not yet given a batch id: ids run below `NULL_ID`, the largest `u32`, so this is never one.
@@ -106,7 +132,7 @@ impl BatchText {
             .zip(&self.set_ids)
             .skip(self.label_csv.len())
         {
-            let field = match quoted.by_set.get(id) {
+            let field = match quoted.get(*id) {
                 Some(field) => Arc::clone(field),
                 None => {
                     let mut field = Vec::with_capacity(json.len() + 8);
@@ -116,8 +142,7 @@ impl BatchText {
             };
             self.label_csv.push(field);
         }
-        let sets = self.set_ids.iter().zip(&self.label_csv);
-        quoted.by_set = sets.map(|(&id, field)| (id, Arc::clone(field))).collect();
+        quoted.hold(&self.set_ids, &self.label_csv);
         for id in self.string_plain.len()..self.strings.len() {
             let plain = text::is_plain(self.strings.get(id as u32));
             self.string_plain.push(plain);
@@ -196,7 +221,7 @@ mod tests {
             r
         };
         let mut quoted = QuotedLabels::default();
-        for sets in [vec![2], vec![1, 2], vec![2, 1]] {
+        for sets in [vec![2], vec![1, 2], vec![2, 1], vec![1]] {
             let mut rows: Vec<SummaryRow> = sets.iter().map(|&s| row(s)).collect();
             let mut text = BatchText::capture(&mut rows, &strings, &json);
             let ctx = text.context(&constants, &mut quoted);
@@ -206,7 +231,7 @@ mod tests {
                 assert_eq!(&*ctx.label_csv[r.pod_labels as usize], &want[..]);
             }
             assert_eq!(
-                quoted.by_set.len(),
+                quoted.by_set.iter().flatten().count(),
                 sets.len() + 1,
                 "this batch's sets and {{}}"
             );
