@@ -116,9 +116,10 @@ impl BatchText {
         text
     }
 
-    /// A context that renders rows renumbered by [`BatchText::capture`]. Quotes the label sets
-    /// as CSV fields and notes which strings need quoting first, once per batch: here, on the writer's thread, rather than in
-    /// `capture` on the merging thread, which the workers wait on.
+    /// A context that renders rows renumbered by [`BatchText::capture`]. First, once per batch,
+    /// quotes the label sets as CSV fields and notes which strings need quoting: here, on the
+    /// writer's thread, rather than in `capture` on the merging thread, which the workers wait on.
+    ///
     /// Sets the batch before quoted are taken from `quoted` rather than quoted again (days share
     /// most of their pods); `quoted` then holds this batch's sets.
     pub fn context<'a>(

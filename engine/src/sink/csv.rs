@@ -39,17 +39,20 @@ struct ConstantFields {
 
 impl ConstantFields {
     fn new(c: &RowConstants) -> Self {
-        let field = |write: &dyn Fn(&mut Vec<u8>)| {
-            let mut out = Vec::new();
-            write(&mut out);
-            out
+        let mut fields = ConstantFields {
+            report_period_id: Vec::new(),
+            cluster_id: Vec::new(),
+            cluster_alias: Vec::new(),
+            source_uuid: Vec::new(),
         };
-        ConstantFields {
-            report_period_id: field(&|o| int(o, c.report_period_id.map(i64::from))),
-            cluster_id: field(&|o| text(o, c.cluster_id.as_bytes())),
-            cluster_alias: field(&|o| text(o, c.cluster_alias.as_bytes())),
-            source_uuid: field(&|o| text(o, c.source_uuid.as_bytes())),
-        }
+        int(
+            &mut fields.report_period_id,
+            c.report_period_id.map(i64::from),
+        );
+        text(&mut fields.cluster_id, c.cluster_id.as_bytes());
+        text(&mut fields.cluster_alias, c.cluster_alias.as_bytes());
+        text(&mut fields.source_uuid, c.source_uuid.as_bytes());
+        fields
     }
 }
 

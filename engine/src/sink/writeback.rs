@@ -92,7 +92,8 @@ mod tests {
         for piece in data.chunks(1_000_003) {
             out.write_all(piece).unwrap();
         }
-        // The first write that completes a window hands it over (the 9th); the rest is short of one.
+        // The first write that completes a window hands it over (the 9th); the rest is short of
+        // one.
         assert_eq!(out.requested, 9 * 1_000_003);
         out.sync().unwrap();
         let mut back = Vec::new();

@@ -16,28 +16,31 @@ pub fn scaled(v: f64) -> Option<(bool, u128)> {
         return None;
     }
     let mut buf = [0u8; shortest::MAX_LEN];
-    let n = shortest::shortest(v, &mut buf);
-    let text = std::str::from_utf8(&buf[..n]).expect("digits, sign, point and exponent are ASCII");
-    let (neg, text) = match text.strip_prefix('-') {
+    let len = shortest::shortest(v, &mut buf);
+    let text = &buf[..len];
+    let (neg, text) = match text.strip_prefix(b"-") {
         Some(t) => (true, t),
         None => (false, text),
     };
-    let (mantissa, exp) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().expect("shortest's exponent")),
+    // Bytes, not `str`: validating UTF-8 for every value of the binary COPY would be new work on
+    // its hot path; only the rare exponent goes through `str::parse`.
+    let (mantissa, exp) = match text.iter().position(|&c| c == b'e') {
+        Some(e) => (&text[..e], exponent(&text[e + 1..])),
         None => (text, 0),
     };
-    // value = digits × 10^(exp - fraction digits); the shortest text has at most 17 significant digits.
+    // value = digits × 10^(exp - fraction digits); the shortest text has at most 17 significant
+    // digits.
     let mut digits: u128 = 0;
     let mut frac = 0i32;
     let mut after_point = false;
-    for c in mantissa.bytes() {
+    for &c in mantissa {
         match c {
             b'.' => after_point = true,
             b'0'..=b'9' => {
                 digits = digits * 10 + u128::from(c - b'0');
                 frac += i32::from(after_point);
             }
-            _ => unreachable!("shortest's output {text:?}"),
+            _ => unreachable!("shortest's output {:?}", String::from_utf8_lossy(text)),
         }
     }
     let shift = exp - frac + i32::from(SCALE);
@@ -57,6 +60,14 @@ pub fn scaled(v: f64) -> Option<(bool, u128)> {
         return None;
     }
     Some((neg && n != 0, n))
+}
+
+/// The exponent [`shortest::shortest`] writes after its `e`: an optional `-`, then digits.
+fn exponent(text: &[u8]) -> i32 {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .expect("shortest's exponent")
 }
 
 /// `v` as numeric(33,15) text (`-12.500000000000000`), rounded as [`scaled`] rounds; `None` for

@@ -3,8 +3,7 @@
 //!
 //! zmij (Schubfach with faster digit generation) replaced ryu here: 1.8× faster on summary-like
 //! values (`cargo bench --bench render`), and float text was the largest single cost of rendering
-//! CSV.
-//! The digits are the same; only positive exponents differ in spelling (`1e+300` against ryu's
+//! CSV. The digits are the same; only positive exponents differ in spelling (`1e+300` against ryu's
 //! `1e300`), and the sign is dropped so the output stays byte for byte what ryu wrote.
 
 /// Longest text [`shortest`] writes: `-2.2250738585072014e-308`.
