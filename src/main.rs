@@ -20,14 +20,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
-    // Return freed pages to the OS after 10 ms instead of mimalloc v3's default of 1000 ms. A run
+    // Return freed pages to the OS after 1 ms instead of mimalloc v3's default of 1000 ms. A run
     // frees each day's tables and rows as the next day is built, and with the default those pages
-    // stay resident. Measured at L with huge pages off (below; docs/benchmarks/main-thread.md,
-    // 3 runs each): 1 ms 1.86 s / 127 MiB, 10 ms 1.82 s / 137 MiB, 100 ms 1.70 s / 168 MiB,
-    // 1000 ms 1.66 s / 190 MiB. `MIMALLOC_PURGE_DELAY` still overrides this default.
+    // stay resident. Measured at L with huge pages off (docs/benchmarks/main-thread.md): on
+    // 11-27, 1 ms 1.86 s / 127 MiB, 10 ms 1.82 s / 137 MiB, 100 ms 1.70 s / 168 MiB, 1000 ms
+    // 1.66 s / 190 MiB (3 runs each); on 12-03, after the runs got shorter, 1 ms cost no time
+    // and 8-9 MiB less than 10 ms (all kinds 1.12 s / 135 MiB against 1.13 s / 147 MiB,
+    // `--pod-only` 0.65 s / 98 MiB against 0.65 s / 108 MiB, 5 runs each); 0 ms saved 3 MiB
+    // more and cost 6% of the time. `MIMALLOC_PURGE_DELAY` still overrides this default.
     // SAFETY: mi_option_set_default only stores an integer in mimalloc's option table; any
     // value is valid for this option, and no allocation depends on it yet being unchanged.
-    unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 10) };
+    unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 1) };
     disable_transparent_huge_pages();
     let cli = Cli::parse();
     init_logging(cli.log_format);
