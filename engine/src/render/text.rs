@@ -5,7 +5,7 @@
 //! with a comma, quote or line break are quoted. Floats use the shortest text that round-trips
 //! ([`crate::value::shortest`]), so no precision is lost before PostgreSQL rounds to numeric(33,15).
 
-use crate::value::shortest::{push_shortest, shortest, MAX_LEN};
+use crate::value::shortest::{push_prefix, push_shortest, shortest, MAX_LEN};
 use crate::value::Day;
 
 pub fn sep(out: &mut Vec<u8>) {
@@ -64,7 +64,7 @@ impl LastFloat {
             self.len = shortest(v, &mut self.text) as u8;
             self.bits = v.to_bits();
         }
-        out.extend_from_slice(&self.text[..usize::from(self.len)]);
+        push_prefix(out, &self.text, usize::from(self.len));
     }
 }
 

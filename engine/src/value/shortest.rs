@@ -33,7 +33,18 @@ pub fn shortest(v: f64, text: &mut [u8; MAX_LEN]) -> usize {
 pub fn push_shortest(out: &mut Vec<u8>, v: f64) {
     let mut text = [0u8; MAX_LEN];
     let n = shortest(v, &mut text);
-    out.extend_from_slice(&text[..n]);
+    push_prefix(out, &text, n);
+}
+
+/// Appends `text[..len]` by appending the whole array and cutting it back: a copy of a size
+/// known at compile time becomes a few vector moves, where `extend_from_slice` of a short slice
+/// of run-time length calls `memcpy` (the float fields' copies were 2.5% of the CPU at L).
+#[inline]
+pub fn push_prefix(out: &mut Vec<u8>, text: &[u8; MAX_LEN], len: usize) {
+    debug_assert!(len <= MAX_LEN);
+    let at = out.len();
+    out.extend_from_slice(text);
+    out.truncate(at + len);
 }
 
 #[cfg(test)]
