@@ -12,6 +12,7 @@ use crate::value::date::Day;
 use crate::value::OptF64;
 use hashbrown::HashMap;
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 const TS: usize = 0;
 const NAMESPACE: usize = 1;
@@ -143,25 +144,49 @@ pub fn max_string(acc: &mut u32, v: u32, cmp: &impl Fn(u32, u32) -> Ordering) {
 
 pub type PodPartial = Vec<(PodKey, PodAcc)>;
 
-/// Run-wide pod groups.
+/// Run-wide pod groups, one map per day: a complete day leaves as a whole map, so moving it out
+/// costs nothing per group. (One map for every day made `split_before` scan and move each group,
+/// 2.6% of the CPU at L.)
 #[derive(Default)]
 pub struct PodTable {
-    pub groups: HashMap<PodKey, PodAcc>,
+    days: BTreeMap<Day, HashMap<PodKey, PodAcc>>,
 }
 
 impl PodTable {
+    /// Folds a row group's partial in. A partial's keys come in runs of one day, so the day's
+    /// map is looked up once per run.
     pub fn merge(&mut self, partial: PodPartial, catalog: &Catalog) {
         let cmp = |a: u32, b: u32| catalog.compare(a, b);
-        for (key, acc) in partial {
-            self.groups.entry(key).or_default().merge(&acc, &cmp);
+        let mut keys = partial.into_iter().peekable();
+        while let Some((key, acc)) = keys.next() {
+            let day = self.days.entry(key.day).or_default();
+            day.entry(key).or_default().merge(&acc, &cmp);
+            while let Some((key, acc)) = keys.next_if(|(k, _)| k.day == key.day) {
+                day.entry(key).or_default().merge(&acc, &cmp);
+            }
         }
     }
 
     /// Moves out the days before `day`.
     pub fn split_before(&mut self, day: Day) -> PodTable {
+        let later = self.days.split_off(&day);
         PodTable {
-            groups: super::take_days_before(&mut self.groups, day, |k| k.day),
+            days: std::mem::replace(&mut self.days, later),
         }
+    }
+
+    /// Every group, day by day (in no order within a day).
+    pub fn groups(&self) -> impl Iterator<Item = (&PodKey, &PodAcc)> {
+        self.days.values().flatten()
+    }
+
+    /// How many groups there are.
+    pub fn len(&self) -> usize {
+        self.days.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.days.values().all(HashMap::is_empty)
     }
 }
 

@@ -84,7 +84,7 @@ impl<'p> BatchBuilder<'p> {
         // Room for the storage rows and at most one unallocated row per (day, node, category).
         let extra = storage.len() + daily.node.len() * self.cost_categories.len().max(1);
         let mut rows = self.spare_rows.pop().unwrap_or_default();
-        rows.reserve(batch.pods.groups.len() + extra);
+        rows.reserve(batch.pods.len() + extra);
         let pod = super::pod::build(
             batch,
             &daily,

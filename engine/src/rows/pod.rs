@@ -51,9 +51,9 @@ pub fn build(
     let groups = &mut groups.0;
     groups.clear();
     // At least one final group per pre-join group, usually exactly one: size once, no rehashes.
-    groups.reserve(agg.pods.groups.len());
+    groups.reserve(agg.pods.len());
     const NO_LABELS: &[u32] = &[NULL_SET];
-    for (key, acc) in &agg.pods.groups {
+    for (key, acc) in agg.pods.groups() {
         let node_sets = agg.node_labels.get(key.day, key.node).unwrap_or(NO_LABELS);
         let ns_sets = agg
             .namespace_labels

@@ -70,8 +70,7 @@ mod split {
                 .collect(),
             pods: agg
                 .pods
-                .groups
-                .iter()
+                .groups()
                 .map(|(k, v)| (*k, format!("{v:?}")))
                 .collect(),
             node_labels: agg
