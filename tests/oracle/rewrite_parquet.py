@@ -93,13 +93,9 @@ def summarize(dst: Path) -> dict:
     return out
 
 
-def main() -> int:
-    if len(sys.argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    src, dst, settings = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
-    summary = {"files": 0, "row_groups": 0, "encodings": set(), "compression": set(),
-               "physical_types": set()}
+def parquet_files(src: Path, dst: Path):
+    """Yields (source, target) for every Parquet file under `src`, the target at the same place
+    under `dst`; other files are copied to `dst` as they are, so `dst` is the same data set."""
     for path in sorted(src.rglob("*")):
         if path.is_dir():
             continue
@@ -108,6 +104,17 @@ def main() -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
             continue
+        yield path, target
+
+
+def main() -> int:
+    if len(sys.argv) != 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    src, dst, settings = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
+    summary = {"files": 0, "row_groups": 0, "encodings": set(), "compression": set(),
+               "physical_types": set()}
+    for path, target in parquet_files(src, dst):
         one = rewrite(path, target, settings)
         summary["files"] += 1
         summary["row_groups"] += one["row_groups"]

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rewrite_parquet import summarize  # noqa: E402
+from rewrite_parquet import parquet_files, summarize  # noqa: E402
 
 # Small row groups and pages (parquet-mr sizes them in bytes), so files have several of both.
 SMALL = {"parquet.block.size": "131072", "parquet.page.size": "8192",
@@ -146,14 +146,7 @@ def main() -> int:
     summary = {"files": 0, "row_groups": 0, "encodings": set(), "compression": set(),
                "physical_types": set(), "created_by": set(), "spark_version": set()}
     with tempfile.TemporaryDirectory(dir=dst.parent if dst.parent.exists() else None) as tmp:
-        for path in sorted(src.rglob("*")):
-            if path.is_dir():
-                continue
-            target = dst / path.relative_to(src)
-            if path.suffix != ".parquet":
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-                continue
+        for path, target in parquet_files(src, dst):
             spark_write(spark, setting, path, target, Path(tmp))
             check_same(path, target)
             one = summarize(target)
