@@ -553,20 +553,11 @@ fn spark_sets() -> Vec<SparkSet> {
 
 /// The Parquet files under `dir`, as sorted paths relative to it.
 fn parquet_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else if path.extension().is_some_and(|e| e == "parquet") {
-                out.push(path.strip_prefix(root).expect("under root").to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    all_files(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .map(|p| p.strip_prefix(dir).expect("under dir").to_path_buf())
+        .collect()
 }
 
 fn open_parquet(path: &Path) -> parquet::file::reader::SerializedFileReader<std::fs::File> {

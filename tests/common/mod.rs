@@ -204,6 +204,24 @@ pub fn compare_with(expected: &Path, actual: &Path, args: &[&str]) -> String {
 }
 
 /// Data rows of a CSV file (header excluded).
+/// Every file under `root`, in any folder depth, sorted.
+pub fn all_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.expect("dir entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 pub fn csv_rows(path: &Path) -> usize {
     std::fs::read_to_string(path)
         .expect("read csv")

@@ -159,10 +159,10 @@ impl PodTable {
         let cmp = |a: u32, b: u32| catalog.compare(a, b);
         let mut keys = partial.into_iter().peekable();
         while let Some((key, acc)) = keys.next() {
-            let day = self.days.entry(key.day).or_default();
-            day.entry(key).or_default().merge(&acc, &cmp);
+            let groups = self.days.entry(key.day).or_default();
+            groups.entry(key).or_default().merge(&acc, &cmp);
             while let Some((key, acc)) = keys.next_if(|(k, _)| k.day == key.day) {
-                day.entry(key).or_default().merge(&acc, &cmp);
+                groups.entry(key).or_default().merge(&acc, &cmp);
             }
         }
     }

@@ -557,8 +557,6 @@ mod tests {
             let mut sink = CsvSink::create(None, threads, "test".into()).unwrap();
             sink.writer = Box::new(out.clone());
             sink.encoder = CsvEncoder::with_uuids(UuidGen::from_seed(5));
-            sink.buf.clear();
-            sink.encoder.header(&mut sink.buf);
             // Two batches: the second reuses the first one's buffers.
             sink.write_all(&rows_mut[..CHUNK_ROWS + 3], &ctx, threads)
                 .unwrap();
