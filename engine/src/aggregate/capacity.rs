@@ -28,10 +28,12 @@ pub struct IntervalMax {
 
 pub type CapacityPartial = Vec<((i64, u32), IntervalMax)>;
 
-/// Worker-side state, reused across row groups.
+/// Worker-side state, reused across row groups: each (interval, node) seen gets a dense slot.
 #[derive(Default)]
 pub struct CapacityWorker {
-    map: HashMap<(i64, u32), IntervalMax>,
+    slots: HashMap<(i64, u32), u32>,
+    keys: Vec<(i64, u32)>,
+    maxes: Vec<IntervalMax>,
 }
 
 impl CapacityWorker {
@@ -39,17 +41,46 @@ impl CapacityWorker {
         let [ts, node, cpu, mem] = &data.columns[..] else {
             unreachable!("capacity reads four columns")
         };
-        self.map.clear();
+        self.slots.clear();
+        self.keys.clear();
+        self.maxes.clear();
+        // Hourly rows come in runs of one (interval, node) (an interval's pods, node by node),
+        // so a row whose key is the previous row's skips the hash probe. Rows still fold in row
+        // order, so the maxima are the ones a probe per row gave.
+        let mut last: Option<((i64, u32), usize)> = None;
         for i in 0..data.num_rows {
             let t = ts.i64s[i];
             if !ts.valid[i] || !ms.contains(&t) {
                 continue;
             }
-            let e = self.map.entry((t, node.ids[i])).or_default();
+            let key = (t, node.ids[i]);
+            let slot = match last {
+                Some((k, slot)) if k == key => slot,
+                _ => {
+                    let slot = self.slot(key);
+                    last = Some((key, slot));
+                    slot
+                }
+            };
+            let e = &mut self.maxes[slot];
             max_opt(&mut e.cpu, cpu.valid[i].then(|| cpu.f64s[i]));
             max_opt(&mut e.mem, mem.valid[i].then(|| mem.f64s[i]));
         }
-        self.map.drain().collect()
+        self.keys
+            .iter()
+            .copied()
+            .zip(self.maxes.iter().copied())
+            .collect()
+    }
+
+    fn slot(&mut self, key: (i64, u32)) -> usize {
+        let next = self.keys.len();
+        let slot = *self.slots.entry(key).or_insert(next as u32) as usize;
+        if slot == next {
+            self.keys.push(key);
+            self.maxes.push(IntervalMax::default());
+        }
+        slot
     }
 }
 
