@@ -349,6 +349,7 @@ fn stream_days(
                 };
                 builder.merge_labels(&batch, &mut tables)
             });
+            agg.pods.recycle(batch.pods);
             let (rows, text) = builder.finish(merged, &strings, json, |rows, strings, json| {
                 if let Some(vm) = vm_latest.as_mut() {
                     vm.take(&rows);

@@ -203,8 +203,8 @@ mod split {
             cols.push(f64_col(&[Some(k as f64), None, Some(1.0), Some(2.0)]));
         }
         let ms = at(-3, 0)..at(3, 0);
-        let pods = PodWorker::default().run(&row_group(n, cols), &ms, cat);
-        agg.pods.merge(pods, cat);
+        let mut pods = PodWorker::default().run(&row_group(n, cols), &ms, cat, Vec::new());
+        agg.pods.merge(&mut pods, cat);
         agg.node_labels.merge(vec![
             (Day(D.0 - 1), ids.n1, 0),
             (D, ids.n1, 0),

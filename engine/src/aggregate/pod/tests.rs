@@ -169,7 +169,7 @@ fn worker_groups_one_row_group_like_sql() {
     for effective_column in [true, false] {
         let rows = fractional(random_rows(&cat, 400, 21));
         let data = to_row_group(&cat, &rows, effective_column);
-        let partial = PodWorker::default().run(&data, &range(), &cat);
+        let partial = PodWorker::default().run(&data, &range(), &cat, Vec::new());
         let got: HashMap<PodKey, PodAcc> = partial.iter().copied().collect();
         assert_eq!(got.len(), partial.len(), "one entry per key");
         let want = reference(&cat, &rows, effective_column);
@@ -184,14 +184,57 @@ fn table_merges_row_groups_into_the_same_groups() {
     let rows = random_rows(&cat, 500, 22);
     let mut table = PodTable::default();
     let mut worker = PodWorker::default();
+    // The vector each partial is built in is the last one, emptied by the merge; the first is
+    // a stale partial, which `run` must empty first.
+    let stale = worker.run(&to_row_group(&cat, &rows, true), &range(), &cat, Vec::new());
+    let mut spare = stale;
     for part in [&rows[..123], &rows[123..124], &rows[124..400], &rows[400..]] {
-        table.merge(
-            worker.run(&to_row_group(&cat, part, true), &range(), &cat),
-            &cat,
-        );
+        let mut partial = worker.run(&to_row_group(&cat, part, true), &range(), &cat, spare);
+        table.merge(&mut partial, &cat);
+        assert!(partial.is_empty(), "the merge takes every group");
+        spare = partial;
     }
     let groups = table.groups().map(|(k, a)| (*k, *a)).collect();
     check(&cat, &groups, &reference(&cat, &rows, true));
+}
+
+/// Day maps a built batch gives back hold later days, emptied: the second day's groups are
+/// those of its rows alone, though its map held the first day's.
+#[test]
+fn recycled_day_maps_start_empty() {
+    let cat = catalog(&["app"]);
+    let rows = random_rows(&cat, 500, 23);
+    let second = Day((D0 + 2) as i32);
+    let (first_rows, later_rows): (Vec<Raw>, Vec<Raw>) = rows
+        .iter()
+        .cloned()
+        .partition(|r| r.ts.is_some_and(|t| t < second.start_millis()));
+    let mut worker = PodWorker::default();
+    let mut table = PodTable::default();
+    let mut partial = worker.run(
+        &to_row_group(&cat, &first_rows, true),
+        &range(),
+        &cat,
+        Vec::new(),
+    );
+    table.merge(&mut partial, &cat);
+    let done = table.split_before(second);
+    assert!(
+        done.len() > 10 && table.is_empty(),
+        "one whole day moved out"
+    );
+    table.recycle(done);
+    assert_eq!(table.spare.len(), 1, "its map kept for the next day");
+    let mut partial = worker.run(
+        &to_row_group(&cat, &later_rows, true),
+        &range(),
+        &cat,
+        partial,
+    );
+    table.merge(&mut partial, &cat);
+    assert!(table.spare.is_empty(), "the next day took the map");
+    let groups = table.groups().map(|(k, a)| (*k, *a)).collect();
+    check(&cat, &groups, &reference(&cat, &later_rows, true));
 }
 
 /// Spec §6 by hand: `coalesce(effective, greatest(usage, request))` per daily row, `greatest`
@@ -214,7 +257,8 @@ fn effective_usage_and_resource_id_by_hand() {
         row(Some(""), None, None, Some(9.0)),         // greatest(NULL, 9) → NULL
         row(Some("i-ab"), None, Some(2.0), Some(1.0)), // greatest → 2
     ];
-    let partial = PodWorker::default().run(&to_row_group(&cat, &rows, true), &range(), &cat);
+    let data = to_row_group(&cat, &rows, true);
+    let partial = PodWorker::default().run(&data, &range(), &cat, Vec::new());
     let [(_, acc)] = &partial[..] else {
         panic!("one group")
     };

@@ -80,7 +80,14 @@ impl GroupState {
 }
 
 impl PodWorker {
-    pub fn run(&mut self, data: &RowGroupData, ms: &Range<i64>, catalog: &Catalog) -> PodPartial {
+    /// The row group's groups, into `out` (emptied first; a vector to reuse).
+    pub fn run(
+        &mut self,
+        data: &RowGroupData,
+        ms: &Range<i64>,
+        catalog: &Catalog,
+        mut out: PodPartial,
+    ) -> PodPartial {
         let c = &data.columns;
         self.assign_groups(c, data.num_rows, ms);
         // Sums 0..8 in `PodAcc` order; 2 and 6 are the effective usages.
@@ -96,7 +103,9 @@ impl PodWorker {
         self.max_resource_ids(&c[RESOURCE_ID].ids, catalog);
         let state = &self.state;
         let groups = self.keys.iter().enumerate();
-        groups.map(|(g, key)| (*key, state.acc(g))).collect()
+        out.clear();
+        out.extend(groups.map(|(g, key)| (*key, state.acc(g))));
+        out
     }
 
     /// Hashes each kept row's key once: new keys get the next group index.

@@ -169,8 +169,9 @@ fn aggregates(cat: &Catalog, input: &Input) -> (Aggregates, DailyCapacity) {
     }
     assert_eq!(cols.len(), COLUMNS.len());
     let mut agg = Aggregates::default();
-    let partial = PodWorker::default().run(&row_group(rows.len(), cols), &range(), cat);
-    agg.pods.merge(partial, cat);
+    let data = row_group(rows.len(), cols);
+    let mut partial = PodWorker::default().run(&data, &range(), cat, Vec::new());
+    agg.pods.merge(&mut partial, cat);
     let sets = |rows: &[LabelRow]| -> Vec<(Day, u32, u32)> {
         rows.iter()
             .map(|&(day, e, json)| (Day(day), intern(cat, e), label_set(cat, json)))
