@@ -231,7 +231,7 @@ pub struct Limits {
     pub memory_limit: u64,
     /// How the workers decode (`--decode`).
     pub decode: DecodeMode,
-    /// How far the reads of later row groups may run ahead (S3 only; see `source::readahead`).
+    /// How far the reads of later row groups may run ahead (S3 reads, or hints for a local folder; see `source::readahead`).
     pub read_ahead: ReadAheadLimits,
 }
 

@@ -19,7 +19,9 @@
 //! group).
 //!
 //! A store without background reads (a local folder, memory) returns `None` from
-//! [`ObjectStore::start_range`] and the read-ahead turns itself off.
+//! [`ObjectStore::start_range`]; the read-ahead then only hints the same ranges
+//! ([`ObjectStore::will_need`]), `depth` tasks ahead, and holds no bytes and no budget. A local
+//! folder larger than the page cache is then read from disk ahead of the workers.
 
 use super::{ObjectMeta, ObjectStore, SourceError};
 use bytes::Bytes;
@@ -152,8 +154,10 @@ struct State {
     started: HashMap<usize, Vec<(Range<u64>, PendingRange)>>,
     requests: usize,
     bytes: u64,
-    /// The store has no background reads.
+    /// Read-ahead is off (`depth` 0, or no budget).
     off: bool,
+    /// The store has no background reads: tasks ahead are only hinted ([`ObjectStore::will_need`]).
+    hints_only: bool,
     /// Most requests and bytes held at once (for tests and the curious).
     peak_requests: usize,
     peak_bytes: u64,
@@ -194,8 +198,14 @@ impl<'a> ReadAhead<'a> {
         let started = state.started.remove(&seq);
         // A task passed over before its reads started is read directly.
         state.next = state.next.max(seq + 1);
-        self.start_ahead(&mut state, seq);
+        let hint = self.start_ahead(&mut state, seq);
         drop(state);
+        // Outside the lock: a hint may take the kernel a moment to queue.
+        for task in &self.tasks[hint] {
+            for range in &task.ranges {
+                self.store.will_need(&task.key, range.clone());
+            }
+        }
         let (cost, reads) = match started {
             None => ((0, 0), Vec::new()),
             Some(reads) => {
@@ -219,9 +229,17 @@ impl<'a> ReadAhead<'a> {
         }
     }
 
-    fn start_ahead(&self, state: &mut State, seq: usize) {
+    /// Starts the reads that fit, or, when the store has no background reads, returns the tasks
+    /// to hint instead.
+    fn start_ahead(&self, state: &mut State, seq: usize) -> Range<usize> {
         let last = seq.saturating_add(self.limits.depth);
-        while !state.off && state.next < self.tasks.len() && state.next <= last {
+        let end = self.tasks.len().min(last.saturating_add(1));
+        if state.hints_only {
+            let from = state.next.min(end);
+            state.next = state.next.max(end);
+            return from..end;
+        }
+        while !state.off && state.next < end {
             let task = &self.tasks[state.next];
             let (requests, bytes) = (task.ranges.len(), task.bytes());
             if state.requests + requests > self.limits.requests
@@ -229,15 +247,18 @@ impl<'a> ReadAhead<'a> {
             {
                 // It waits for the reads ahead of it to be released (or to be taken and read
                 // directly), so reads start in the order the tasks are taken.
-                return;
+                return 0..0;
             }
             let mut reads = Vec::with_capacity(task.ranges.len());
             for range in &task.ranges {
                 match self.store.start_range(&task.key, range.clone()) {
                     Some(p) => reads.push((range.clone(), p)),
                     None => {
-                        state.off = true;
-                        return;
+                        // Every read of a store without background reads says so, the first
+                        // included: nothing was started, and this task is hinted with the rest.
+                        debug_assert!(reads.is_empty());
+                        state.hints_only = true;
+                        return self.start_ahead(state, seq);
                     }
                 }
             }
@@ -248,6 +269,7 @@ impl<'a> ReadAhead<'a> {
             state.started.insert(state.next, reads);
             state.next += 1;
         }
+        0..0
     }
 
     fn release(&self, (requests, bytes): (usize, u64)) {

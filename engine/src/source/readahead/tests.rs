@@ -2,6 +2,7 @@ use super::test_store::TestStore;
 use super::*;
 use crate::source::memory::MemoryStore;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// `tasks` tasks of `per_task` ranges of `len` bytes each, back to back in object "f".
@@ -154,25 +155,60 @@ fn a_failed_read_surfaces_when_its_task_reads_that_range() {
     assert_eq!(held(&ra), (0, 0));
 }
 
+/// A memory store without background reads that notes every hint it is given.
+#[derive(Default)]
+struct HintStore {
+    inner: MemoryStore,
+    hints: Mutex<Vec<Range<u64>>>,
+}
+
+impl ObjectStore for HintStore {
+    fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError> {
+        self.inner.list(prefix)
+    }
+    fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError> {
+        self.inner.prefix_exists(prefix)
+    }
+    fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError> {
+        self.inner.get_range(key, range)
+    }
+    fn describe(&self, key: &str) -> String {
+        self.inner.describe(key)
+    }
+    fn will_need(&self, _key: &str, range: Range<u64>) {
+        self.hints.lock().unwrap().push(range);
+    }
+}
+
+/// Such a store holds nothing ahead: the ranges of the tasks after the one taken are hinted
+/// instead, `depth` tasks ahead, each once and in task order.
 #[test]
-fn a_store_without_background_reads_turns_it_off() {
-    let mut store = MemoryStore::default();
-    store.insert("f", vec![7u8; 10_000]);
-    let tasks = layout(5, 2, 100);
+fn a_store_without_background_reads_gets_hints_only() {
+    let mut store = HintStore::default();
+    store.inner.insert("f", vec![7u8; 10_000]);
+    let tasks = layout(7, 2, 100);
     let limits = ReadAheadLimits {
-        depth: 4,
+        depth: 3,
         requests: 16,
         bytes: 1 << 20,
     };
     let ra = ReadAhead::new(&store, tasks.clone(), limits);
+    let hinted = |store: &HintStore| store.hints.lock().unwrap().len();
     for (seq, task) in tasks.iter().enumerate() {
         let reads = ra.take(seq);
+        // Tasks seq+1 ..= seq+3 (as far as there are tasks), two ranges each.
+        assert_eq!(
+            hinted(&store),
+            2 * (seq + 3).min(tasks.len() - 1),
+            "after task {seq}"
+        );
         for r in &task.ranges {
             assert_eq!(reads.get_range("f", r.clone()).unwrap().len(), 100);
         }
     }
-    assert_eq!(ra.peaks(), (0, 0));
-    assert!(ra.state.lock().unwrap().off);
+    assert_eq!(ra.peaks(), (0, 0), "no reads started, no bytes held");
+    let want: Vec<Range<u64>> = tasks[1..].iter().flat_map(|t| t.ranges.clone()).collect();
+    assert_eq!(*store.hints.lock().unwrap(), want);
 }
 
 #[test]
