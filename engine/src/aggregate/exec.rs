@@ -231,7 +231,8 @@ pub struct Limits {
     pub memory_limit: u64,
     /// How the workers decode (`--decode`).
     pub decode: DecodeMode,
-    /// How far the reads of later row groups may run ahead (S3 reads, or hints for a local folder; see `source::readahead`).
+    /// How far the reads of later row groups may run ahead (S3 reads, or hints for a local
+    /// folder; see `source::readahead`).
     pub read_ahead: ReadAheadLimits,
 }
 
@@ -294,6 +295,12 @@ pub fn execute(
             let (ticket_rx, read_ahead, spares) = (ticket_rx.clone(), &read_ahead, &spares);
             s.spawn(move || {
                 let mut w = Worker::default();
+                let context = TaskContext {
+                    inputs,
+                    catalog,
+                    ms,
+                    spares,
+                };
                 // Tasks leave the queue in `seq` order, so the earliest unmerged one always holds
                 // a ticket and the merge can always move on.
                 while ticket_rx.recv().is_ok() {
@@ -303,12 +310,6 @@ pub fn execute(
                     }
                     // Starts the reads of the next tasks; this task's own reads may be in flight.
                     let reads = read_ahead.take(task.seq);
-                    let context = TaskContext {
-                        inputs,
-                        catalog,
-                        ms,
-                        spares,
-                    };
                     let done = w.run(&reads, &context, task, decode_mode);
                     drop(reads);
                     if done_tx.send(done).is_err() {

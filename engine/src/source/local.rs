@@ -79,27 +79,29 @@ impl ObjectStore for LocalStore {
     /// `posix_fadvise(WILLNEED)`: the kernel starts reading the range into the page cache and
     /// returns, so a file not yet cached is read from disk while the workers decode earlier row
     /// groups, instead of each worker blocking on its own reads in turn.
-    fn will_need(&self, key: &str, range: Range<u64>) {
+    fn will_need(&self, key: &str, ranges: &[Range<u64>]) {
         let Ok(file) = File::open(self.path(key)) else {
             return;
         };
-        let (Ok(start), Ok(len)) = (
-            i64::try_from(range.start),
-            i64::try_from(range.end - range.start),
-        ) else {
-            return;
-        };
-        #[cfg(target_os = "linux")]
-        // SAFETY: `file` is open for the whole call, so its descriptor is valid; the call only
-        // advises the kernel about the file's pages and touches no memory of ours. Its result
-        // is ignored: a hint that fails leaves the later read to fetch the bytes itself.
-        unsafe {
-            libc::posix_fadvise(
-                std::os::fd::AsRawFd::as_raw_fd(&file),
-                start,
-                len,
-                libc::POSIX_FADV_WILLNEED,
-            );
+        for range in ranges {
+            let (Ok(start), Ok(len)) = (
+                i64::try_from(range.start),
+                i64::try_from(range.end - range.start),
+            ) else {
+                continue;
+            };
+            #[cfg(target_os = "linux")]
+            // SAFETY: `file` is open for the whole call, so its descriptor is valid; the call
+            // only advises the kernel about the file's pages and touches no memory of ours. Its
+            // result is ignored: a failed hint leaves the later read to fetch the bytes itself.
+            unsafe {
+                libc::posix_fadvise(
+                    std::os::fd::AsRawFd::as_raw_fd(&file),
+                    start,
+                    len,
+                    libc::POSIX_FADV_WILLNEED,
+                );
+            }
         }
     }
 }

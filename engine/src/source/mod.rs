@@ -46,10 +46,10 @@ pub trait ObjectStore: Send + Sync {
     fn start_range(&self, _key: &str, _range: Range<u64>) -> Option<readahead::PendingRange> {
         None
     }
-    /// For a store without background reads: bytes `range` of `key` will be read soon, so have
-    /// them ready if that costs the caller nothing (a local file's pages, fetched by the
-    /// kernel). A hint only: it holds no memory of ours, and errors are the later read's.
-    fn will_need(&self, _key: &str, _range: Range<u64>) {}
+    /// For a store without background reads: `ranges` of `key` will be read soon, so have them
+    /// ready if that costs the caller nothing (a local file's pages, fetched by the kernel). A
+    /// hint only: it holds no memory of ours, and errors are the later read's.
+    fn will_need(&self, _key: &str, _ranges: &[Range<u64>]) {}
     /// Bytes read from the end of object `key` to find its footer in one request.
     fn footer_tail(&self, _key: &str) -> u64 {
         footer::TAIL_GUESS

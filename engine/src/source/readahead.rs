@@ -202,9 +202,7 @@ impl<'a> ReadAhead<'a> {
         drop(state);
         // Outside the lock: a hint may take the kernel a moment to queue.
         for task in &self.tasks[hint] {
-            for range in &task.ranges {
-                self.store.will_need(&task.key, range.clone());
-            }
+            self.store.will_need(&task.key, &task.ranges);
         }
         let (cost, reads) = match started {
             None => ((0, 0), Vec::new()),

@@ -175,8 +175,8 @@ impl ObjectStore for HintStore {
     fn describe(&self, key: &str) -> String {
         self.inner.describe(key)
     }
-    fn will_need(&self, _key: &str, range: Range<u64>) {
-        self.hints.lock().unwrap().push(range);
+    fn will_need(&self, _key: &str, ranges: &[Range<u64>]) {
+        self.hints.lock().unwrap().extend_from_slice(ranges);
     }
 }
 
