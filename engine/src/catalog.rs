@@ -2,10 +2,15 @@
 //!
 //! Every string the pipeline keeps (namespace, node, resource id, label text) is interned once into
 //! a dense `u32`; every distinct label string is parsed once into a filtered, sorted label set and
-//! interned again as a set id. Workers take the locks once per dictionary page, not per row, so two
-//! mutexes are cheap here and keep ids global without a merge step. The merging thread builds
+//! interned again as a set id. Workers take the locks once per dictionary page, not per row, so
+//! the mutexes are cheap here and keep ids global without a merge step. The merging thread builds
 //! each batch against its own mirror of the strings and holds only the label table, so workers
 //! interning strings do not wait for it.
+//!
+//! Label texts read only for their label sets live in a table of their own
+//! ([`TextTable::LabelTexts`]): their ids never reach a row, so the merging thread's mirror does
+//! not copy them (at 15 labels a pod they are most of the string bytes), and interning them does
+//! not hold the table the other columns use.
 
 use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets, ParsedLabels};
@@ -32,19 +37,34 @@ pub fn id_text(strings: &Interner, id: u32) -> Option<String> {
     (id != NULL_ID).then(|| String::from_utf8_lossy(strings.get(id)).into_owned())
 }
 
+/// Which table a label column's raw text ids index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextTable {
+    /// The global string table: a label column also read as raw text (the VM temp table's
+    /// `json_extract_scalar` on `pod_labels`), through a shared read.
+    Strings = 0,
+    /// The label-text table: a column decoded straight to label sets.
+    LabelTexts = 1,
+}
+
 pub struct Catalog {
     strings: Mutex<Interner>,
+    /// Label texts decoded straight to label sets ([`TextTable::LabelTexts`]).
+    label_texts: Mutex<Interner>,
     labels: Mutex<LabelTable>,
     /// `--label-memo on`: label strings resolve per distinct string (and per dictionary entry).
     label_memo: bool,
     enabled: EnabledKeys,
 }
 
-/// A worker's label set for each string id it has resolved ([`Catalog::resolve_labels_cached`]).
+/// A worker's label set for each text id it has resolved ([`Catalog::resolve_labels_cached`]).
+/// One cache serves one [`TextTable`]: ids of the two tables overlap.
 #[derive(Default)]
 pub struct LabelCache {
     set_of: Vec<Option<u32>>,
     misses: Vec<u32>,
+    /// The table whose ids this cache holds, fixed by its first use (checked in debug builds).
+    table: Option<TextTable>,
 }
 
 impl LabelCache {
@@ -69,7 +89,8 @@ pub struct LabelTable {
     parser: LabelParser,
     pub values: Interner,
     pub sets: LabelSets,
-    by_string: HashMap<u32, u32>,
+    /// The set of each text id parsed so far, one map per [`TextTable`].
+    by_text: [HashMap<u32, u32>; 2],
     scratch: Vec<Label>,
     /// Memoise label parsing per string and label merges per combination (`--label-memo`).
     pub memo: bool,
@@ -85,11 +106,12 @@ impl Catalog {
         debug_assert_eq!(empty, EMPTY_ID);
         Catalog {
             strings: Mutex::new(strings),
+            label_texts: Mutex::new(Interner::new()),
             labels: Mutex::new(LabelTable {
                 parser: LabelParser::default(),
                 values: Interner::new(),
                 sets: LabelSets::new(),
-                by_string: HashMap::new(),
+                by_text: [HashMap::new(), HashMap::new()],
                 scratch: Vec::new(),
                 memo: true,
                 parses: 0,
@@ -133,7 +155,33 @@ impl Catalog {
         out: &mut Vec<u32>,
         each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut strings = self.strings.lock().expect("string table poisoned");
+        self.intern_into(TextTable::Strings, out, each)
+    }
+
+    /// [`Self::intern_many`] into the label-text table: ids for
+    /// [`Self::resolve_labels_cached`] with [`TextTable::LabelTexts`], and for nothing else.
+    pub fn intern_label_texts<E: From<KernelError>>(
+        &self,
+        out: &mut Vec<u32>,
+        each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.intern_into(TextTable::LabelTexts, out, each)
+    }
+
+    fn table(&self, table: TextTable) -> &Mutex<Interner> {
+        match table {
+            TextTable::Strings => &self.strings,
+            TextTable::LabelTexts => &self.label_texts,
+        }
+    }
+
+    fn intern_into<E: From<KernelError>>(
+        &self,
+        table: TextTable,
+        out: &mut Vec<u32>,
+        each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut strings = self.table(table).lock().expect("string table poisoned");
         let mut full = None;
         each(&mut |s| match strings.try_intern(s) {
             Ok(id) => out.push(id),
@@ -144,30 +192,31 @@ impl Catalog {
         full.map_or(Ok(()), |e| Err(e.into()))
     }
 
-    /// Replaces each global string id in `ids` by its label set id, parsing strings seen first here.
+    /// Replaces each text id of `texts` in `ids` by its label set id, parsing texts seen first
+    /// here.
     ///
     /// Never holds one lock while waiting for the other: the merging thread holds the label
     /// table while it builds a batch, and a worker blocked here must not keep the string table
     /// from the other workers meanwhile.
-    pub fn resolve_labels(&self, ids: &mut [u32]) -> Result<(), BadLabels> {
-        let unseen = self.sets_seen_before(ids);
+    pub fn resolve_labels(&self, texts: TextTable, ids: &mut [u32]) -> Result<(), BadLabels> {
+        let unseen = self.sets_seen_before(texts, ids);
         if unseen.is_empty() {
             return Ok(());
         }
-        let (texts, ends) = self.texts_of(unseen.iter().map(|&i| ids[i]));
+        let (bytes, ends) = self.texts_of(texts, unseen.iter().map(|&i| ids[i]));
         let mut table = self.labels.lock().expect("label table poisoned");
         let mut start = 0;
         for (&i, &end) in unseen.iter().zip(&ends) {
-            let text = &texts[start..end];
+            let text = &bytes[start..end];
             start = end;
             // Another worker may have parsed the same string since the first look.
-            if let Some(&set) = table.by_string.get(&ids[i]) {
+            if let Some(&set) = table.by_text[texts as usize].get(&ids[i]) {
                 ids[i] = set;
                 continue;
             }
             let set = table.parse(text, &self.enabled)?;
             if table.memo {
-                table.by_string.insert(ids[i], set);
+                table.by_text[texts as usize].insert(ids[i], set);
             }
             ids[i] = set;
         }
@@ -181,11 +230,17 @@ impl Catalog {
     /// catalog, which then parses every row's text.
     pub fn resolve_labels_cached(
         &self,
+        texts: TextTable,
         ids: &mut [u32],
         cache: &mut LabelCache,
     ) -> Result<(), BadLabels> {
+        debug_assert_eq!(
+            *cache.table.get_or_insert(texts),
+            texts,
+            "a label cache serves one text table"
+        );
         if !self.label_memo {
-            return self.resolve_labels(ids);
+            return self.resolve_labels(texts, ids);
         }
         let mut misses = std::mem::take(&mut cache.misses);
         misses.clear();
@@ -197,7 +252,7 @@ impl Catalog {
             misses.sort_unstable();
             misses.dedup();
             let mut sets = misses.clone();
-            self.resolve_labels(&mut sets)?;
+            self.resolve_labels(texts, &mut sets)?;
             cache.insert(&misses, &sets);
         }
         cache.misses = misses;
@@ -212,13 +267,14 @@ impl Catalog {
 
     /// Maps the ids whose label set is known (NULL and strings parsed before); returns the
     /// positions of the rest.
-    fn sets_seen_before(&self, ids: &mut [u32]) -> Vec<usize> {
+    fn sets_seen_before(&self, texts: TextTable, ids: &mut [u32]) -> Vec<usize> {
         let table = self.labels.lock().expect("label table poisoned");
+        let by_text = &table.by_text[texts as usize];
         let mut unseen = Vec::new();
         for (i, id) in ids.iter_mut().enumerate() {
             if *id == NULL_ID {
                 *id = NULL_SET;
-            } else if let Some(&set) = table.by_string.get(id) {
+            } else if let Some(&set) = by_text.get(id) {
                 *id = set;
             } else {
                 unseen.push(i);
@@ -228,8 +284,8 @@ impl Catalog {
     }
 
     /// The texts of `ids`, concatenated, with the end of each.
-    fn texts_of(&self, ids: impl Iterator<Item = u32>) -> (Vec<u8>, Vec<usize>) {
-        let strings = self.strings.lock().expect("string table poisoned");
+    fn texts_of(&self, table: TextTable, ids: impl Iterator<Item = u32>) -> (Vec<u8>, Vec<usize>) {
+        let strings = self.table(table).lock().expect("string table poisoned");
         let (mut texts, mut ends) = (Vec::new(), Vec::new());
         for id in ids {
             texts.extend_from_slice(strings.get(id));
@@ -287,6 +343,14 @@ impl Catalog {
         let mut strings = self.strings.lock().expect("string table poisoned");
         let mut labels = self.labels.lock().expect("label table poisoned");
         f(&mut strings, &mut labels, &self.enabled)
+    }
+
+    /// Distinct label texts read straight to label sets ([`TextTable::LabelTexts`]).
+    pub fn label_text_count(&self) -> usize {
+        self.label_texts
+            .lock()
+            .expect("label text table poisoned")
+            .len()
     }
 }
 
@@ -358,6 +422,50 @@ mod tests {
         assert_eq!(mirror.len(), cat.with_tables(|s, _, _| s.len()));
     }
 
+    #[test]
+    fn label_texts_stay_out_of_the_strings_and_resolve_apart_from_them() {
+        let cat = catalog(&["app"]);
+        let global = intern(&cat, &[r#"{"app":"g"}"#]);
+        let strings_before = cat.with_tables(|s, _, _| s.len());
+        let mut texts = Vec::new();
+        cat.intern_label_texts::<KernelError>(&mut texts, |push| {
+            push(br#"{"app":"g"}"#);
+            push(br#"{"app":"t"}"#);
+            Ok(())
+        })
+        .expect("room");
+        let mut mirror = Interner::new();
+        cat.sync_strings(&mut mirror);
+        assert_eq!(cat.with_tables(|s, _, _| s.len()), strings_before);
+        assert_eq!(
+            mirror.len(),
+            strings_before,
+            "the mirror copies no label text"
+        );
+        assert_eq!(cat.label_text_count(), 2);
+        // Id 1 is `{"app":"g"}` in the string table and `{"app":"t"}` among the label texts:
+        // each table's memo and cache must keep to its own ids.
+        assert_eq!(global[0], 1);
+        assert_eq!(texts, [0, 1]);
+        let (mut by_text, mut by_string) = (LabelCache::default(), LabelCache::default());
+        let mut t = texts.clone();
+        cat.resolve_labels_cached(TextTable::LabelTexts, &mut t, &mut by_text)
+            .expect("valid");
+        let mut g = global.clone();
+        cat.resolve_labels_cached(TextTable::Strings, &mut g, &mut by_string)
+            .expect("valid");
+        let mut t_again = vec![1];
+        cat.resolve_labels(TextTable::LabelTexts, &mut t_again)
+            .expect("valid");
+        assert_ne!(t[0], t[1]);
+        assert_eq!(
+            g[0], t[0],
+            "the same text gives the same set from either table"
+        );
+        assert_eq!(t_again[0], t[1]);
+        cat.with_tables(|_, labels, _| assert_eq!(labels.parses, 3));
+    }
+
     /// Runs `work` on another thread while this one holds the label table, and says whether it
     /// finished meanwhile.
     fn finishes_while_labels_are_held(cat: &Catalog, work: impl FnOnce() + Send) -> bool {
@@ -394,10 +502,11 @@ mod tests {
         raw.insert(1, NULL_ID);
         raw.extend(raw.clone()); // repeats within one call
         let mut want = raw.clone();
-        cat.resolve_labels(&mut want).expect("valid labels");
+        cat.resolve_labels(TextTable::Strings, &mut want)
+            .expect("valid labels");
         let mut cache = LabelCache::default();
         let mut got = raw.clone();
-        cat.resolve_labels_cached(&mut got, &mut cache)
+        cat.resolve_labels_cached(TextTable::Strings, &mut got, &mut cache)
             .expect("valid labels");
         assert_eq!(got, want);
         assert_eq!(
@@ -410,7 +519,8 @@ mod tests {
         let cache = &mut cache;
         let again_ref = &mut again;
         assert!(finishes_while_labels_are_held(cat, move || {
-            cat.resolve_labels_cached(again_ref, cache).expect("cached");
+            cat.resolve_labels_cached(TextTable::Strings, again_ref, cache)
+                .expect("cached");
         }));
         assert_eq!(again, want);
     }
@@ -422,7 +532,7 @@ mod tests {
         let mut cache = LabelCache::default();
         for _ in 0..2 {
             let mut ids = raw.clone();
-            cat.resolve_labels_cached(&mut ids, &mut cache)
+            cat.resolve_labels_cached(TextTable::Strings, &mut ids, &mut cache)
                 .expect("valid labels");
             assert_eq!(ids[0], ids[1]);
         }
@@ -440,7 +550,8 @@ mod tests {
                 let ids = &mut ids;
                 let worker = s.spawn(move || {
                     let _ = blocked_tx.send(());
-                    cat.resolve_labels(ids).expect("valid labels")
+                    cat.resolve_labels(TextTable::Strings, ids)
+                        .expect("valid labels")
                 });
                 blocked_rx.recv().expect("worker started");
                 std::thread::sleep(Duration::from_millis(50));

@@ -28,6 +28,8 @@ pub struct RunReport {
     pub pages: DecodeStats,
     pub rows_out: u64,
     pub bytes_out: u64,
+    /// Distinct strings interned: identifiers, plus the label texts read for their sets (a
+    /// label text also read raw, as `pod_labels` for the VM temp table, counts in both tables).
     pub distinct_strings: usize,
     pub label_sets: usize,
     /// Label strings parsed (per distinct string with `--label-memo on`, per row without).

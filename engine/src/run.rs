@@ -209,6 +209,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         report.label_sets,
         report.label_parses,
     ) = catalog.with_tables(|strings, labels, _| (strings.len(), labels.sets.len(), labels.parses));
+    report.distinct_strings += catalog.label_text_count();
     report.switches = switch_names(plan);
     if summary == Summary::Stderr {
         eprint!("{}", report.text());

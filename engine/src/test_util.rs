@@ -7,7 +7,7 @@
 //! - obviously-correct references: label filtering with `serde_json`, `map_concat`, SQL `LIKE`;
 //! - a tiny deterministic PRNG, so tests need no extra dependency and always see the same data.
 
-use crate::catalog::{Catalog, LabelTable, NULL_ID, NULL_SET};
+use crate::catalog::{Catalog, LabelTable, TextTable, NULL_ID, NULL_SET};
 use crate::decode::rowgroup::{read_row_group, ColumnData, ColumnPlan, RowGroupData};
 use crate::decode::strings::StringMode;
 use crate::decode::{DecodeStats, ReadError};
@@ -431,14 +431,20 @@ pub fn catalog(enabled: &[&str]) -> Catalog {
 
 /// The global id of `s`, interning it; `None` → `NULL_ID`.
 pub fn intern(catalog: &Catalog, s: Option<&str>) -> u32 {
-    let Some(s) = s else { return NULL_ID };
+    s.map_or(NULL_ID, |s| intern_in(catalog, TextTable::Strings, s))
+}
+
+fn intern_in(catalog: &Catalog, table: TextTable, s: &str) -> u32 {
     let mut out = Vec::new();
-    catalog
-        .intern_many::<ocp_summary_kernels::KernelError>(&mut out, |push| {
-            push(s.as_bytes());
-            Ok(())
-        })
-        .expect("intern");
+    let each = |push: &mut dyn FnMut(&[u8])| {
+        push(s.as_bytes());
+        Ok::<_, ocp_summary_kernels::KernelError>(())
+    };
+    match table {
+        TextTable::Strings => catalog.intern_many(&mut out, each),
+        TextTable::LabelTexts => catalog.intern_label_texts(&mut out, each),
+    }
+    .expect("intern");
     out[0]
 }
 
@@ -451,8 +457,11 @@ pub fn text(catalog: &Catalog, id: u32) -> Option<String> {
 
 /// The label set id of label JSON `json` (`None` = NULL text), through the decoder's path.
 pub fn label_set(catalog: &Catalog, json: Option<&str>) -> u32 {
-    let mut ids = vec![intern(catalog, json)];
-    catalog.resolve_labels(&mut ids).expect("label JSON");
+    let Some(json) = json else { return NULL_SET };
+    let mut ids = vec![intern_in(catalog, TextTable::LabelTexts, json)];
+    catalog
+        .resolve_labels(TextTable::LabelTexts, &mut ids)
+        .expect("label JSON");
     ids[0]
 }
 

@@ -12,7 +12,7 @@
 use super::column::{ColumnData, ColumnPlan};
 use super::strings::StringMode;
 use super::DecodeError;
-use crate::catalog::{Catalog, NULL_ID};
+use crate::catalog::{Catalog, TextTable, NULL_ID};
 use crate::plan::columns::ColumnKind;
 use ocp_summary_kernels::int96;
 use parquet::column::page::PageReader;
@@ -34,10 +34,14 @@ pub fn decode_column(
         ColumnKind::String => {
             let (values, defs) = read_all::<ByteArrayType>(pages, descr, rows)?;
             let mut interned = Vec::with_capacity(values.len());
-            catalog.intern_many(&mut interned, |push| {
+            let each = |push: &mut dyn FnMut(&[u8])| {
                 values.iter().for_each(|v| push(v.data()));
                 Ok::<_, DecodeError>(())
-            })?;
+            };
+            match plan.string_mode {
+                StringMode::Interned => catalog.intern_many(&mut interned, each)?,
+                StringMode::Labels => catalog.intern_label_texts(&mut interned, each)?,
+            }
             spread(
                 &interned,
                 &defs,
@@ -49,7 +53,7 @@ pub fn decode_column(
             )?;
             if plan.string_mode == StringMode::Labels {
                 catalog
-                    .resolve_labels(&mut data.ids)
+                    .resolve_labels(TextTable::LabelTexts, &mut data.ids)
                     .map_err(|b| DecodeError::Label {
                         preview: b.preview,
                         reason: b.reason,

@@ -9,7 +9,7 @@ pub use super::column::{ColumnData, ColumnPlan};
 use super::pages::{ChunkPages, CratePages, PageSource};
 use super::strings::{StringDecoder, StringMode};
 use super::{DecodeError, DecodeStats, ReadError};
-use crate::catalog::{Catalog, NULL_ID};
+use crate::catalog::{Catalog, TextTable, NULL_ID};
 use crate::plan::columns::ColumnKind;
 use crate::plan::DecodeMode;
 use crate::source::chunk::ChunkBytes;
@@ -202,12 +202,14 @@ fn fill_null(kind: ColumnKind, rows: usize, data: &mut ColumnData) {
     data.valid.resize(rows, false);
 }
 
-/// Label set ids for the string ids of every row.
+/// Label set ids for the global string ids of every row (decoded as [`StringMode::Interned`]).
 fn resolve_per_row(catalog: &Catalog, ids: &mut [u32]) -> Result<(), DecodeError> {
-    catalog.resolve_labels(ids).map_err(|b| DecodeError::Label {
-        preview: b.preview,
-        reason: b.reason,
-    })
+    catalog
+        .resolve_labels(TextTable::Strings, ids)
+        .map_err(|b| DecodeError::Label {
+            preview: b.preview,
+            reason: b.reason,
+        })
 }
 
 fn decode_column(

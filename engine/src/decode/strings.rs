@@ -8,7 +8,7 @@
 
 use super::chunk::{plain_byte_arrays, ValueDecoder};
 use super::DecodeError;
-use crate::catalog::{Catalog, LabelCache, NULL_ID};
+use crate::catalog::{Catalog, LabelCache, TextTable, NULL_ID};
 use ocp_summary_kernels::delta;
 use parquet::basic::Encoding;
 
@@ -79,16 +79,18 @@ impl<'c> StringDecoder<'c> {
         each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
         let start = out.len();
-        self.catalog.intern_many(out, each)?;
-        if self.mode == StringMode::Labels {
-            self.catalog
-                .resolve_labels_cached(&mut out[start..], &mut self.labels)
-                .map_err(|b| DecodeError::Label {
-                    preview: b.preview,
-                    reason: b.reason,
-                })?;
+        if self.mode == StringMode::Interned {
+            return self.catalog.intern_many(out, each);
         }
-        Ok(())
+        // Label texts go to their own table: their ids only ever become label sets.
+        self.catalog.intern_label_texts(out, each)?;
+        let texts = &mut out[start..];
+        self.catalog
+            .resolve_labels_cached(TextTable::LabelTexts, texts, &mut self.labels)
+            .map_err(|b| DecodeError::Label {
+                preview: b.preview,
+                reason: b.reason,
+            })
     }
 }
 

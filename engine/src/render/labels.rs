@@ -38,20 +38,22 @@ impl LabelJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
+    use crate::catalog::{Catalog, TextTable};
 
     #[test]
     fn sets_render_once_in_id_order_with_sorted_keys() {
         let catalog = Catalog::new(EnabledKeys::new(["app", "team"].map(str::as_bytes)));
         let mut ids = Vec::new();
         catalog
-            .intern_many(&mut ids, |push| {
+            .intern_label_texts(&mut ids, |push| {
                 push(br#"{"team":"b","app":"a","other":"x"}"#);
                 push(br#"{}"#);
                 Ok::<_, ocp_summary_kernels::KernelError>(())
             })
             .unwrap();
-        catalog.resolve_labels(&mut ids).unwrap();
+        catalog
+            .resolve_labels(TextTable::LabelTexts, &mut ids)
+            .unwrap();
         let mut json = LabelJson::default();
         catalog.with_tables(|_, labels, enabled| json.update(labels, enabled));
         let text = |id: u32| String::from_utf8(json.as_slice()[id as usize].to_vec()).unwrap();

@@ -7,7 +7,7 @@
 //! decoder would have called once per dictionary entry, memoised per worker by string id.
 
 use super::RoleInput;
-use crate::catalog::{Catalog, LabelCache};
+use crate::catalog::{Catalog, LabelCache, TextTable};
 use crate::decode::rowgroup::{ColumnData, ColumnPlan};
 use crate::decode::strings::StringMode;
 use crate::error::{DecodeError, ReadError};
@@ -122,7 +122,7 @@ impl LabelSetCache {
         out.clear();
         out.extend_from_slice(raw);
         catalog
-            .resolve_labels_cached(out, &mut self.0)
+            .resolve_labels_cached(TextTable::Strings, out, &mut self.0)
             .map_err(|b| ReadError::Column {
                 column,
                 source: DecodeError::Label {
