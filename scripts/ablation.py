@@ -31,6 +31,7 @@ SWITCHES = [
     ("decode reference (no page kernels)", ["--decode", "reference"]),
     ("label-memo off (parse per row)", ["--label-memo", "off"]),
     ("streaming month (no day batches)", ["--streaming", "month"]),
+    ("output-io buffered (no O_DIRECT)", ["--output-io", "buffered"]),
 ]
 
 

@@ -1,6 +1,6 @@
-//! The optimisation switches (`--decode`, `--label-memo`, `--streaming`, `--threads`): each slow
-//! path gives the same rows as the fast one, uuids aside, and each switch changes what it claims
-//! to, as the run report shows. (`--copy text` is in tests/postgres.rs.)
+//! The optimisation switches (`--decode`, `--label-memo`, `--streaming`, `--output-io`,
+//! `--threads`): each slow path gives the same rows as the fast one, uuids aside, and each switch
+//! changes what it claims to, as the run report shows. (`--copy text` is in tests/postgres.rs.)
 
 mod common;
 
@@ -84,6 +84,15 @@ fn every_switch_gives_the_same_rows_and_does_what_it_says() {
     assert_eq!(month["day_batches"], 1);
     assert_eq!(month["max_batch_rows"], month["rows_out"]);
 
+    let buffered = run(
+        dir,
+        "buffered",
+        &["--output-io", "buffered", "--threads", "2"],
+    );
+    same("buffered");
+    assert_eq!(base["switches"]["output_io"], "direct");
+    assert_eq!(buffered["switches"]["output_io"], "buffered");
+
     let one = run(dir, "one_thread", &["--threads", "1"]);
     same("one_thread");
     assert_eq!(one["switches"]["threads"], "1");
@@ -97,13 +106,17 @@ fn switches_come_from_the_config_file_and_bad_values_are_refused() {
     let config = dir.join("run.toml");
     std::fs::write(
         &config,
-        "decode = \"reference\"\nlabel_memo = \"off\"\nstreaming = \"month\"\n",
+        concat!(
+            "decode = \"reference\"\nlabel_memo = \"off\"\n",
+            "streaming = \"month\"\noutput_io = \"buffered\"\n"
+        ),
     )
     .unwrap();
     let report = run(dir, "config", &["--config", config.to_str().unwrap()]);
     assert_eq!(report["switches"]["decode"], "reference");
     assert_eq!(report["switches"]["label_memo"], "off");
     assert_eq!(report["switches"]["streaming"], "month");
+    assert_eq!(report["switches"]["output_io"], "buffered");
 
     let out = bin()
         .arg("run")

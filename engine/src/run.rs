@@ -242,8 +242,12 @@ fn switch_names(plan: &Plan) -> Vec<(&'static str, String)> {
         ),
         ("streaming", lower(&sw.streaming)),
     ];
-    if plan.output == crate::plan::OutputSpec::Postgres {
-        out.push(("copy", lower(&sw.copy)));
+    match plan.output {
+        crate::plan::OutputSpec::Postgres => out.push(("copy", lower(&sw.copy))),
+        crate::plan::OutputSpec::CsvFile(_) | crate::plan::OutputSpec::PgCopyFile(_) => {
+            out.push(("output_io", lower(&sw.output_io)))
+        }
+        crate::plan::OutputSpec::CsvStdout => {}
     }
     if plan.scope.input.starts_with("s3://") {
         out.push(("s3_concurrency", plan.s3.concurrency.to_string()));

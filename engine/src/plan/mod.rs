@@ -19,7 +19,7 @@ use crate::value::date::{self, days_in_month, Day};
 use anyhow::{anyhow, bail};
 use lookups::{enabled_key_list, parse_cost_category, parse_node_role, GivenLookups};
 use options::{ConfigFile, DbOptions, RunOptions, S3Options, Switch};
-pub use options::{CopyFormat, DecodeMode, Streaming};
+pub use options::{CopyFormat, DecodeMode, OutputIo, Streaming};
 use std::path::PathBuf;
 
 /// Where output rows go.
@@ -120,6 +120,8 @@ pub struct Switches {
     /// Parse each distinct label string once and memoise label merges.
     pub label_memo: bool,
     pub streaming: Streaming,
+    /// Write output files around the page cache.
+    pub output_io: OutputIo,
     pub copy: CopyFormat,
 }
 
@@ -129,6 +131,7 @@ impl Default for Switches {
             decode: DecodeMode::Kernels,
             label_memo: true,
             streaming: Streaming::Days,
+            output_io: OutputIo::Direct,
             copy: CopyFormat::Binary,
         }
     }
@@ -236,6 +239,7 @@ impl Plan {
             decode: pick(given.decode, file.decode).unwrap_or_default(),
             label_memo: pick(given.label_memo, file.label_memo).unwrap_or_default() == Switch::On,
             streaming: pick(given.streaming, file.streaming).unwrap_or_default(),
+            output_io: pick(given.output_io, file.output_io).unwrap_or_default(),
             copy: pick(given.copy, file.copy).unwrap_or_default(),
         };
         if switches.copy == CopyFormat::Text && output != OutputSpec::Postgres {

@@ -110,6 +110,11 @@ pub struct RunOptions {
     /// days in flight; `month`: the whole month is held and written at the end.
     #[cfg_attr(feature = "clap", arg(long, value_enum))]
     pub streaming: Option<Streaming>,
+    /// How a CSV or PGCOPY file is written: `direct` (default: around the page cache with
+    /// `O_DIRECT`, buffered where the file system refuses it) or `buffered` (through the page
+    /// cache).
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
+    pub output_io: Option<OutputIo>,
     /// The PostgreSQL load's COPY format: `binary` (default) or `text` (CSV).
     #[cfg_attr(feature = "clap", arg(long, value_enum))]
     pub copy: Option<CopyFormat>,
@@ -168,6 +173,18 @@ pub enum Streaming {
     Days,
     /// The whole month at the end.
     Month,
+}
+
+/// How output files are written (`--output-io`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum OutputIo {
+    /// Around the page cache (`O_DIRECT`) where the file system allows it.
+    #[default]
+    Direct,
+    /// Through the page cache.
+    Buffered,
 }
 
 /// The PostgreSQL load's COPY format (`--copy`).
@@ -293,6 +310,7 @@ pub struct ConfigFile {
     pub decode: Option<DecodeMode>,
     pub label_memo: Option<Switch>,
     pub streaming: Option<Streaming>,
+    pub output_io: Option<OutputIo>,
     pub copy: Option<CopyFormat>,
     pub output: Option<String>,
     pub threads: Option<usize>,

@@ -5,7 +5,7 @@
 use super::columns::{Value, COLUMNS};
 use super::output::{RowSink, SinkSummary};
 use super::uuid::UuidGen;
-use super::writeback::WritebackFile;
+use super::writeback::OutputFile;
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::error::{Error, SinkError};
 use crate::plan::RowConstants;
@@ -247,14 +247,21 @@ impl RowSink for CsvSink {
 }
 
 impl CsvSink {
-    /// A sink into `path` (through a temporary name) or stdout, rendering on `threads` threads.
-    pub fn create(path: Option<&Path>, threads: usize, name: String) -> io::Result<CsvSink> {
+    /// A sink into `path` (through a temporary name) or stdout, rendering on `threads` threads;
+    /// `direct`: write the file around the page cache where the file system allows
+    /// ([`OutputFile`]).
+    pub fn create(
+        path: Option<&Path>,
+        threads: usize,
+        name: String,
+        direct: bool,
+    ) -> io::Result<CsvSink> {
         let (writer, target): (Box<dyn Write + Send>, _) = match path {
             None => (Box::new(io::stdout()), None),
             Some(path) if writes_in_place(path) => (Box::new(std::fs::File::create(path)?), None),
             Some(path) => {
                 let tmp = tmp_name(path);
-                let file = WritebackFile::new(std::fs::File::create(&tmp)?);
+                let file = OutputFile::create(&tmp, direct)?;
                 (Box::new(file), Some((tmp, path.to_path_buf())))
             }
         };
@@ -554,7 +561,7 @@ mod tests {
         let ctx = text.context(&constants, &mut quoted);
         let written = |threads: usize| {
             let out = SharedBuf::default();
-            let mut sink = CsvSink::create(None, threads, "test".into()).unwrap();
+            let mut sink = CsvSink::create(None, threads, "test".into(), false).unwrap();
             sink.writer = Box::new(out.clone());
             sink.encoder = CsvEncoder::with_uuids(UuidGen::from_seed(5));
             // Two batches: the second reuses the first one's buffers.
@@ -588,7 +595,7 @@ mod tests {
                 "{threads} threads wrote other bytes"
             );
         }
-        let mut sink = CsvSink::create(None, 2, "test".into()).unwrap();
+        let mut sink = CsvSink::create(None, 2, "test".into(), false).unwrap();
         sink.writer = Box::new(FailAfter { left: 100_000 });
         let err = sink.write_all(&rows_mut, &ctx, 2).unwrap_err();
         assert_eq!(err.to_string(), "disk full");

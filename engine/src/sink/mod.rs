@@ -6,6 +6,7 @@
 pub mod batch_text;
 pub mod columns;
 pub mod csv;
+mod direct;
 pub mod gpu;
 pub mod output;
 pub mod pgcopy;
@@ -20,7 +21,7 @@ pub use output::{
 };
 
 use crate::error::{Error, SinkError};
-use crate::plan::{OutputSpec, Plan};
+use crate::plan::{OutputIo, OutputSpec, Plan};
 
 /// Runs `produce` against the plan's output, and completes the output (rename, commit) only when
 /// every batch was written.
@@ -45,7 +46,9 @@ pub fn stream_to_output(plan: &Plan, produce: &mut Produce<'_>) -> Result<SinkSu
     };
     let where_ = path.map_or("stdout".to_string(), |p| p.display().to_string());
     let fail = |e: std::io::Error| Error::from(SinkError::io(&where_, e));
-    let mut sink = csv::CsvSink::create(path, plan.limits.threads, where_.clone()).map_err(fail)?;
+    let direct = plan.switches.output_io == OutputIo::Direct;
+    let mut sink =
+        csv::CsvSink::create(path, plan.limits.threads, where_.clone(), direct).map_err(fail)?;
     produce(&mut sink)?;
     if sink.closed_pipe() {
         return Ok(Default::default());
@@ -71,8 +74,8 @@ fn write_pgcopy_file(
     }
     let tmp = csv::tmp_name(path);
     let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(fail)?;
-        let file = writeback::WritebackFile::new(file);
+        let direct = plan.switches.output_io == OutputIo::Direct;
+        let file = writeback::OutputFile::create(&tmp, direct).map_err(fail)?;
         let mut sink = pgcopy::CopySink::new(file, &plan.constants).map_err(fail)?;
         produce(&mut sink)?;
         let (file, summary) = sink.finish().map_err(fail)?;
