@@ -194,10 +194,33 @@ struct Aggregators {
     volume_nodes: VolumeNodeWorker,
 }
 
-/// Partials each worker may have finished ahead of the merge. A partial holds a row group's groups
-/// (up to ~10 MB on 100k-row daily row groups); a queue of 8 per worker bought no measurable time
-/// at L or XL and cost memory, so the queue stays short.
+/// Partials each worker may have finished ahead of the merge, at least. A partial holds a row
+/// group's groups (up to ~10 MB on 100k-row daily row groups), so the queue stays short unless a
+/// day has more tasks ([`merge_window`]).
 const DONE_PER_WORKER: usize = 2;
+
+/// Partials each worker may have ahead of the merge, at most.
+const MAX_DONE_PER_WORKER: usize = 16;
+
+/// The row groups that may be decoded, queued or waiting to merge at once: a day's tasks (the
+/// lower quartile over the days), within `DONE_PER_WORKER ..= MAX_DONE_PER_WORKER` per worker.
+///
+/// The merging thread stops merging while it builds a completed day's rows, once per day. With
+/// fewer tickets than a day's tasks the workers ran out of tickets in that pause and waited for
+/// it: at XL (23 tasks a day) `perf sched` showed each core idle 20% of the run, the workers
+/// parked on the ticket channel for 0.8-1.9 s each. At L (4-5 tasks a day) the window stays
+/// at 4, where it was: each ticket more holds a partial more (+28 MiB at L with 32 tickets).
+fn merge_window(first_days: &[Day], threads: usize) -> usize {
+    let mut per_day: Vec<usize> = first_days
+        .chunk_by(|a, b| a == b)
+        .map(|tasks| tasks.len())
+        .collect();
+    per_day.sort_unstable();
+    // The lower quartile: a typical day, leaning low, since each ticket more holds another
+    // partial (about 4 MiB at L, whose days have 4 or 5 tasks).
+    let quartile = per_day.get(per_day.len() / 4).copied().unwrap_or(0);
+    quartile.clamp(threads * DONE_PER_WORKER, threads * MAX_DONE_PER_WORKER)
+}
 
 /// Emptied pod partials, from the merge back to the workers. A partial holds a row group's groups
 /// (megabytes on 100k-row row groups), and a fresh vector per row group faulted its pages in
@@ -268,7 +291,8 @@ pub fn execute(
     };
     let read_ahead = ReadAhead::new(store, fetches, read_ahead);
     let (task_tx, task_rx) = unbounded::<Task>();
-    let window = threads * DONE_PER_WORKER;
+    let first_days: Vec<Day> = tasks.iter().map(|t| t.first_day).collect();
+    let window = merge_window(&first_days, threads);
     let (done_tx, done_rx) = bounded::<Done>(window);
     // A worker takes a ticket before a task and the merge gives one back per merged partial, so at
     // most `window` row groups are decoded, queued or waiting for an earlier one to merge. Without
@@ -280,7 +304,6 @@ pub fn execute(
     }
     let mut ticket_tx = Some(ticket_tx);
     let stop = AtomicBool::new(false);
-    let first_days: Vec<Day> = tasks.iter().map(|t| t.first_day).collect();
     debug_assert!(tasks.iter().enumerate().all(|(i, t)| t.seq == i));
     debug_assert!(first_days.windows(2).all(|w| w[0] <= w[1]));
     let mut complete_before = Day(i32::MIN);

@@ -304,3 +304,27 @@ mod split {
         assert_eq!(snap(&agg), Snap::default());
     }
 }
+
+#[test]
+fn the_merge_window_holds_a_days_tasks_within_its_bounds() {
+    let days = |counts: &[usize]| -> Vec<Day> {
+        let each = counts.iter().enumerate();
+        each.flat_map(|(d, &n)| std::iter::repeat_n(Day(d as i32), n))
+            .collect()
+    };
+    // A typical day, leaning low (the lower quartile): L's days have 4 or 5 tasks after the
+    // first; the first day's extra tasks do not set the window.
+    let l_days = [6, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5];
+    assert_eq!(merge_window(&days(&l_days), 2), 4);
+    assert_eq!(merge_window(&days(&l_days), 1), 4);
+    assert_eq!(merge_window(&days(&[9, 7, 7, 6, 7, 7, 8, 7]), 2), 7);
+    // Never below DONE_PER_WORKER per worker, never above MAX_DONE_PER_WORKER.
+    assert_eq!(merge_window(&days(&[1, 1, 2]), 2), 2 * DONE_PER_WORKER);
+    assert_eq!(merge_window(&days(&[100, 100]), 2), 2 * MAX_DONE_PER_WORKER);
+    assert_eq!(merge_window(&[], 3), 3 * DONE_PER_WORKER);
+    // XL's shape: 23-25 tasks a day.
+    assert_eq!(
+        merge_window(&days(&[25, 23, 23, 24, 22, 24, 24, 23]), 2),
+        23
+    );
+}
