@@ -4,11 +4,11 @@
 
 use super::columns::{Value, COLUMNS};
 use super::output::{RowSink, SinkSummary};
+use super::output_file::OutputFile;
 use super::uuid::UuidGen;
-use super::writeback::OutputFile;
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::error::{Error, SinkError};
-use crate::plan::RowConstants;
+use crate::plan::{OutputIo, RowConstants};
 use crate::render::text::{date, int, null, sep, text, uuid, LastFloat};
 use crate::render::{RenderContext, INFRASTRUCTURE_USAGE_COST};
 use crate::rows::SummaryRow;
@@ -247,21 +247,20 @@ impl RowSink for CsvSink {
 }
 
 impl CsvSink {
-    /// A sink into `path` (through a temporary name) or stdout, rendering on `threads` threads;
-    /// `direct`: write the file around the page cache where the file system allows
-    /// ([`OutputFile`]).
+    /// A sink into `path` (through a temporary name, written as `output_io` asks:
+    /// [`OutputFile`]) or stdout, rendering on `threads` threads.
     pub fn create(
         path: Option<&Path>,
         threads: usize,
         name: String,
-        direct: bool,
+        output_io: OutputIo,
     ) -> io::Result<CsvSink> {
         let (writer, target): (Box<dyn Write + Send>, _) = match path {
             None => (Box::new(io::stdout()), None),
             Some(path) if writes_in_place(path) => (Box::new(std::fs::File::create(path)?), None),
             Some(path) => {
                 let tmp = tmp_name(path);
-                let file = OutputFile::create(&tmp, direct)?;
+                let file = OutputFile::create(&tmp, output_io)?;
                 (Box::new(file), Some((tmp, path.to_path_buf())))
             }
         };
@@ -561,7 +560,8 @@ mod tests {
         let ctx = text.context(&constants, &mut quoted);
         let written = |threads: usize| {
             let out = SharedBuf::default();
-            let mut sink = CsvSink::create(None, threads, "test".into(), false).unwrap();
+            let mut sink =
+                CsvSink::create(None, threads, "test".into(), OutputIo::Buffered).unwrap();
             sink.writer = Box::new(out.clone());
             sink.encoder = CsvEncoder::with_uuids(UuidGen::from_seed(5));
             // Two batches: the second reuses the first one's buffers.
@@ -595,7 +595,7 @@ mod tests {
                 "{threads} threads wrote other bytes"
             );
         }
-        let mut sink = CsvSink::create(None, 2, "test".into(), false).unwrap();
+        let mut sink = CsvSink::create(None, 2, "test".into(), OutputIo::Buffered).unwrap();
         sink.writer = Box::new(FailAfter { left: 100_000 });
         let err = sink.write_all(&rows_mut, &ctx, 2).unwrap_err();
         assert_eq!(err.to_string(), "disk full");

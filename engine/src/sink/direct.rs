@@ -147,15 +147,25 @@ impl Write for DirectFile {
     }
 }
 
+/// The descriptor's status flags (`F_GETFL`).
+#[cfg(target_os = "linux")]
+fn status_flags(file: &File) -> io::Result<libc::c_int> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is borrowed from `file`, open for the call; F_GETFL reads its
+    // status flags and touches no memory of ours.
+    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+    match flags {
+        f if f < 0 => Err(io::Error::last_os_error()),
+        f => Ok(f),
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn clear_direct(file: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let fd = file.as_raw_fd();
-    // SAFETY: `fd` is borrowed from `file`, open for both calls; fcntl with F_GETFL/F_SETFL
-    // reads and sets the descriptor's status flags and touches no memory of ours.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_DIRECT) } < 0 {
+    let flags = status_flags(file)? & !libc::O_DIRECT;
+    // SAFETY: as in `status_flags`; F_SETFL sets the status flags and touches no memory of ours.
+    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
@@ -170,13 +180,10 @@ fn clear_direct(_file: &File) -> io::Result<()> {
 mod tests {
     use super::*;
     use std::io::Read;
-    use std::os::fd::AsRawFd;
+    use std::path::PathBuf;
 
     fn has_direct(file: &File) -> bool {
-        // SAFETY: the descriptor is borrowed from `file`, open for the call; F_GETFL reads its
-        // status flags and touches no memory of ours.
-        let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
-        flags & libc::O_DIRECT != 0
+        status_flags(file).unwrap() & libc::O_DIRECT != 0
     }
 
     fn pattern(len: usize) -> Vec<u8> {
@@ -190,19 +197,24 @@ mod tests {
         back
     }
 
-    fn temp(name: &str) -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("ocp-direct-{name}-{}", std::process::id()))
+    /// A direct file in the temp folder, or `None` (and a line saying so) where its file
+    /// system refuses O_DIRECT: nothing direct to test there.
+    fn direct_file(name: &str) -> Option<(PathBuf, DirectFile)> {
+        let path = std::env::temp_dir().join(format!("ocp-direct-{name}-{}", std::process::id()));
+        match DirectFile::create(&path).unwrap() {
+            Some(file) => Some((path, file)),
+            None => {
+                eprintln!("{} refuses O_DIRECT; skipped", path.display());
+                None
+            }
+        }
     }
 
     /// Whole stages go out directly as they fill, the partial tail through the page cache at
     /// the end, and the file holds every byte in order, from writes of awkward sizes.
     #[test]
     fn writes_whole_stages_directly_and_every_byte_in_order() {
-        let path = temp("stages");
-        let Some(mut out) = DirectFile::create(&path).unwrap() else {
-            // The temp folder's file system refuses O_DIRECT (tmpfs): nothing direct to test here;
-            // the fallback has its own test.
-            eprintln!("{} refuses O_DIRECT; skipped", path.display());
+        let Some((path, mut out)) = direct_file("stages") else {
             return;
         };
         let data = pattern(2 * STAGE + 12_345);
@@ -239,9 +251,7 @@ mod tests {
     /// buffered, with every byte in order.
     #[test]
     fn a_refused_direct_write_falls_back_to_buffered() {
-        let path = temp("refused");
-        let Some(mut out) = DirectFile::create(&path).unwrap() else {
-            eprintln!("{} refuses O_DIRECT; skipped", path.display());
+        let Some((path, mut out)) = direct_file("refused") else {
             return;
         };
         out.start += 1; // within the ALIGN spare bytes, and no longer aligned
@@ -251,18 +261,5 @@ mod tests {
         assert_eq!(out.file.metadata().unwrap().len(), STAGE as u64);
         out.sync().unwrap();
         assert_eq!(read(&path), data);
-    }
-
-    /// `direct: false` never opens with O_DIRECT, even where the file system allows it.
-    #[test]
-    fn buffered_output_is_asked_for_by_name() {
-        let path = temp("buffered");
-        let out = super::super::writeback::OutputFile::create(&path, false).unwrap();
-        assert!(matches!(
-            out,
-            super::super::writeback::OutputFile::Buffered(_)
-        ));
-        drop(out);
-        std::fs::remove_file(&path).unwrap();
     }
 }

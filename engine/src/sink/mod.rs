@@ -9,6 +9,7 @@ pub mod csv;
 mod direct;
 pub mod gpu;
 pub mod output;
+mod output_file;
 pub mod pgcopy;
 pub mod postgres;
 pub mod uuid;
@@ -21,7 +22,7 @@ pub use output::{
 };
 
 use crate::error::{Error, SinkError};
-use crate::plan::{OutputIo, OutputSpec, Plan};
+use crate::plan::{OutputSpec, Plan};
 
 /// Runs `produce` against the plan's output, and completes the output (rename, commit) only when
 /// every batch was written.
@@ -46,9 +47,9 @@ pub fn stream_to_output(plan: &Plan, produce: &mut Produce<'_>) -> Result<SinkSu
     };
     let where_ = path.map_or("stdout".to_string(), |p| p.display().to_string());
     let fail = |e: std::io::Error| Error::from(SinkError::io(&where_, e));
-    let direct = plan.switches.output_io == OutputIo::Direct;
+    let output_io = plan.switches.output_io;
     let mut sink =
-        csv::CsvSink::create(path, plan.limits.threads, where_.clone(), direct).map_err(fail)?;
+        csv::CsvSink::create(path, plan.limits.threads, where_.clone(), output_io).map_err(fail)?;
     produce(&mut sink)?;
     if sink.closed_pipe() {
         return Ok(Default::default());
@@ -74,8 +75,7 @@ fn write_pgcopy_file(
     }
     let tmp = csv::tmp_name(path);
     let result = (|| {
-        let direct = plan.switches.output_io == OutputIo::Direct;
-        let file = writeback::OutputFile::create(&tmp, direct).map_err(fail)?;
+        let file = output_file::OutputFile::create(&tmp, plan.switches.output_io).map_err(fail)?;
         let mut sink = pgcopy::CopySink::new(file, &plan.constants).map_err(fail)?;
         produce(&mut sink)?;
         let (file, summary) = sink.finish().map_err(fail)?;

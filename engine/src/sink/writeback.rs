@@ -7,10 +7,8 @@
 //! for writeback of each finished window as soon as it is written lets the disk work while the
 //! run computes, and leaves the `fsync` the last window and the metadata.
 
-use super::direct::DirectFile;
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
 
 /// Bytes written before their writeback is requested: large enough that the call is rare (one
 /// per ~25 render chunks), small enough that the last window flushes in a few milliseconds.
@@ -77,53 +75,6 @@ fn start_writeback(file: &File, offset: u64, len: u64) {
 
 #[cfg(not(target_os = "linux"))]
 fn start_writeback(_file: &File, _offset: u64, _len: u64) {}
-
-/// A file output: written around the page cache where the file system allows
-/// ([`DirectFile`]), else buffered with early writeback ([`WritebackFile`]).
-pub enum OutputFile {
-    Direct(DirectFile),
-    Buffered(WritebackFile),
-}
-
-impl OutputFile {
-    /// Creates (truncates) `path`; `direct: false` always writes through the page cache.
-    pub fn create(path: &Path, direct: bool) -> io::Result<OutputFile> {
-        if direct {
-            if let Some(file) = DirectFile::create(path)? {
-                return Ok(OutputFile::Direct(file));
-            }
-            let path = path.display();
-            tracing::info!(%path, "the file system refuses O_DIRECT; writing buffered");
-        }
-        Ok(OutputFile::Buffered(WritebackFile::new(File::create(
-            path,
-        )?)))
-    }
-
-    /// Writes what is left, syncs data and metadata (`fsync`) and hands the file back.
-    pub fn sync(self) -> io::Result<File> {
-        match self {
-            OutputFile::Direct(f) => f.sync(),
-            OutputFile::Buffered(f) => f.sync(),
-        }
-    }
-}
-
-impl Write for OutputFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            OutputFile::Direct(f) => f.write(buf),
-            OutputFile::Buffered(f) => f.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            OutputFile::Direct(f) => f.flush(),
-            OutputFile::Buffered(f) => f.flush(),
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
