@@ -142,6 +142,40 @@ fn bench_intern(c: &mut Criterion) {
     group.finish();
 }
 
+/// Pages that repeat the values of a table larger than the cache, in the order they were first
+/// interned (as the pod names and label texts of masu's daily files do from day to day): plain
+/// lookups against lookups that first guess the id after the previous value's.
+fn bench_intern_repeated_pages(c: &mut Criterion) {
+    const DISTINCT: usize = 70_000;
+    let texts: Vec<String> = (0..DISTINCT)
+        .map(|i| format!(r#"{{"app":"app-{i}","team":"team-{}","tier":"t"}}"#, i % 97))
+        .collect();
+    let mut group = c.benchmark_group("intern_repeated_pages");
+    group.throughput(Throughput::Elements(DISTINCT as u64));
+    let mut plain = Interner::new();
+    for t in &texts {
+        plain.intern(t.as_bytes());
+    }
+    let mut guessing = plain.clone();
+    group.bench_function("try_intern", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(plain.try_intern(t.as_bytes()).unwrap());
+            }
+        });
+    });
+    group.bench_function("try_intern_after", |b| {
+        b.iter(|| {
+            let mut prev = None;
+            for t in &texts {
+                prev = Some(guessing.try_intern_after(t.as_bytes(), prev).unwrap());
+            }
+            black_box(prev)
+        });
+    });
+    group.finish();
+}
+
 const KEYS: [&str; 20] = [
     "app",
     "tier",
@@ -551,6 +585,7 @@ criterion_group!(
     benches,
     bench_rle,
     bench_intern,
+    bench_intern_repeated_pages,
     bench_labels,
     bench_like,
     bench_value_encodings,

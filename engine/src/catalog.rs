@@ -183,8 +183,14 @@ impl Catalog {
     ) -> Result<(), E> {
         let mut strings = self.table(table).lock().expect("string table poisoned");
         let mut full = None;
-        each(&mut |s| match strings.try_intern(s) {
-            Ok(id) => out.push(id),
+        // A page's values mostly follow one another as they did when first interned (see
+        // `try_intern_after`), so each value's id is first guessed from the one before.
+        let mut prev = None;
+        each(&mut |s| match strings.try_intern_after(s, prev) {
+            Ok(id) => {
+                out.push(id);
+                prev = Some(id);
+            }
             Err(e) => {
                 full.get_or_insert(e);
             }
