@@ -7,6 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ocp_summary_kernels::direct_index::{DirectIndex, DirectKey};
 use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets};
 use ocp_summary_kernels::like::LikePattern;
@@ -172,6 +173,47 @@ fn bench_intern_repeated_pages(c: &mut Criterion) {
             }
             black_box(prev)
         });
+    });
+    group.finish();
+}
+
+/// A day's pod groups met again in the order they were added, keyed by a mostly unique label set
+/// id: the direct index against a hash map of the whole key.
+fn bench_direct_index(c: &mut Criterion) {
+    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+    struct Key {
+        day: i32,
+        namespace: u32,
+        node: u32,
+        labels: u32,
+    }
+    impl DirectKey for Key {
+        fn direct(&self) -> u32 {
+            self.labels
+        }
+    }
+    const GROUPS: u32 = 70_000;
+    let keys: Vec<Key> = (0..GROUPS)
+        .map(|i| Key {
+            day: 3,
+            namespace: i / 35,
+            node: i / 1400,
+            labels: i,
+        })
+        .collect();
+    let mut group = c.benchmark_group("group_index");
+    group.throughput(Throughput::Elements(u64::from(GROUPS)));
+    let mut map = hashbrown::HashMap::new();
+    let mut direct = DirectIndex::default();
+    for (i, k) in keys.iter().enumerate() {
+        map.insert(*k, i as u32);
+        direct.insert(*k);
+    }
+    group.bench_function("hash_map", |b| {
+        b.iter(|| keys.iter().map(|k| map[k]).fold(0u32, u32::wrapping_add))
+    });
+    group.bench_function("direct_index", |b| {
+        b.iter(|| (keys.iter().map(|k| direct.insert(*k).0)).fold(0u32, u32::wrapping_add))
     });
     group.finish();
 }
@@ -586,6 +628,7 @@ criterion_group!(
     bench_rle,
     bench_intern,
     bench_intern_repeated_pages,
+    bench_direct_index,
     bench_labels,
     bench_like,
     bench_value_encodings,

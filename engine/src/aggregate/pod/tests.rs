@@ -7,6 +7,7 @@ use crate::decode::rowgroup::{ColumnData, RowGroupData};
 use crate::test_util::{
     catalog, f64_col, id_col, intern, label_set, row_group, sql_max, sql_sum, text, ts_col, Rng,
 };
+use hashbrown::HashMap;
 use std::collections::HashMap as StdMap;
 use std::ops::Range;
 

@@ -1,8 +1,9 @@
 //! One row group's daily pod rows → its groups, a column at a time.
 //!
 //! Daily pod keys are nearly unique within a row group, so the row-at-a-time loop this replaces
-//! built an 88-byte accumulator per row and hashed it into a table of 104-byte entries. Here the
-//! table maps a key to a dense group index (24-byte entries), one pass gives every row its group
+//! built an 88-byte accumulator per row and hashed it into a table of 104-byte entries. Here a
+//! [`DirectIndex`] maps a key to a dense group index (found through its label set, which is
+//! nearly unique to a group, before any hashing), one pass gives every row its group
 //! index, and each aggregate then runs down its own input column into its own per-group vector
 //! ([`GroupState`]), in the manner of DataFusion's `GroupsAccumulator`. A group still meets its
 //! rows in row order, so every sum is, bit for bit, the one the row loop made.
@@ -21,7 +22,7 @@ use crate::catalog::{Catalog, EMPTY_ID, NULL_ID};
 use crate::decode::rowgroup::{ColumnData, RowGroupData};
 use crate::value::date::Day;
 use crate::value::OptF64;
-use hashbrown::HashMap;
+use ocp_summary_kernels::direct_index::DirectIndex;
 use std::ops::Range;
 
 /// Group index of a row the Pod query drops (outside the range, no node).
@@ -30,10 +31,10 @@ const SKIP: u32 = u32::MAX;
 /// Per-worker state, kept from row group to row group so its memory is reused.
 #[derive(Default)]
 pub struct PodWorker {
-    index: HashMap<PodKey, u32>,
+    /// Each group's key, by group index; looked up by label set first ([`DirectIndex`]).
+    index: DirectIndex<PodKey>,
     /// Group index of each row, or [`SKIP`].
     group_of_row: Vec<u32>,
-    keys: Vec<PodKey>,
     state: GroupState,
 }
 
@@ -102,16 +103,15 @@ impl PodWorker {
         self.max_capacities(&c[CAP_CPU_CORES], &c[CAP_MEM_BYTES]);
         self.max_resource_ids(&c[RESOURCE_ID].ids, catalog);
         let state = &self.state;
-        let groups = self.keys.iter().enumerate();
+        let groups = self.index.keys().iter().enumerate();
         out.clear();
         out.extend(groups.map(|(g, key)| (*key, state.acc(g))));
         out
     }
 
-    /// Hashes each kept row's key once: new keys get the next group index.
+    /// Looks each kept row's key up once: new keys get the next group index.
     fn assign_groups(&mut self, c: &[ColumnData], rows: usize, ms: &Range<i64>) {
         self.index.clear();
-        self.keys.clear();
         self.state.clear();
         self.group_of_row.clear();
         let (ts, valid) = (&c[TS].i64s[..rows], &c[TS].valid[..rows]);
@@ -128,14 +128,9 @@ impl PodWorker {
                 node: n,
                 labels: labels[i],
             };
-            let next = self.keys.len() as u32;
-            let g = *self.index.entry(key).or_insert(next);
-            if g == next {
-                self.keys.push(key);
-            }
-            self.group_of_row.push(g);
+            self.group_of_row.push(self.index.insert(key).0);
         }
-        self.state.resize(self.keys.len());
+        self.state.resize(self.index.len());
     }
 
     /// `sum(col)` into sum `s` of each row's group; a NULL adds nothing and sets no bit.
