@@ -127,6 +127,65 @@ impl<K: DirectKey> DirectIndex<K> {
     }
 }
 
+/// A [`DirectIndex`] with a value per key: group tables whose state is one struct per group.
+#[derive(Debug, Clone)]
+pub struct DirectMap<K, V> {
+    index: DirectIndex<K>,
+    /// `values[i]` belongs to `index.keys()[i]`.
+    values: Vec<V>,
+}
+
+impl<K, V> Default for DirectMap<K, V> {
+    fn default() -> Self {
+        Self {
+            index: DirectIndex::default(),
+            values: Vec::new(),
+        }
+    }
+}
+
+impl<K: DirectKey, V: Default> DirectMap<K, V> {
+    /// The value of `key`, a default one if `key` is new.
+    #[inline]
+    pub fn entry_or_default(&mut self, key: K) -> &mut V {
+        let (i, new) = self.index.insert(key);
+        if new {
+            self.values.push(V::default());
+        }
+        &mut self.values[i as usize]
+    }
+
+    /// Every key and its value, in order of first insertion.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&K, &V)> + '_ {
+        self.index.keys().iter().zip(&self.values)
+    }
+
+    /// Number of keys.
+    #[inline]
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no key has been inserted.
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Room for `additional` more values without growing.
+    pub fn reserve(&mut self, additional: usize) {
+        self.values.reserve(additional);
+    }
+
+    /// Forgets every key and value and keeps the memory ([`DirectIndex::clear`]).
+    pub fn clear(&mut self) {
+        self.index.clear();
+        self.values.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +245,32 @@ mod tests {
         }
         assert_eq!(index.others.len(), 4);
         assert!(index.by_direct.len() <= MAX_DIRECT as usize);
+    }
+
+    #[test]
+    fn a_map_keeps_one_value_per_key_in_insertion_order() {
+        let mut map: DirectMap<Key, u32> = DirectMap::default();
+        for (k, add) in [
+            (key(0, 1), 1),
+            (key(1, 1), 10),
+            (key(0, 1), 2),
+            (key(2, u32::MAX), 5),
+        ] {
+            *map.entry_or_default(k) += add;
+        }
+        let got: Vec<(Key, u32)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(
+            got,
+            [(key(0, 1), 3), (key(1, 1), 10), (key(2, u32::MAX), 5)]
+        );
+        map.clear();
+        assert!(map.is_empty());
+        assert_eq!(
+            *map.entry_or_default(key(1, 1)),
+            0,
+            "a cleared map starts over"
+        );
+        assert_eq!(map.len(), 1);
     }
 
     proptest! {

@@ -7,7 +7,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`rle`] | Parquet RLE / bit-packed hybrid → dictionary ids and levels |
-//! | [`direct_index`] | keys → dense indexes, found first through a small id the key carries (its label set) |
+//! | [`direct_index`] | keys → dense indexes (and a value each), found first through a small id the key carries (its label set) |
 //! | [`delta`] | Parquet DELTA_BINARY_PACKED → `i64` values; DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY → byte strings |
 //! | [`int96`] | Parquet INT96 timestamps (Julian day, nanoseconds of the day) → epoch milliseconds |
 //! | [`intern`] | slice → dense `u32` id, each slice stored once: byte strings ([`intern::Interner`]) and label sets |

@@ -10,7 +10,7 @@ use crate::catalog::{Catalog, NULL_ID};
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use crate::value::date::Day;
 use crate::value::OptF64;
-use ocp_summary_kernels::direct_index::{DirectIndex, DirectKey};
+use ocp_summary_kernels::direct_index::{DirectKey, DirectMap};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -80,7 +80,8 @@ pub struct PodAcc {
 }
 
 /// A group's label set is nearly its own within a day (a pod's labels name it), so group
-/// tables find a key through it before hashing ([`DirectIndex`]).
+/// tables find a key through it before hashing
+/// ([`DirectIndex`](ocp_summary_kernels::direct_index::DirectIndex)).
 impl DirectKey for PodKey {
     #[inline]
     fn direct(&self) -> u32 {
@@ -153,28 +154,8 @@ pub fn max_string(acc: &mut u32, v: u32, cmp: &impl Fn(u32, u32) -> Ordering) {
 
 pub type PodPartial = Vec<(PodKey, PodAcc)>;
 
-/// One day's pod groups: keys found through their label set ([`DirectIndex`]), sums by index.
-#[derive(Default)]
-struct DayGroups {
-    index: DirectIndex<PodKey>,
-    accs: Vec<PodAcc>,
-}
-
-impl DayGroups {
-    #[inline]
-    fn merge(&mut self, key: PodKey, acc: &PodAcc, cmp: &impl Fn(u32, u32) -> Ordering) {
-        let (i, new) = self.index.insert(key);
-        if new {
-            self.accs.push(PodAcc::default());
-        }
-        self.accs[i as usize].merge(acc, cmp);
-    }
-
-    fn clear(&mut self) {
-        self.index.clear();
-        self.accs.clear();
-    }
-}
+/// One day's pod groups, found through their label sets.
+type DayGroups = DirectMap<PodKey, PodAcc>;
 
 /// Run-wide pod groups, one table per day: a complete day leaves as a whole table, so moving it
 /// out costs nothing per group. (One table for every day made `split_before` scan and move each
@@ -201,9 +182,9 @@ impl PodTable {
             let spare = &mut self.spare;
             let groups =
                 (self.days.entry(key.day)).or_insert_with(|| spare.pop().unwrap_or_default());
-            groups.merge(key, &acc, &cmp);
+            groups.entry_or_default(key).merge(&acc, &cmp);
             while let Some((key, acc)) = keys.next_if(|(k, _)| k.day == key.day) {
-                groups.merge(key, &acc, &cmp);
+                groups.entry_or_default(key).merge(&acc, &cmp);
             }
         }
     }
@@ -231,16 +212,16 @@ impl PodTable {
 
     /// Every group, day by day (within a day, in order of first merge).
     pub fn groups(&self) -> impl Iterator<Item = (&PodKey, &PodAcc)> {
-        (self.days.values()).flat_map(|day| day.index.keys().iter().zip(&day.accs))
+        self.days.values().flat_map(DirectMap::iter)
     }
 
     /// How many groups there are.
     pub fn len(&self) -> usize {
-        self.days.values().map(|day| day.accs.len()).sum()
+        self.days.values().map(DirectMap::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.days.values().all(|day| day.accs.is_empty())
+        self.days.values().all(DirectMap::is_empty)
     }
 }
 

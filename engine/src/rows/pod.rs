@@ -13,7 +13,7 @@ use crate::aggregate::exec::Aggregates;
 use crate::aggregate::pod::{PodAcc, METRICS};
 use crate::catalog::NULL_SET;
 use crate::value::date::Day;
-use ocp_summary_kernels::direct_index::{DirectIndex, DirectKey};
+use ocp_summary_kernels::direct_index::{DirectKey, DirectMap};
 use ocp_summary_kernels::intern::Interner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,7 +25,8 @@ struct FinalKey {
 }
 
 /// A merged label map is nearly unique to its final group, as the pod's own set is to its
-/// pre-join group, so the groups are found through it first ([`DirectIndex`]).
+/// pre-join group, so the groups are found through it first
+/// ([`DirectIndex`](ocp_summary_kernels::direct_index::DirectIndex)).
 impl DirectKey for FinalKey {
     #[inline]
     fn direct(&self) -> u32 {
@@ -42,10 +43,7 @@ struct FinalAcc {
 /// The final groups' table, kept from batch to batch: a fresh table per batch faulted its memory
 /// in again each time (docs/benchmarks/main-thread.md).
 #[derive(Default)]
-pub struct PodGroups {
-    index: DirectIndex<FinalKey>,
-    accs: Vec<FinalAcc>,
-}
+pub struct PodGroups(DirectMap<FinalKey, FinalAcc>);
 
 /// Builds every Pod row of a batch into `rows`, an empty vector, ideally with room for the Pod
 /// rows and the rows appended later, so that appending does not copy the largest structure of
@@ -60,10 +58,10 @@ pub fn build(
     mut rows: Vec<SummaryRow>,
 ) -> Vec<SummaryRow> {
     let cmp = |a: u32, b: u32| strings.get(a).cmp(strings.get(b));
-    groups.index.clear();
-    groups.accs.clear();
+    let groups = &mut groups.0;
+    groups.clear();
     // At least one final group per pre-join group, usually exactly one: size once.
-    groups.accs.reserve(agg.pods.len());
+    groups.reserve(agg.pods.len());
     const NO_LABELS: &[u32] = &[NULL_SET];
     for (key, acc) in agg.pods.groups() {
         let node_sets = agg.node_labels.get(key.day, key.node).unwrap_or(NO_LABELS);
@@ -81,11 +79,7 @@ pub fn build(
                     node: key.node,
                     labels: merger.concat3(node_set, ns_set, key.labels),
                 };
-                let (i, new) = groups.index.insert(fk);
-                if new {
-                    groups.accs.push(FinalAcc::default());
-                }
-                let f = &mut groups.accs[i as usize];
+                let f = groups.entry_or_default(fk);
                 f.acc.merge(&scaled, &cmp);
                 if let Some(id) = cat.id {
                     f.cost_category_id = Some(f.cost_category_id.map_or(id, |c| c.max(id)));
@@ -94,9 +88,8 @@ pub fn build(
         }
     }
     debug_assert!(rows.is_empty());
-    rows.reserve(groups.accs.len());
-    let finals = groups.index.keys().iter().zip(&groups.accs);
-    rows.extend(finals.map(|(&k, f)| to_row(k, f, capacity)));
+    rows.reserve(groups.len());
+    rows.extend(groups.iter().map(|(&k, f)| to_row(k, f, capacity)));
     rows
 }
 
