@@ -302,9 +302,11 @@ fn same_rows_as_the_local_folder_and_only_the_needed_bytes() {
         "requests {requests}, retries {retries}, fetched {fetched}, needed {needed}, objects {objects}"
     );
     assert_eq!(retries, 0);
+    // A request reads at most 64 KiB nobody asked for: the gaps between the chunks it joins
+    // (`merge_ranges`), or the part of a footer guess before the footer (a few KiB here).
     assert!(
-        fetched as f64 <= 1.2 * needed as f64,
-        "fetched {fetched} bytes for {needed} needed (chunks + footers)"
+        fetched <= needed + requests * 64 * 1024,
+        "fetched {fetched} bytes for {needed} needed (chunks + footers) in {requests} requests"
     );
     assert!(
         fetched < objects,

@@ -89,9 +89,16 @@ pub struct ReadAheadLimits {
 }
 
 /// Merges the `(start, len)` column-chunk ranges of one row group as `decode::rowgroup` does:
-/// sorted by start (stable), two neighbours share a request when the gap between them is at most
-/// `max_gap` and at most a tenth of the merged request. Must stay the same rule, or the reads
-/// started ahead are not the ones the decoder asks for (they are then read twice, not wrongly).
+/// sorted by start (stable), neighbours share a request while the gaps in it add up to at most
+/// `max_gap`: no request carries more than `max_gap` bytes nobody asked for. Must stay the same
+/// rule, or the reads started ahead are not the ones the decoder asks for (they are then read
+/// twice, not wrongly).
+///
+/// The gaps are not also weighed against the request's size: a request costs a round trip and
+/// the CPU of three processes (client, server, any proxy), at least `max_gap` bytes' worth on
+/// any link the store chooses it for. A cap of a tenth of the merged request, as before, kept
+/// the small chunks of dictionary-encoded columns (a few hundred bytes, a few hundred bytes
+/// apart) in separate requests: at L they were 183 of the run's 811 requests.
 pub fn merge_ranges(wanted: &[(u64, u64)], max_gap: u64) -> Vec<Range<u64>> {
     let mut sorted = wanted.to_vec();
     sorted.sort_by_key(|w| w.0);
@@ -99,12 +106,13 @@ pub fn merge_ranges(wanted: &[(u64, u64)], max_gap: u64) -> Vec<Range<u64>> {
     let mut i = 0;
     while i < sorted.len() {
         let (start, mut end) = (sorted[i].0, sorted[i].0 + sorted[i].1);
+        let mut unasked = 0;
         let mut j = i + 1;
         while j < sorted.len() {
             let (next_start, next_end) = (sorted[j].0, sorted[j].0 + sorted[j].1);
             let gap = next_start.saturating_sub(end);
-            let merged = next_end.max(end) - start;
-            if next_start >= end && gap <= max_gap && gap * 10 <= merged {
+            if next_start >= end && unasked + gap <= max_gap {
+                unasked += gap;
                 end = next_end;
                 j += 1;
             } else {

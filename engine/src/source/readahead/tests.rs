@@ -245,9 +245,18 @@ fn workers_on_threads_never_pass_the_request_bound() {
 
 #[test]
 fn merge_ranges_merges_close_neighbours_only() {
-    // 0..100 and 105..200 merge (gap 5 ≤ 10% of 200); 1000..1100 does not (gap 800).
-    let got = merge_ranges(&[(105, 95), (0, 100), (1000, 100)], 64 * 1024);
-    assert_eq!(got, vec![0..200, 1000..1100]);
+    // 0..100, 105..200 and 1000..1100 merge (gaps 5 and 800 ≤ 64 KiB, however small the
+    // chunks); 70000..70010 does not (gap 68,900).
+    let got = merge_ranges(&[(105, 95), (0, 100), (1000, 100), (70_000, 10)], 64 * 1024);
+    assert_eq!(got, vec![0..1100, 70_000..70_010]);
+    // A gap of exactly `max_gap` merges; one byte more does not.
+    assert_eq!(merge_ranges(&[(0, 10), (20, 10)], 10), vec![0..30]);
+    assert_eq!(merge_ranges(&[(0, 10), (21, 10)], 10), vec![0..10, 21..31]);
+    // The gaps of one request add up to at most `max_gap`: 6 + 4 fit, a further 1 starts anew.
+    assert_eq!(
+        merge_ranges(&[(0, 10), (16, 10), (30, 10), (41, 10)], 10),
+        vec![0..40, 41..51]
+    );
     assert_eq!(
         merge_ranges(&[(0, 100), (105, 95)], 0),
         vec![0..100, 105..200]
@@ -257,4 +266,61 @@ fn merge_ranges_merges_close_neighbours_only() {
         merge_ranges(&[(0, 100), (50, 100)], 1000),
         vec![0..100, 50..150]
     );
+}
+
+/// The merge rule written plainly: walk the chunks by start; join the next one to the open
+/// request when it starts at or after the request's end and the request's gaps stay within
+/// `max_gap`.
+fn merge_reference(wanted: &[(u64, u64)], max_gap: u64) -> Vec<Range<u64>> {
+    let mut sorted = wanted.to_vec();
+    sorted.sort_by_key(|w| w.0);
+    let mut out: Vec<(Range<u64>, u64)> = Vec::new();
+    for (start, len) in sorted {
+        if let Some((open, gaps)) = out.last_mut() {
+            if start >= open.end && *gaps + (start - open.end) <= max_gap {
+                *gaps += start - open.end;
+                open.end = start + len;
+                continue;
+            }
+        }
+        out.push((start..start + len, 0));
+    }
+    out.into_iter().map(|(r, _)| r).collect()
+}
+
+#[test]
+fn merge_ranges_matches_the_plain_rule_and_bounds_unasked_bytes() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for _ in 0..2000 {
+        let max_gap = [0, 1, 50, 300][next(4) as usize];
+        let wanted: Vec<(u64, u64)> = (0..next(12)).map(|_| (next(3000), next(200))).collect();
+        let got = merge_ranges(&wanted, max_gap);
+        assert_eq!(
+            got,
+            merge_reference(&wanted, max_gap),
+            "{wanted:?} gap {max_gap}"
+        );
+        for r in &got {
+            let inside: Vec<_> = wanted
+                .iter()
+                .filter(|w| r.start <= w.0 && w.0 + w.1 <= r.end)
+                .collect();
+            let asked: std::collections::BTreeSet<u64> =
+                inside.iter().flat_map(|w| w.0..w.0 + w.1).collect();
+            let unasked = (r.end - r.start) - asked.len() as u64;
+            assert!(unasked <= max_gap, "{r:?} reads {unasked} unasked bytes");
+        }
+        for w in &wanted {
+            assert!(
+                got.iter().any(|r| r.start <= w.0 && w.0 + w.1 <= r.end),
+                "{w:?} is in no request of {got:?}"
+            );
+        }
+    }
 }
