@@ -650,22 +650,38 @@ fn scan_inputs(
         // each listing and each wave of footers is a round trip; the first error in this order is
         // the one reported, as when they are scanned one after another. The scans below reuse the
         // listings and footers these read.
-        let scanned: Vec<Result<RoleInput, Error>> = match remote {
+        let (scanned, mut early): (Vec<Result<RoleInput, Error>>, EarlyScans) = match remote {
             true => std::thread::scope(|s| {
                 let scan = &scan;
+                // The GPU table's listing and the VM step's checks (listings of the org's tables)
+                // go in the same wave; their results wait for their turn below, so errors keep
+                // their order.
+                let gpu = plan
+                    .rows
+                    .gpu_summary
+                    .then(|| s.spawn(move || scan(&GPU_SPEC)));
+                let vm = plan
+                    .rows
+                    .vm_rows
+                    .then(|| s.spawn(move || vm_inputs(store, plan)));
                 let handles: Vec<_> = specs
                     .iter()
                     .map(|spec| s.spawn(move || scan(spec)))
                     .collect();
-                handles
+                let scanned = handles
                     .into_iter()
                     .map(|h| h.join().expect("a scan thread never panics"))
-                    .collect()
+                    .collect();
+                let early = EarlyScans {
+                    gpu: gpu.map(|h| h.join().expect("a scan thread never panics")),
+                    vm: vm.map(|h| h.join().expect("a scan thread never panics")),
+                };
+                (scanned, early)
             }),
             // Locally, one after another, stopping at the first error.
             false => match specs.iter().map(scan).collect::<Result<Vec<_>, _>>() {
-                Ok(all) => all.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
+                Ok(all) => (all.into_iter().map(Ok).collect(), EarlyScans::default()),
+                Err(e) => (vec![Err(e)], EarlyScans::default()),
             },
         };
         let mut scanned = scanned.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -702,10 +718,11 @@ fn scan_inputs(
             ))?);
         }
         if plan.rows.gpu_summary {
-            inputs.push(scan(&(Role::Gpu, Table::GPU_DAILY, gpu::COLUMNS))?);
+            inputs.push(early.gpu.take().unwrap_or_else(|| scan(&GPU_SPEC))?);
         }
         if plan.rows.vm_rows {
-            for spec in vm_inputs(store, plan)? {
+            let vm_specs = early.vm.take().unwrap_or_else(|| vm_inputs(store, plan))?;
+            for spec in vm_specs {
                 inputs.push(scan(&spec)?);
             }
         }
@@ -728,6 +745,16 @@ fn scan_inputs(
 
 /// A table to scan and the role its rows play.
 type TableSpec = (Role, Table, &'static [crate::plan::columns::ColumnRequest]);
+
+const GPU_SPEC: TableSpec = (Role::Gpu, Table::GPU_DAILY, gpu::COLUMNS);
+
+/// On S3, what the plan stage learns in its first wave of requests for the steps after the five
+/// tables every run reads (each listing is a round trip; one after another they cost five at L).
+#[derive(Default)]
+struct EarlyScans {
+    gpu: Option<Result<RoleInput, Error>>,
+    vm: Option<Result<Vec<TableSpec>, Error>>,
+}
 
 /// The tables of the VM temp table, as masu picks its query: none unless the org has daily pod
 /// and storage Parquet (`trino_table_exists`); the hourly VM report when the source has VM
