@@ -2,8 +2,8 @@
 """S3 against local-folder time (issue 16, item 5): how much a remote store costs, and how much of that
 is the test server's own ceiling.
 
-Usage: scripts/bench_s3.py [--size L] [--data DIR] [--runs 3] [--delay-ms 20] [--read-ahead 0,8]
-                           [--concurrency 16] [--dir /tmp/ocp-bench-s3] [--no-build] [--no-etags]
+Usage: scripts/bench_s3.py [--size L] [--data DIR] [--runs 3] [--delay-ms 20] [--read-ahead 0,16]
+                           [--concurrency 64] [--dir /tmp/ocp-bench-s3] [--no-build] [--no-etags]
                            [--no-loops] [-- extra run flags]
 
 Generates a month with `ocp-summary generate` (bench.py's sizes; cached in --dir) or takes --data DIR (a
@@ -17,7 +17,7 @@ runs, taking turns, --runs times each:
   s3+Dms ra=N      the same through the delay proxy
   get-loop ...     the ranged GETs the last proxied run sent (captured at the proxy, signed requests replayed
                    byte for byte within a minute of signing) against s3s-fs: one at a time, and with as many
-                   connections as `--s3-concurrency` (16); and the latter through the delay proxy. This is the
+                   connections as `--s3-concurrency` (64); and the latter through the delay proxy. This is the
                    server's (and the proxy's) own ceiling for the same requests, with no decoding at all.
 
 Prints medians of wall time, S3 requests and bytes (the run summary's `s3 requests` line; the loop's own
@@ -223,8 +223,8 @@ def main():
     ap.add_argument("--data", help="a generated root to serve instead of generating one")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--delay-ms", type=float, default=20)
-    ap.add_argument("--read-ahead", default="0,8", help="--s3-read-ahead values to run, comma-separated")
-    ap.add_argument("--concurrency", type=int, default=16, help="--s3-concurrency, and the GET loop's")
+    ap.add_argument("--read-ahead", default="0,16", help="--s3-read-ahead values to run, comma-separated")
+    ap.add_argument("--concurrency", type=int, default=64, help="--s3-concurrency, and the GET loop's")
     ap.add_argument("--dir", default="/tmp/ocp-bench-s3")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-etags", action="store_true",
