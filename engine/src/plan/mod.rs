@@ -93,7 +93,8 @@ pub struct RowSelection {
     /// Pod-query rows only (`--pod-only`).
     pub pod_only: bool,
     /// Derive roles from the input as Koku's `populate_node_table` does (spec §2.5) where no
-    /// flag or database row names the node (the default).
+    /// flag or database row names the node (the default; off with `--pod-only`, whose rows
+    /// use no roles).
     pub derive_node_roles: bool,
     /// Write Koku's cluster tables in the load's transaction (a database output only).
     pub cluster_tables: bool,
@@ -202,20 +203,24 @@ impl Plan {
         let lookups = given_lookups(given, &mut file)?;
         let db = db_spec(&given.db, &file_db, Some(&scope.org))?;
         let output = output_spec(given, &file, db.is_some())?;
+        let pod_only = given.pod_only || file.pod_only.unwrap_or(false);
         let rows = RowSelection {
-            pod_only: given.pod_only || file.pod_only.unwrap_or(false),
-            derive_node_roles: switch(
-                given.derive_node_roles,
-                given.no_derive_node_roles,
-                file.derive_node_roles,
-            ),
+            pod_only,
+            // Derived roles only feed the unallocated rows, which `--pod-only` leaves out; the
+            // daily pod and node-label reads behind them would be work for nothing.
+            derive_node_roles: !pod_only
+                && switch(
+                    given.derive_node_roles,
+                    given.no_derive_node_roles,
+                    file.derive_node_roles,
+                ),
             cluster_tables: output == OutputSpec::Postgres
                 && switch(false, given.no_cluster_tables, file.cluster_tables),
             gpu_summary: output != OutputSpec::CsvStdout
-                && !(given.pod_only || file.pod_only.unwrap_or(false))
+                && !pod_only
                 && switch(false, given.no_gpu_summary, file.gpu_summary),
             vm_rows: matches!(output, OutputSpec::CsvFile(_) | OutputSpec::PgCopyFile(_))
-                && !(given.pod_only || file.pod_only.unwrap_or(false))
+                && !pod_only
                 && switch(false, given.no_vm_rows, file.vm_rows),
         };
         if rows.pod_only && output == OutputSpec::Postgres {
@@ -442,6 +447,19 @@ mod tests {
         assert_eq!(given.enabled_keys, Some(None));
         assert_eq!(given.cost_categories.map(|c| c.len()), Some(1));
         assert_eq!(given.node_roles, None);
+    }
+
+    /// `--pod-only` computes no unallocated rows, the only rows roles feed, so it reads nothing
+    /// to derive them from; without it roles are derived unless switched off.
+    #[test]
+    fn pod_only_derives_no_node_roles() {
+        let mut o = minimal();
+        assert!(Plan::from_options(&o).unwrap().rows.derive_node_roles);
+        o.pod_only = true;
+        assert!(!Plan::from_options(&o).unwrap().rows.derive_node_roles);
+        let mut o = minimal();
+        o.no_derive_node_roles = true;
+        assert!(!Plan::from_options(&o).unwrap().rows.derive_node_roles);
     }
 
     #[test]
