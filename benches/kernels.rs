@@ -106,6 +106,61 @@ fn bench_rle(c: &mut Criterion) {
     group.finish();
 }
 
+/// RLE runs of 200–2,000 repeats, as the hourly files' capacity and node columns hold them.
+fn long_runs(width: u8, n: usize, rng: &mut Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut done = 0;
+    while done < n {
+        let count = (200 + rng.below(1800) as usize).min(n - done);
+        put_uleb(&mut out, (count as u64) << 1);
+        let value = rng.below(1u64 << width) as u32;
+        out.extend_from_slice(&value.to_le_bytes()[..usize::from(width).div_ceil(8)]);
+        done += count;
+    }
+    out
+}
+
+/// Dictionary values from a page: ids, bounds check and gather one after another, against
+/// `rle::decode_dict_gather` doing the three in one pass over the runs.
+fn bench_dict_gather(c: &mut Criterion) {
+    const N: usize = 64 * 1024;
+    let mut rng = Rng(0x9a7);
+    let mut group = c.benchmark_group("dict_gather");
+    group.throughput(Throughput::Elements(N as u64));
+    for width in [8u8, 17] {
+        let dict: Vec<f64> = (0..1u32 << width).map(|i| f64::from(i) * 0.5).collect();
+        let shapes = [
+            ("bit_packed", hybrid_stream(width, N, false, &mut rng)),
+            ("rle_heavy", hybrid_stream(width, N, true, &mut rng)),
+            ("long_runs", long_runs(width, N, &mut rng)),
+        ];
+        for (shape, stream) in shapes {
+            let mut page = vec![width];
+            page.extend(stream);
+            let (mut ids, mut out) = (Vec::with_capacity(N), Vec::with_capacity(N));
+            let id = |how: &str| BenchmarkId::new(format!("{how}/{shape}"), width);
+            group.bench_with_input(id("ids_then_gather"), &page, |b, page| {
+                b.iter(|| {
+                    ids.clear();
+                    out.clear();
+                    rle::decode_dict_ids(black_box(page), N, &mut ids).unwrap();
+                    rle::check_dict_bounds(&ids, dict.len()).unwrap();
+                    out.extend(ids.iter().map(|&id| dict[id as usize]));
+                    black_box(out.len())
+                });
+            });
+            group.bench_with_input(id("fused"), &page, |b, page| {
+                b.iter(|| {
+                    out.clear();
+                    rle::decode_dict_gather(black_box(page), N, &dict, &mut ids, &mut out).unwrap();
+                    black_box(out.len())
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
 fn bench_intern(c: &mut Criterion) {
     const N: usize = 100_000;
     let mut rng = Rng(42);
@@ -626,6 +681,7 @@ fn bench_page_header(c: &mut Criterion) {
 criterion_group!(
     benches,
     bench_rle,
+    bench_dict_gather,
     bench_intern,
     bench_intern_repeated_pages,
     bench_direct_index,

@@ -3,6 +3,10 @@
 //! Byte 0 picks the bit width (0..=33, so the too-wide error is covered), bytes 1–2 the number of
 //! values (little-endian u16), the rest is the stream. Both must agree on values and bytes
 //! consumed, or both fail.
+//!
+//! The same stream as a dictionary page's ids, with a dictionary of byte 1's value entries, also
+//! goes through `rle::decode_dict_gather`, which must give what `decode_dict_ids`, the bounds
+//! check and a gather give: the same values, or the same error.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -26,4 +30,19 @@ fuzz_target!(|data: &[u8]| {
         (Err(_), Err(_)) => {}
         (a, b) => panic!("fast {a:?} vs naive {b:?}"),
     }
+    gather_matches_ids(width, n, usize::from(*n0), stream);
 });
+
+fn gather_matches_ids(width: u8, n: usize, dict_len: usize, stream: &[u8]) {
+    let dict: Vec<u64> = (0..dict_len as u64).map(|i| i * 3 + 1).collect();
+    let mut page = vec![width];
+    page.extend_from_slice(stream);
+    let (mut scratch, mut got) = (Vec::new(), Vec::new());
+    let fused = rle::decode_dict_gather(&page, n, &dict, &mut scratch, &mut got).map(|()| got);
+    // The three steps it fuses; `decode_dict_ids` is the decoder checked against naive above.
+    let mut ids = Vec::new();
+    let steps = rle::decode_dict_ids(&page, n, &mut ids)
+        .and_then(|()| rle::check_dict_bounds(&ids, dict.len()))
+        .map(|()| ids.iter().map(|&id| dict[id as usize]).collect::<Vec<_>>());
+    assert_eq!(fused, steps);
+}

@@ -178,10 +178,7 @@ fn data_page<V: ValueDecoder>(
         Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
             stats.dict_id_pages += 1;
             let dict = decoder.dictionary().ok_or(DecodeError::MissingDictionary)?;
-            rle::decode_dict_ids(buf, non_null, clear(&mut scratch.ids))?;
-            rle::check_dict_bounds(&scratch.ids, dict.len())?;
-            out.values
-                .extend(scratch.ids.iter().map(|&id| dict[id as usize]));
+            rle::decode_dict_gather(buf, non_null, dict, &mut scratch.ids, out.values)?;
         }
         Encoding::PLAIN => {
             stats.plain_pages += 1;

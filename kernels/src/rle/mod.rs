@@ -70,6 +70,35 @@ pub fn decode_hybrid(
     num_values: usize,
     out: &mut Vec<u32>,
 ) -> Result<usize, KernelError> {
+    visit_runs(data, bit_width, num_values, |run| match run {
+        Run::Repeat { value, count } => out.resize(out.len() + count, value),
+        Run::Packed { bytes, count } => {
+            let start = out.len();
+            out.resize(start + count, 0);
+            unpack_run_dispatch(bit_width, bytes, &mut out[start..]);
+        }
+    })
+}
+
+/// One run of a hybrid stream, cut to the values still needed.
+enum Run<'a> {
+    /// `count` copies of `value`.
+    Repeat { value: u32, count: usize },
+    /// `count` values bit-packed in `bytes` (at least `ceil(count * bit_width / 8)` of them).
+    Packed { bytes: &'a [u8], count: usize },
+}
+
+/// Walks the runs of a hybrid stream until `num_values` values are seen, handing each to
+/// `on_run`: the one place the format's rules (zero headers, short final runs, zero-width
+/// streams) are read, for every decoder that consumes runs. Returns the bytes consumed and the
+/// errors of [`decode_hybrid`].
+#[inline]
+fn visit_runs<'a>(
+    data: &'a [u8],
+    bit_width: u8,
+    num_values: usize,
+    mut on_run: impl FnMut(Run<'a>),
+) -> Result<usize, KernelError> {
     if bit_width > MAX_BIT_WIDTH {
         return Err(KernelError::BitWidthTooLarge(bit_width));
     }
@@ -79,7 +108,10 @@ pub fn decode_hybrid(
     let mut pos = 0usize;
     while remaining > 0 {
         if pos >= data.len() && width == 0 {
-            out.resize(out.len() + remaining, 0);
+            on_run(Run::Repeat {
+                value: 0,
+                count: remaining,
+            });
             break;
         }
         let header_start = pos;
@@ -95,9 +127,10 @@ pub fn decode_hybrid(
                 return Err(KernelError::UnexpectedEof { needed, available });
             }
             let run = &data[pos..pos + run_bytes.min(available)];
-            let start = out.len();
-            out.resize(start + take, 0);
-            unpack_run_dispatch(bit_width, run, &mut out[start..]);
+            on_run(Run::Packed {
+                bytes: run,
+                count: take,
+            });
             pos += run.len();
             remaining -= take;
         } else {
@@ -108,7 +141,10 @@ pub fn decode_hybrid(
                     continue;
                 }
                 if width == 0 {
-                    out.resize(out.len() + remaining, 0);
+                    on_run(Run::Repeat {
+                        value: 0,
+                        count: remaining,
+                    });
                     break;
                 }
                 return Err(KernelError::RunsEnded {
@@ -126,7 +162,10 @@ pub fn decode_hybrid(
             le[..value_bytes].copy_from_slice(&data[pos..pos + value_bytes]);
             pos += value_bytes;
             let take = count.min(remaining);
-            out.resize(out.len() + take, u32::from_le_bytes(le));
+            on_run(Run::Repeat {
+                value: u32::from_le_bytes(le),
+                count: take,
+            });
             remaining -= take;
         }
     }
@@ -154,6 +193,66 @@ pub fn decode_dict_ids(
         });
     };
     decode_hybrid(rest, bit_width, num_values, out).map(|_| ())
+}
+
+/// Decodes the values section of an `RLE_DICTIONARY` data page straight into dictionary values:
+/// appends `dict[id]` for each of the `num_values` ids, as [`decode_dict_ids`] then
+/// [`check_dict_bounds`] then a gather would, without the id vector in between.
+///
+/// Dictionary columns of Koku's files are mostly long runs (an hour's pods, node by node), so a
+/// run is one bounds check and one fill. Bit-packed runs are unpacked into `scratch` (reused
+/// between pages), checked and gathered run by run.
+///
+/// # Errors
+///
+/// As [`decode_dict_ids`]; then [`KernelError::DictIndexOutOfRange`] for the first id in stream
+/// order that is out of range, so the error is the one the three steps give. On error `out` may
+/// hold part of the values.
+pub fn decode_dict_gather<T: Copy>(
+    data: &[u8],
+    num_values: usize,
+    dict: &[T],
+    scratch: &mut Vec<u32>,
+    out: &mut Vec<T>,
+) -> Result<(), KernelError> {
+    if num_values == 0 {
+        return Ok(());
+    }
+    let Some((&bit_width, rest)) = data.split_first() else {
+        return Err(KernelError::UnexpectedEof {
+            needed: 1,
+            available: 0,
+        });
+    };
+    out.reserve(num_values);
+    let mut bad: Option<u32> = None;
+    visit_runs(rest, bit_width, num_values, |run| match run {
+        Run::Repeat { value, count } => match dict.get(value as usize) {
+            Some(&v) => out.resize(out.len() + count, v),
+            None => {
+                bad.get_or_insert(value);
+            }
+        },
+        Run::Packed { bytes, count } => {
+            scratch.clear();
+            scratch.resize(count, 0);
+            unpack_run_dispatch(bit_width, bytes, scratch);
+            match check_dict_bounds(scratch, dict.len()) {
+                Ok(()) => out.extend(scratch.iter().map(|&id| dict[id as usize])),
+                Err(KernelError::DictIndexOutOfRange { index, .. }) => {
+                    bad.get_or_insert(index);
+                }
+                Err(_) => {} // check_dict_bounds reports nothing else
+            }
+        }
+    })?;
+    match bad {
+        Some(index) => Err(KernelError::DictIndexOutOfRange {
+            index,
+            len: dict.len(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Decodes V1 data page levels: a 4-byte little-endian length, then that many bytes of hybrid
