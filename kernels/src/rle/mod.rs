@@ -183,16 +183,25 @@ pub fn decode_dict_ids(
     num_values: usize,
     out: &mut Vec<u32>,
 ) -> Result<(), KernelError> {
-    if num_values == 0 {
-        return Ok(());
+    match split_bit_width(data, num_values)? {
+        Some((bit_width, rest)) => decode_hybrid(rest, bit_width, num_values, out).map(|_| ()),
+        None => Ok(()),
     }
-    let Some((&bit_width, rest)) = data.split_first() else {
-        return Err(KernelError::UnexpectedEof {
+}
+
+/// The bit width byte that opens a dictionary page's values, and the stream after it; `None`
+/// when no value is asked for (the page may then be empty).
+fn split_bit_width(data: &[u8], num_values: usize) -> Result<Option<(u8, &[u8])>, KernelError> {
+    if num_values == 0 {
+        return Ok(None);
+    }
+    match data.split_first() {
+        Some((&bit_width, rest)) => Ok(Some((bit_width, rest))),
+        None => Err(KernelError::UnexpectedEof {
             needed: 1,
             available: 0,
-        });
-    };
-    decode_hybrid(rest, bit_width, num_values, out).map(|_| ())
+        }),
+    }
 }
 
 /// Decodes the values section of an `RLE_DICTIONARY` data page straight into dictionary values:
@@ -215,14 +224,8 @@ pub fn decode_dict_gather<T: Copy>(
     scratch: &mut Vec<u32>,
     out: &mut Vec<T>,
 ) -> Result<(), KernelError> {
-    if num_values == 0 {
+    let Some((bit_width, rest)) = split_bit_width(data, num_values)? else {
         return Ok(());
-    }
-    let Some((&bit_width, rest)) = data.split_first() else {
-        return Err(KernelError::UnexpectedEof {
-            needed: 1,
-            available: 0,
-        });
     };
     out.reserve(num_values);
     let mut bad: Option<u32> = None;
