@@ -92,9 +92,10 @@ pub struct RunOptions {
     /// file.
     #[cfg_attr(feature = "clap", arg(long))]
     pub no_vm_rows: bool,
-    /// Only the Pod query's own rows: no Storage and no unallocated rows, and storage files are
-    /// not read. For comparisons with engines that run that query alone; refused with a
-    /// database, whose day-range delete would drop the Storage rows.
+    /// Only the Pod query's own rows: no Storage and no unallocated rows, and neither storage
+    /// files nor the inputs node roles are derived from are read. For comparisons with engines
+    /// that run that query alone; refused with a database, whose day-range delete would drop
+    /// the Storage rows.
     #[cfg_attr(feature = "clap", arg(long))]
     pub pod_only: bool,
     /// How columns are decoded: `kernels` (our page kernels, the default) or `reference` (the
