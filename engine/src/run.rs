@@ -650,7 +650,7 @@ fn scan_inputs(
         // each listing and each wave of footers is a round trip; the first error in this order is
         // the one reported, as when they are scanned one after another. The scans below reuse the
         // listings and footers these read.
-        let (scanned, mut early): (Vec<Result<RoleInput, Error>>, EarlyScans) = match remote {
+        let (scanned, early): (Vec<Result<RoleInput, Error>>, EarlyScans) = match remote {
             true => std::thread::scope(|s| {
                 let scan = &scan;
                 // The GPU table's listing and the VM step's checks (listings of the org's tables)
@@ -718,10 +718,10 @@ fn scan_inputs(
             ))?);
         }
         if plan.rows.gpu_summary {
-            inputs.push(early.gpu.take().unwrap_or_else(|| scan(&GPU_SPEC))?);
+            inputs.push(early.gpu.unwrap_or_else(|| scan(&GPU_SPEC))?);
         }
         if plan.rows.vm_rows {
-            let vm_specs = early.vm.take().unwrap_or_else(|| vm_inputs(store, plan))?;
+            let vm_specs = early.vm.unwrap_or_else(|| vm_inputs(store, plan))?;
             for spec in vm_specs {
                 inputs.push(scan(&spec)?);
             }
