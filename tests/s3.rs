@@ -303,7 +303,7 @@ fn same_rows_as_the_local_folder_and_only_the_needed_bytes() {
     );
     assert_eq!(retries, 0);
     // A request reads at most 64 KiB nobody asked for: the gaps between the chunks it joins
-    // (`merge_ranges`), or the part of a footer guess before the footer (a few KiB here).
+    // (`merge_ranges`), or the part of a footer guess before the footer (under 16 KiB).
     assert!(
         fetched <= needed + requests * 64 * 1024,
         "fetched {fetched} bytes for {needed} needed (chunks + footers) in {requests} requests"

@@ -633,14 +633,17 @@ fn scan_inputs(
         (Role::Storage, Table::STORAGE_DAILY, storage::COLUMNS),
     ];
     let remote = plan.scope.input.starts_with("s3://");
-    // Footers are a few KiB each: on S3, as many threads as requests may be in flight.
-    let footer_threads = match remote {
-        true => plan.limits.threads.max(plan.s3.concurrency),
-        false => plan.limits.threads,
-    };
+    // On S3 a table's footers are all in flight at once without threads (`read_footers`).
     let scan = |&(role, table, cols): &(Role, Table, &[_])| {
-        scan_table(store, footers, &plan.scope, footer_threads, table, cols)
-            .map(|input| RoleInput { role, input })
+        scan_table(
+            store,
+            footers,
+            &plan.scope,
+            plan.limits.threads,
+            table,
+            cols,
+        )
+        .map(|input| RoleInput { role, input })
     };
     // A month with storage but no pod reports (a payload whose storage starts the day before)
     // still gives Storage rows, as in Koku; a month with neither is most likely a wrong path.
@@ -759,14 +762,23 @@ struct EarlyScans {
 /// The tables of the VM temp table, as masu picks its query: none unless the org has daily pod
 /// and storage Parquet (`trino_table_exists`); the hourly VM report when the source has VM
 /// report partitions in any month (`source_in_trino_table`); else the pod and storage sides.
+///
+/// The three checks are listings, a round trip each on S3, so they run at once; their answers are
+/// taken in this order, so the outcome and the error reported are those of asking one by one.
 fn vm_inputs(store: &dyn ObjectStore, plan: &Plan) -> Result<Vec<TableSpec>, Error> {
     let (org, source) = (&plan.scope.org, &plan.scope.source);
-    if !org_has_table(store, org, Table::POD_DAILY)?
-        || !org_has_table(store, org, Table::STORAGE_DAILY)?
-    {
+    let (pods, storage, vm_report) = std::thread::scope(|s| {
+        let pods = s.spawn(|| org_has_table(store, org, Table::POD_DAILY));
+        let storage = s.spawn(|| org_has_table(store, org, Table::STORAGE_DAILY));
+        let vm_report = source_has_table(store, org, source, Table::VM_DAILY);
+        let join =
+            |h: std::thread::ScopedJoinHandle<'_, _>| h.join().expect("a check never panics");
+        (join(pods), join(storage), vm_report)
+    });
+    if !pods? || !storage? {
         return Ok(Vec::new());
     }
-    if source_has_table(store, org, source, Table::VM_DAILY)? {
+    if vm_report? {
         return Ok(vec![(Role::VmReport, Table::VM_HOURLY, vm::REPORT_COLUMNS)]);
     }
     Ok(vec![

@@ -7,7 +7,7 @@
 use super::columns::{resolve, ColumnRequest, ResolvedColumn};
 use super::InputScope;
 use crate::error::{Error, InputError};
-use crate::source::footer::{read_metadata, FooterError};
+use crate::source::footer::{read_metadata, read_metadata_many, FooterError};
 use crate::source::layout::Table;
 use crate::source::{ObjectMeta, ObjectStore};
 use crate::value::date::Day;
@@ -185,24 +185,51 @@ pub fn scan_table(
     Ok(input)
 }
 
-/// Footers of `objects`, in order, read by up to `threads` threads: on a remote store each is a
-/// round trip, so many files would otherwise cost their latencies one after another.
+/// Footers of `objects`, in order. On a store that reads in the background (S3) every footer
+/// not yet cached is in flight at once ([`read_metadata_many`]); otherwise up to `threads`
+/// threads read them, so many files on a slow disk do not cost their latencies one after another.
 fn read_footers(
     store: &dyn ObjectStore,
     cache: &FooterCache,
     objects: &[ObjectMeta],
     threads: usize,
 ) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
-    let read = |object: &ObjectMeta| {
-        if let Some(m) = cache.0.lock().expect("not poisoned").get(&object.key) {
-            return Ok(m.clone());
-        }
-        let m = read_metadata(store, object)?;
+    let cached = |object: &ObjectMeta| {
+        cache
+            .0
+            .lock()
+            .expect("not poisoned")
+            .get(&object.key)
+            .cloned()
+    };
+    let remember = |object: &ObjectMeta, m: &Arc<ParquetMetaData>| {
         cache
             .0
             .lock()
             .expect("not poisoned")
             .insert(object.key.clone(), m.clone());
+    };
+    let mut found: Vec<Option<_>> = objects.iter().map(|o| cached(o).map(Ok)).collect();
+    let missing: Vec<usize> = (0..objects.len()).filter(|&i| found[i].is_none()).collect();
+    let to_read: Vec<&ObjectMeta> = missing.iter().map(|&i| &objects[i]).collect();
+    if let Some(read) = read_metadata_many(store, &to_read) {
+        for (i, m) in missing.into_iter().zip(read) {
+            if let Ok(m) = &m {
+                remember(&objects[i], m);
+            }
+            found[i] = Some(m);
+        }
+        return found
+            .into_iter()
+            .map(|f| f.expect("every footer cached or read"))
+            .collect();
+    }
+    let read = |object: &ObjectMeta| {
+        if let Some(m) = cached(object) {
+            return Ok(m);
+        }
+        let m = read_metadata(store, object)?;
+        remember(object, &m);
         Ok(m)
     };
     let threads = threads.min(objects.len());
@@ -296,12 +323,10 @@ fn interval_range(
     }
 }
 
-/// Whether any Parquet object lies under `prefix`.
+/// Whether any Parquet object lies under `prefix`; on S3, the first page that shows one ends the
+/// listing.
 fn any_parquet(store: &dyn ObjectStore, prefix: &str) -> Result<bool, Error> {
-    Ok(store
-        .list(prefix)?
-        .iter()
-        .any(|o| o.key.ends_with(".parquet")))
+    Ok(store.any_object_ending(prefix, ".parquet")?)
 }
 
 /// Whether the org has any Parquet object of `table`, for any source: Koku's `trino_table_exists`.

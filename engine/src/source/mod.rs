@@ -36,6 +36,12 @@ pub trait ObjectStore: Send + Sync {
     fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError>;
     /// Whether any object or folder exists at `prefix`.
     fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError>;
+    /// Whether any object under `prefix` has a key ending in `suffix`. A store that lists in pages
+    /// stops at the first page with one: the prefix may be an org's whole table, every source
+    /// and month of it.
+    fn any_object_ending(&self, prefix: &str, suffix: &str) -> Result<bool, SourceError> {
+        Ok(self.list(prefix)?.iter().any(|o| o.key.ends_with(suffix)))
+    }
     /// Bytes `range` of object `key`; fewer bytes than asked for is an error.
     fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError>;
     /// A human-readable location for messages: a path or an `s3://` URL.
