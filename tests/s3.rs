@@ -450,7 +450,14 @@ fn read_ahead_overlaps_requests_and_gives_the_same_rows() {
     let mut seen = Vec::new();
     for depth in ["0", "8"] {
         let csv = dir.path().join(format!("ahead-{depth}.csv"));
-        let args = ["--threads", "1", "--s3-read-ahead", depth];
+        let args = [
+            "--threads",
+            "1",
+            "--s3-read-ahead",
+            depth,
+            "--s3-concurrency",
+            "16",
+        ];
         proxy.log.lock().unwrap().clear();
         let out = check(
             server.run(&proxy.endpoint, "ahead", &csv, &args),

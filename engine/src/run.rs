@@ -24,7 +24,7 @@ use crate::rows::SummaryRow;
 use crate::sink::batch_text::QuotedLabels;
 use crate::sink::{self, BatchText, ClusterTableCounts, GpuWritten, RowSink};
 use crate::source::layout::Table;
-use crate::source::readahead::ReadAheadLimits;
+use crate::source::readahead::{ReadAhead, ReadAheadLimits};
 use crate::source::ObjectStore;
 use crate::value::Day;
 use ocp_summary_kernels::intern::Interner;
@@ -120,11 +120,6 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         ),
         memory_limit: plan.limits.memory_limit,
         decode: plan.switches.decode,
-        read_ahead: ReadAheadLimits {
-            depth: plan.s3.read_ahead,
-            requests: plan.s3.concurrency,
-            bytes: memory::read_ahead_budget(plan.limits.memory_limit),
-        },
     };
     let progress = match summary {
         Summary::Stderr => progress_bar(tasks.len() as u64),
@@ -137,11 +132,18 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         .partition(|t| inputs[t.table].role.is_dimension());
     order_by_day(&mut dims);
     order_by_day(&mut facts);
+    let read_ahead_limits = ReadAheadLimits {
+        depth: plan.s3.read_ahead,
+        small_bytes: crate::source::readahead::SMALL_BYTES,
+        requests: plan.s3.concurrency,
+        bytes: memory::read_ahead_budget(plan.limits.memory_limit),
+    };
+    let read_ahead = exec::read_ahead(store.as_ref(), &inputs, &[&dims, &facts], read_ahead_limits);
 
     let pass = Pass {
         plan,
         lookups,
-        store: store.as_ref(),
+        read_ahead: &read_ahead,
         inputs: &inputs,
         catalog: &catalog,
         ms: &ms,
@@ -260,7 +262,8 @@ fn switch_names(plan: &Plan) -> Vec<(&'static str, String)> {
 struct Pass<'a> {
     plan: &'a Plan,
     lookups: &'a Lookups,
-    store: &'a dyn ObjectStore,
+    /// Over the passes' tasks in the order they run: dims, then facts.
+    read_ahead: &'a ReadAhead<'a>,
     inputs: &'a [RoleInput],
     catalog: &'a Catalog,
     ms: &'a std::ops::Range<i64>,
@@ -269,14 +272,20 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
+    /// Runs `tasks`, which come after `first_seq` tasks of earlier passes in the read-ahead.
     fn execute(
         &self,
         tasks: &[Task],
+        first_seq: usize,
         agg: Aggregates,
         on_complete: &mut OnComplete<'_>,
     ) -> Result<Aggregates, Error> {
+        let reads = exec::PassReads {
+            read_ahead: self.read_ahead,
+            first_seq,
+        };
         exec::execute(
-            self.store,
+            reads,
             self.inputs,
             tasks.to_vec(),
             self.catalog,
@@ -301,7 +310,7 @@ fn stream_days(
     sink: &mut (dyn RowSink + Send),
 ) -> Result<(Aggregates, BatchTimes), Error> {
     let (plan, catalog) = (pass.plan, pass.catalog);
-    let agg = pass.execute(dims, Aggregates::default(), &mut |_, _| Ok(()))?;
+    let agg = pass.execute(dims, 0, Aggregates::default(), &mut |_, _| Ok(()))?;
     let gpu_written = match plan.rows.gpu_summary {
         true => write_gpu_summary(pass, &agg, sink)?,
         false => None,
@@ -337,7 +346,7 @@ fn stream_days(
     let (merged, written) = std::thread::scope(|s| {
         let writer = s.spawn(move || write_batches(&plan.constants, rx, spare_tx, sink));
         let month = plan.switches.streaming == Streaming::Month;
-        let merged = pass.execute(facts, agg, &mut |agg, day| {
+        let merged = pass.execute(facts, dims.len(), agg, &mut |agg, day| {
             if month && day != Day(i32::MAX) {
                 // `--streaming month`: every day stays until the input is read.
                 return Ok(());

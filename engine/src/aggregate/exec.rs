@@ -254,9 +254,33 @@ pub struct Limits {
     pub memory_limit: u64,
     /// How the workers decode (`--decode`).
     pub decode: DecodeMode,
-    /// How far the reads of later row groups may run ahead (S3 reads, or hints for a local
-    /// folder; see `source::readahead`).
-    pub read_ahead: ReadAheadLimits,
+}
+
+/// The read-ahead over every pass of a run (`passes`, in the order they run), so that the first
+/// row groups of a pass are in flight while the pass before it ends: started afresh, each pass
+/// began with its workers waiting a round trip. A pass reads through it with [`execute`]'s
+/// `first_seq`, the number of tasks in the passes before it.
+pub fn read_ahead<'a>(
+    store: &'a dyn ObjectStore,
+    inputs: &[RoleInput],
+    passes: &[&[Task]],
+    limits: ReadAheadLimits,
+) -> ReadAhead<'a> {
+    let fetches = match limits.depth {
+        0 => Vec::new(),
+        _ => passes
+            .iter()
+            .flat_map(|tasks| task_fetches(store, inputs, tasks))
+            .collect(),
+    };
+    ReadAhead::new(store, fetches, limits)
+}
+
+/// Where a pass reads: the run's [`read_ahead`], and the place of the pass's first task in it.
+#[derive(Clone, Copy)]
+pub struct PassReads<'r, 'a> {
+    pub read_ahead: &'r ReadAhead<'a>,
+    pub first_seq: usize,
 }
 
 /// Runs every task and merges the partials in `seq` order; stops at the first error.
@@ -269,7 +293,7 @@ pub struct Limits {
 /// [`order_by_day`]: crate::plan::inputs::order_by_day
 #[allow(clippy::too_many_arguments)]
 pub fn execute(
-    store: &dyn ObjectStore,
+    reads: PassReads<'_, '_>,
     inputs: &[RoleInput],
     tasks: Vec<Task>,
     catalog: &Catalog,
@@ -283,13 +307,7 @@ pub fn execute(
         threads,
         memory_limit,
         decode: decode_mode,
-        read_ahead,
     } = limits;
-    let fetches = match read_ahead.depth {
-        0 => Vec::new(),
-        _ => task_fetches(store, inputs, &tasks),
-    };
-    let read_ahead = ReadAhead::new(store, fetches, read_ahead);
     let (task_tx, task_rx) = unbounded::<Task>();
     let first_days: Vec<Day> = tasks.iter().map(|t| t.first_day).collect();
     let window = merge_window(&first_days, threads);
@@ -315,7 +333,7 @@ pub fn execute(
     std::thread::scope(|s| {
         for _ in 0..threads {
             let (task_rx, done_tx, stop) = (task_rx.clone(), done_tx.clone(), &stop);
-            let (ticket_rx, read_ahead, spares) = (ticket_rx.clone(), &read_ahead, &spares);
+            let (ticket_rx, spares) = (ticket_rx.clone(), &spares);
             s.spawn(move || {
                 let mut w = Worker::default();
                 let context = TaskContext {
@@ -332,7 +350,7 @@ pub fn execute(
                         break;
                     }
                     // Starts the reads of the next tasks; this task's own reads may be in flight.
-                    let reads = read_ahead.take(task.seq);
+                    let reads = reads.read_ahead.take(reads.first_seq + task.seq);
                     let done = w.run(&reads, &context, task, decode_mode);
                     drop(reads);
                     if done_tx.send(done).is_err() {

@@ -101,6 +101,7 @@ fn the_reads_started_ahead_are_the_reads_the_decoder_makes() {
         assert_eq!(meta.num_row_groups(), 3);
         let limits = ReadAheadLimits {
             depth: 8,
+            small_bytes: 0,
             requests: 16,
             bytes: 1 << 30,
         };

@@ -44,6 +44,7 @@ fn reads_start_in_task_order_within_depth_requests_and_bytes() {
     let tasks = layout(12, 2, 100);
     let limits = ReadAheadLimits {
         depth: 3,
+        small_bytes: 0,
         requests: 5,
         bytes: 10_000,
     };
@@ -75,6 +76,52 @@ fn reads_start_in_task_order_within_depth_requests_and_bytes() {
 }
 
 #[test]
+fn small_tasks_are_read_past_depth_while_few_bytes_are_held() {
+    let store = TestStore::with_object(40_000);
+    // Ten tasks of 100 bytes, then one of 3,000 and two more of 100.
+    let mut tasks = layout(13, 1, 100);
+    let start = tasks[10].ranges[0].start;
+    tasks[10].ranges[0] = start..start + 3000;
+    for t in tasks.iter_mut().skip(11) {
+        let r = t.ranges[0].clone();
+        t.ranges[0] = r.start + 2900..r.end + 2900;
+    }
+    let limits = ReadAheadLimits {
+        depth: 2,
+        small_bytes: 1000,
+        requests: 6,
+        bytes: 1 << 20,
+    };
+    let ra = ReadAhead::new(&store, tasks.clone(), limits);
+    let reads = ra.take(0);
+    // Past the 2 tasks of `depth`, tasks 3.. start while at most 1,000 bytes are held, and the
+    // 6 requests are the bound: tasks 1 to 6.
+    assert_eq!(ra.state.lock().unwrap().next, 7);
+    drop(reads);
+    store.answer_all();
+    for seq in 1..=8 {
+        drop(ra.take(seq));
+        store.answer_all();
+    }
+    // At task 8, tasks 9 and 10 are within `depth`, so the big task 10 starts; task 11 then
+    // waits: with it, over 3,000 bytes would be held, past `small_bytes`.
+    assert_eq!(ra.state.lock().unwrap().next, 11);
+    for (seq, task) in tasks.iter().enumerate().skip(9) {
+        let reads = ra.take(seq);
+        assert!(ra.state.lock().unwrap().next <= (seq + 6).max(seq + limits.depth + 1));
+        store.answer_all();
+        read_task(&store, &reads, task);
+        drop(reads);
+    }
+    let all: Vec<_> = tasks[1..].iter().flat_map(|t| t.ranges.clone()).collect();
+    assert_eq!(
+        *store.log.lock().unwrap(),
+        all,
+        "each task read ahead once, in order"
+    );
+}
+
+#[test]
 fn the_byte_budget_bounds_the_reads_held() {
     let store = TestStore::with_object(40_000);
     let mut tasks = layout(10, 1, 1000);
@@ -87,6 +134,7 @@ fn the_byte_budget_bounds_the_reads_held() {
     }
     let limits = ReadAheadLimits {
         depth: 10,
+        small_bytes: 0,
         requests: 100,
         bytes: 2500,
     };
@@ -114,6 +162,7 @@ fn a_failed_read_surfaces_when_its_task_reads_that_range() {
     store.abandon.insert(tasks[3].ranges[0].start);
     let limits = ReadAheadLimits {
         depth: 4,
+        small_bytes: 0,
         requests: 16,
         bytes: 1 << 20,
     };
@@ -189,6 +238,7 @@ fn a_store_without_background_reads_gets_hints_only() {
     let tasks = layout(7, 2, 100);
     let limits = ReadAheadLimits {
         depth: 3,
+        small_bytes: 0,
         requests: 16,
         bytes: 1 << 20,
     };
@@ -219,6 +269,7 @@ fn workers_on_threads_never_pass_the_request_bound() {
     let tasks = layout(200, 3, 200);
     let limits = ReadAheadLimits {
         depth: 6,
+        small_bytes: 0,
         requests: 7,
         bytes: 1 << 20,
     };
