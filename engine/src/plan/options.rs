@@ -125,7 +125,7 @@ pub struct RunOptions {
     /// default: `postgres` with `--database-url`, else stdout.
     #[cfg_attr(feature = "clap", arg(long))]
     pub output: Option<String>,
-    /// Worker threads; default: the number of cores (at least 8 for S3 inputs, to overlap I/O).
+    /// Worker threads; default: the number of cores (S3 inputs too: the read-ahead overlaps I/O).
     #[cfg_attr(feature = "clap", arg(long))]
     pub threads: Option<usize>,
     /// Memory budget, e.g. 4G (default: 80% of RAM or the cgroup limit). Sizes the row groups in
