@@ -3,7 +3,7 @@
 is the test server's own ceiling.
 
 Usage: scripts/bench_s3.py [--size L] [--data DIR] [--runs 3] [--delay-ms 20] [--read-ahead 0,16]
-                           [--concurrency 64] [--dir /tmp/ocp-bench-s3] [--no-build] [--no-etags]
+                           [--concurrency 128] [--dir /tmp/ocp-bench-s3] [--no-build] [--no-etags]
                            [--no-loops] [-- extra run flags]
 
 Generates a month with `ocp-summary generate` (bench.py's sizes; cached in --dir) or takes --data DIR (a
@@ -15,9 +15,14 @@ runs, taking turns, --runs times each:
   local            `run --input DIR`
   s3 ra=N          `run --input s3://...` straight to s3s-fs, `--s3-read-ahead N` for each N of --read-ahead
   s3+Dms ra=N      the same through the delay proxy
+  sendfile ra=N    `run --input s3://...` against scripts/sendfile_s3.py (a lean endpoint for benchmarks: ListObjectsV2
+  sendfile+Dms     and ranged GETs from the same folder, bytes sent by the kernel; the second waits --delay-ms
+                   before each answer), for the last N of --read-ahead. On a 2-core machine s3s-fs and the proxy
+                   take CPU the engine would otherwise use, where real S3 takes none of ours; this is the figure
+                   closest to the engine's own cost of a remote store. Skipped with --no-sendfile.
   get-loop ...     the ranged GETs the last proxied run sent (captured at the proxy, signed requests replayed
                    byte for byte within a minute of signing) against s3s-fs: one at a time, and with as many
-                   connections as `--s3-concurrency` (64); and the latter through the delay proxy. This is the
+                   connections as `--s3-concurrency` (128); and the latter through the delay proxy. This is the
                    server's (and the proxy's) own ceiling for the same requests, with no decoding at all.
 
 Prints medians of wall time, S3 requests and bytes (the run summary's `s3 requests` line; the loop's own
@@ -224,12 +229,13 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--delay-ms", type=float, default=20)
     ap.add_argument("--read-ahead", default="0,16", help="--s3-read-ahead values to run, comma-separated")
-    ap.add_argument("--concurrency", type=int, default=64, help="--s3-concurrency, and the GET loop's")
+    ap.add_argument("--concurrency", type=int, default=128, help="--s3-concurrency, and the GET loop's")
     ap.add_argument("--dir", default="/tmp/ocp-bench-s3")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-etags", action="store_true",
                     help="serve the files without s3s-fs's ETag sidecars: every GET then hashes its whole object")
     ap.add_argument("--no-loops", action="store_true", help="skip the plain GET loops")
+    ap.add_argument("--no-sendfile", action="store_true", help="skip the sendfile_s3.py variants")
     ap.add_argument("extra", nargs="*", help="more `run` flags, after --")
     a = ap.parse_args()
     work = Path(a.dir)
@@ -252,13 +258,21 @@ def main():
     port = free_port()
     server = subprocess.Popen(["s3s-fs", "--host", "127.0.0.1", "--port", str(port), "--access-key", KEY,
                                "--secret-key", SECRET, root], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lean = []
     try:
         wait_port(port)
         proxy = DelayProxy(port, a.delay_ms / 1000)
-        bench(a, data, port, proxy, work, server.pid)
+        if not a.no_sendfile:
+            for delay in (0, a.delay_ms):
+                lean_port = free_port()
+                lean.append((subprocess.Popen([sys.executable, REPO / "scripts/sendfile_s3.py", root, str(lean_port),
+                                               "--delay-ms", str(delay)], stderr=subprocess.DEVNULL), lean_port))
+                wait_port(lean_port)
+        bench(a, data, port, proxy, work, server.pid, [(p.pid, lp) for p, lp in lean])
     finally:
-        server.terminate()
-        server.wait()
+        for p in [server] + [p for p, _ in lean]:
+            p.terminate()
+            p.wait()
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -274,7 +288,7 @@ def own_cpu():
     return t.user + t.system
 
 
-def bench(a, data, port, proxy, work, server_pid):
+def bench(a, data, port, proxy, work, server_pid, lean):
     env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET, AWS_REGION="us-east-1",
                AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/dev/null",
                AWS_SHARED_CREDENTIALS_FILE="/dev/null")
@@ -287,11 +301,15 @@ def bench(a, data, port, proxy, work, server_pid):
                                   "--s3-read-ahead", str(depth)]
     depths = [int(x) for x in a.read_ahead.split(",")]
     delay = f"{a.delay_ms:g}ms"
-    variants = [("local", ["--input", str(data)], False)]
-    variants += [(f"s3 ra={d}", s3(f"http://127.0.0.1:{port}", d), False) for d in depths]
-    variants += [(f"s3+{delay} ra={d}", s3(f"http://127.0.0.1:{proxy.port}", d), d == depths[-1])
+    # (name, flags, capture the requests at the proxy, the server's pid, through the proxy)
+    variants = [("local", ["--input", str(data)], False, None, False)]
+    variants += [(f"s3 ra={d}", s3(f"http://127.0.0.1:{port}", d), False, server_pid, False) for d in depths]
+    variants += [(f"s3+{delay} ra={d}", s3(f"http://127.0.0.1:{proxy.port}", d), d == depths[-1], server_pid, True)
                  for d in depths]
-    results = {name: [] for name, _, _ in variants}
+    for (pid, lean_port), name in zip(lean, ("sendfile", f"sendfile+{delay}")):
+        variants.append((f"{name} ra={depths[-1]}", s3(f"http://127.0.0.1:{lean_port}", depths[-1]), False, pid,
+                         False))
+    results = {name: [] for name, *_ in variants}
     loops = {"get-loop seq": (port, 1), f"get-loop x{a.concurrency}": (port, a.concurrency),
              f"get-loop x{a.concurrency} +{delay}": (proxy.port, a.concurrency)}
     if a.no_loops:
@@ -301,12 +319,12 @@ def bench(a, data, port, proxy, work, server_pid):
     load = os.getloadavg()
     for run in range(a.runs):
         captured = None
-        for name, args, capture in variants:
+        for name, args, capture, pid, proxied in variants:
             out = work / "out.csv"
             with proxy.lock:
                 proxy.capture = [] if capture else None
             errf = work / "stderr.txt"
-            server0, proxy0 = cpu_of(server_pid), own_cpu()
+            server0, proxy0 = (cpu_of(pid) if pid else 0), own_cpu()
             t = time.perf_counter()
             with open(errf, "w") as err:
                 p = subprocess.Popen([BIN, "run", *common, *args, "--output", f"csv:{out}"], env=env,
@@ -314,7 +332,8 @@ def bench(a, data, port, proxy, work, server_pid):
                 _, status, usage = os.wait4(p.pid, 0)
             wall = time.perf_counter() - t
             p.returncode = os.waitstatus_to_exitcode(status)
-            cpu = (usage.ru_utime + usage.ru_stime, cpu_of(server_pid) - server0, own_cpu() - proxy0)
+            cpu = (usage.ru_utime + usage.ru_stime, (cpu_of(pid) - server0) if pid else 0,
+                   (own_cpu() - proxy0) if proxied else 0)
             stderr = errf.read_text()
             with proxy.lock:
                 if capture:
@@ -336,7 +355,7 @@ def bench(a, data, port, proxy, work, server_pid):
             print(f"run {run + 1} {name:<18} {wall:7.2f} s  requests {reqs}  bytes {nbytes}", flush=True)
     local = statistics.median(r[0] for r in results["local"])
     same = {n: ("yes" if d == digests["local"] else "NO") for n, d in digests.items()}
-    md = ["| variant | median wall (s) | runs (s) | requests | MB | / local | CPU s: engine (loop: client+proxy) / s3s-fs / proxy | same rows |",
+    md = ["| variant | median wall (s) | runs (s) | requests | MB | / local | CPU s: engine (loop: client+proxy) / server / proxy | same rows |",
           "|---|---|---|---|---|---|---|---|"]
     med = lambda xs: f"{statistics.median(xs):.2f}" if None not in xs else "-"
     for name, rs in results.items():
