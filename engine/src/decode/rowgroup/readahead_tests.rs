@@ -9,39 +9,11 @@ use crate::plan::columns::{resolve, ColumnKind, ColumnRequest};
 use crate::plan::DecodeMode;
 use crate::source::footer::read_metadata;
 use crate::source::readahead::test_store::TestStore;
-use crate::source::readahead::{
-    row_group_fetches, PendingRange, ReadAhead, ReadAheadLimits, TaskFetches,
-};
-use crate::source::{ObjectMeta, ObjectStore, SourceError};
+use crate::source::readahead::{row_group_fetches, ReadAhead, ReadAheadLimits, TaskFetches};
+use crate::source::ObjectMeta;
 use crate::test_util::{catalog, write_parquet, Col, Values};
-use bytes::Bytes;
 use parquet::file::properties::WriterProperties;
-use std::ops::Range;
 use std::sync::atomic::Ordering;
-
-/// A store that merges like S3 but reads nothing ahead unless asked to.
-struct Merging(TestStore, u64);
-
-impl ObjectStore for Merging {
-    fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError> {
-        self.0.list(prefix)
-    }
-    fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError> {
-        self.0.prefix_exists(prefix)
-    }
-    fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError> {
-        self.0.get_range(key, range)
-    }
-    fn describe(&self, key: &str) -> String {
-        self.0.describe(key)
-    }
-    fn start_range(&self, key: &str, range: Range<u64>) -> Option<PendingRange> {
-        self.0.start_range(key, range)
-    }
-    fn merge_gap(&self) -> u64 {
-        self.1
-    }
-}
 
 #[test]
 fn the_reads_started_ahead_are_the_reads_the_decoder_makes() {
@@ -72,12 +44,13 @@ fn the_reads_started_ahead_are_the_reads_the_decoder_makes() {
         ColumnRequest::optional("absent", ColumnKind::String),
     ];
     for gap in [0, 100, 64 * 1024] {
-        let mut test = TestStore {
+        // Merges like S3; reads nothing ahead unless asked to.
+        let mut store = TestStore {
             threaded: true,
+            merge_gap: gap,
             ..TestStore::default()
         };
-        test.inner.insert("t.parquet", bytes.clone());
-        let store = Merging(test, gap);
+        store.inner.insert("t.parquet", bytes.clone());
         let object = ObjectMeta {
             key: "t.parquet".into(),
             size: bytes.len() as u64,
@@ -106,7 +79,7 @@ fn the_reads_started_ahead_are_the_reads_the_decoder_makes() {
             bytes: 1 << 30,
         };
         let ra = ReadAhead::new(&store, fetches.clone(), limits);
-        let direct_before = store.0.direct.load(Ordering::SeqCst);
+        let direct_before = store.direct.load(Ordering::SeqCst);
         let cat = catalog(&[]);
         let mut data = RowGroupData::default();
         let mut stats = DecodeStats::default();
@@ -128,9 +101,9 @@ fn the_reads_started_ahead_are_the_reads_the_decoder_makes() {
         }
         assert_eq!(decoded, (0..rows).map(|i| i as f64).collect::<Vec<_>>());
         // Row group 0 is read directly; rows groups 1 and 2 only through their reads ahead.
-        let direct = store.0.direct.load(Ordering::SeqCst) - direct_before;
+        let direct = store.direct.load(Ordering::SeqCst) - direct_before;
         assert_eq!(direct, fetches[0].ranges.len(), "gap {gap}: {fetches:?}");
-        let log = store.0.log.lock().unwrap().clone();
+        let log = store.log.lock().unwrap().clone();
         let ahead: Vec<_> = fetches[1..].iter().flat_map(|f| f.ranges.clone()).collect();
         assert_eq!(log, ahead, "gap {gap}");
         if gap > 0 {

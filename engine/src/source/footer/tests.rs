@@ -4,37 +4,11 @@
 
 use super::{read_metadata, read_metadata_many};
 use crate::source::readahead::test_store::TestStore;
-use crate::source::readahead::PendingRange;
-use crate::source::{ObjectMeta, ObjectStore, SourceError};
+use crate::source::ObjectMeta;
 use crate::test_util::{write_parquet, Col, Values};
 use bytes::Bytes;
 use parquet::file::properties::WriterProperties;
-use std::ops::Range;
 use std::sync::atomic::Ordering;
-
-/// A test store that reads `tail` bytes for a footer's first request.
-struct Tail(TestStore, u64);
-
-impl ObjectStore for Tail {
-    fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError> {
-        self.0.list(prefix)
-    }
-    fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError> {
-        self.0.prefix_exists(prefix)
-    }
-    fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError> {
-        self.0.get_range(key, range)
-    }
-    fn describe(&self, key: &str) -> String {
-        self.0.describe(key)
-    }
-    fn start_range(&self, key: &str, range: Range<u64>) -> Option<PendingRange> {
-        self.0.start_range(key, range)
-    }
-    fn footer_tail(&self, _key: &str) -> u64 {
-        self.1
-    }
-}
 
 fn parquet(rows: usize, per_group: usize) -> Bytes {
     let col = Col::optional(
@@ -63,9 +37,11 @@ fn objects() -> Vec<(&'static str, Bytes)> {
     ]
 }
 
-fn store(tail: u64) -> (Tail, Vec<ObjectMeta>) {
+/// A test store that reads `tail` bytes for a footer's first request, and the objects.
+fn store(tail: u64) -> (TestStore, Vec<ObjectMeta>) {
     let mut test = TestStore {
         threaded: true,
+        footer_tail: Some(tail),
         ..TestStore::default()
     };
     let mut metas = Vec::new();
@@ -76,7 +52,7 @@ fn store(tail: u64) -> (Tail, Vec<ObjectMeta>) {
         });
         test.inner.insert(key, bytes.to_vec());
     }
-    (Tail(test, tail), metas)
+    (test, metas)
 }
 
 #[test]
@@ -105,7 +81,7 @@ fn one_tail_each_and_a_second_read_only_for_footers_past_the_tail() {
     let (store, metas) = store(tail);
     let refs: Vec<&ObjectMeta> = metas.iter().collect();
     read_metadata_many(&store, &refs).expect("background reads");
-    let log = store.0.log.lock().unwrap().clone();
+    let log = store.log.lock().unwrap().clone();
     // Every object of 12 bytes or more gets a tail read; the short one is refused unread.
     let tails = metas.iter().filter(|m| m.size >= 12).count();
     let footer = |bytes: &Bytes| {
@@ -119,7 +95,7 @@ fn one_tail_each_and_a_second_read_only_for_footers_past_the_tail() {
     assert!(second >= 1, "the test needs a footer past the tail");
     assert_eq!(log.len(), tails + second);
     assert_eq!(
-        store.0.direct.load(Ordering::SeqCst),
+        store.direct.load(Ordering::SeqCst),
         0,
         "no read waited its turn"
     );

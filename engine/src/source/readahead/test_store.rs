@@ -29,6 +29,10 @@ pub(crate) struct TestStore {
     pub(crate) direct: AtomicUsize,
     pub(crate) outstanding: Arc<AtomicUsize>,
     pub(crate) max_outstanding: Arc<AtomicUsize>,
+    /// [`ObjectStore::merge_gap`]: 0, as a local folder, unless a test merges like S3.
+    pub(crate) merge_gap: u64,
+    /// [`ObjectStore::footer_tail`]; `None`: the default guess.
+    pub(crate) footer_tail: Option<u64>,
 }
 
 impl TestStore {
@@ -73,6 +77,13 @@ impl ObjectStore for TestStore {
     }
     fn describe(&self, key: &str) -> String {
         self.inner.describe(key)
+    }
+    fn merge_gap(&self) -> u64 {
+        self.merge_gap
+    }
+    fn footer_tail(&self, key: &str) -> u64 {
+        self.footer_tail
+            .unwrap_or_else(|| self.inner.footer_tail(key))
     }
     fn start_range(&self, key: &str, range: Range<u64>) -> Option<PendingRange> {
         let (tx, pending) = PendingRange::channel(self.describe(key));
