@@ -493,6 +493,57 @@ fn read_ahead_overlaps_requests_and_gives_the_same_rows() {
     );
 }
 
+/// The VM step asks whether the org has any daily pod Parquet: a listing of the org's whole table
+/// that stops at the first page showing one (`any_object_ending`). 1,001 other objects that sort
+/// first put every Parquet key past the first page of 1,000, so the answer needs the second page;
+/// stopping after one page would leave the VM temp table empty.
+#[test]
+fn the_vm_checks_page_past_objects_that_are_not_parquet() {
+    let (server, dir, data) = dataset(GEN, "paging");
+    let Some(root) = &server.root else {
+        eprintln!("skipped: needs the s3s-fs folder to add objects to");
+        return;
+    };
+    let table = format!("paging/data/parquet/daily/{ORG}/OCP/pod_usage/source=0-not-parquet");
+    let junk = root.path().join(&server.bucket).join(table);
+    std::fs::create_dir_all(&junk).unwrap();
+    for i in 0..1001 {
+        std::fs::write(junk.join(format!("{i:04}.txt")), b"not parquet").unwrap();
+    }
+    let local_csv = dir.path().join("local.csv");
+    run_local(&data, &local_csv);
+    let proxy = FaultProxy::with_delay(&server.endpoint, Duration::ZERO);
+    let s3_csv = dir.path().join("s3.csv");
+    check(
+        server.run(&proxy.endpoint, "paging", &s3_csv, &[]),
+        "S3 run over 1,001 other objects",
+    );
+    // No VM rows leave no file.
+    let vm = |csv: &Path| {
+        let stem = csv.file_stem().unwrap().to_string_lossy();
+        let path = csv.with_file_name(format!("{stem}.vm_tmp.csv"));
+        match path.exists() {
+            true => strip_uuid(&path),
+            false => Vec::new(),
+        }
+    };
+    let local_vm = vm(&local_csv);
+    assert!(local_vm.len() > 1, "the dataset has no VM rows to compare");
+    assert_eq!(
+        local_vm,
+        vm(&s3_csv),
+        "VM temp table differs from the folder's"
+    );
+    let continued = proxy
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.path.contains("list-type=2") && l.path.contains("continuation-token"))
+        .count();
+    assert!(continued >= 1, "no listing asked for a second page");
+}
+
 /// The most ranged GETs in flight at once at the proxy, among those that do not read an object's
 /// tail (footers end at the object's last byte, or 8 bytes before it on a second read).
 fn most_chunk_gets_together(log: &[Logged], data: &Path, path_prefix: &str) -> usize {
