@@ -290,3 +290,29 @@ fn output_to_a_fifo_is_written_in_place() {
         );
     }
 }
+
+/// `run --help` states the S3 defaults the code uses: it said 16 requests and 8 row groups for a
+/// day after they became 64 and 16.
+#[test]
+fn help_states_the_s3_defaults_in_use() {
+    use ocp_summary_engine::source::s3::{
+        DEFAULT_CONCURRENCY, DEFAULT_READ_AHEAD, DEFAULT_RETRIES,
+    };
+    let out = bin().args(["run", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for (flag, default) in [
+        ("--s3-concurrency <N>", DEFAULT_CONCURRENCY),
+        ("--s3-read-ahead <N>", DEFAULT_READ_AHEAD),
+        ("--s3-retries <N>", DEFAULT_RETRIES as usize),
+    ] {
+        let text = help
+            .split(flag)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{flag} not in:\n{help}"));
+        let text = text.split("\n      --").next().unwrap();
+        assert!(
+            text.contains(&format!("(default {default}")),
+            "{flag} should say default {default}:{text}"
+        );
+    }
+}

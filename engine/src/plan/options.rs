@@ -125,7 +125,8 @@ pub struct RunOptions {
     /// default: `postgres` with `--database-url`, else stdout.
     #[cfg_attr(feature = "clap", arg(long))]
     pub output: Option<String>,
-    /// Worker threads; default: the number of cores (S3 inputs too: the read-ahead overlaps I/O).
+    /// Worker threads; default: the number of cores (S3 inputs too, since the read-ahead overlaps
+    /// the waits; at least 8 with `--s3-read-ahead 0`).
     #[cfg_attr(feature = "clap", arg(long))]
     pub threads: Option<usize>,
     /// Memory budget, e.g. 4G (default: 80% of RAM or the cgroup limit). Sizes the row groups in
@@ -239,14 +240,15 @@ pub struct S3Options {
     /// Extra CA certificates (PEM) to trust besides the system roots; TLS verification stays on.
     #[cfg_attr(feature = "clap", arg(long, value_name = "PATH"))]
     pub s3_ca_bundle: Option<PathBuf>,
-    /// S3 requests in flight at most (default 16).
+    /// S3 requests in flight at most (default 128).
     #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub s3_concurrency: Option<usize>,
     /// Retries per S3 request on timeouts, 5xx, SlowDown, resets and short bodies (default 5).
     #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub s3_retries: Option<u32>,
-    /// Row groups whose ranged GETs start while earlier ones decode (default 8; 0: off). The reads
-    /// ahead also stay within `--s3-concurrency` requests and an eighth of `--memory-limit`.
+    /// Row groups whose ranged GETs start while earlier ones decode (default 16; 0: off); more
+    /// while the reads held stay within 16 MiB. The reads ahead also stay within
+    /// `--s3-concurrency` requests and an eighth of `--memory-limit`.
     #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub s3_read_ahead: Option<usize>,
     /// A static key pair from a library caller (the Python package's `S3_ACCESS_KEY` and
