@@ -96,7 +96,7 @@ fn infra_map_matches_the_oracle() {
     gen(&root, OCP_D, "4", false);
 
     let header = "ocp_uuid,infra_uuid,type\n";
-    let cases: [(&str, &[&str], Option<String>); 5] = [
+    let cases: [(&str, &[&str], Option<String>); 7] = [
         (
             "month",
             &[],
@@ -109,6 +109,17 @@ fn infra_map_matches_the_oracle() {
         ),
         ("ocp source", &["--source", OCP_B], None),
         ("aws source", &["--aws-source", AWS_A], None),
+        // Narrowed to a source with no partition this month: only its partition is looked at.
+        (
+            "absent ocp source",
+            &["--source", "00000000-0000-0000-0000-00000000000f"],
+            None,
+        ),
+        (
+            "absent aws source",
+            &["--aws-source", "00000000-0000-0000-0000-00000000000f"],
+            None,
+        ),
         (
             "one day",
             &["--start", "2026-03-02", "--end", "2026-03-02"],

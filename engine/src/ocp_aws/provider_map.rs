@@ -44,6 +44,29 @@ impl InfraPair {
     pub const TYPE: &'static str = "AWS";
 }
 
+/// The sources with Parquet in the month's partition under `root`, or only `only`'s. Narrowed to one
+/// source (masu passes one side's uuid), only that source's partition is looked at: listing every
+/// source and month of the org's table to keep one cost a listing page per thousand objects, one
+/// round trip after another on S3.
+fn month_sources(
+    store: &dyn ObjectStore,
+    root: &str,
+    year: i32,
+    month: u32,
+    only: &Option<String>,
+) -> Result<Vec<String>, Error> {
+    let Some(source) = only else {
+        return sources(store, root, year, month);
+    };
+    let partition = format!("{root}source={source}/year={year:04}/month={month:02}/");
+    Ok(
+        match source.contains('/') || !store.any_object_ending(&partition, ".parquet")? {
+            true => Vec::new(),
+            false => vec![source.clone()],
+        },
+    )
+}
+
 /// The sources with a partition of the month under `root` (`…/source=X/year=Y/month=M/…`).
 fn sources(
     store: &dyn ObjectStore,
@@ -122,14 +145,10 @@ pub fn provider_map(
     q: &MapQuery,
 ) -> Result<Vec<InfraPair>, Error> {
     let (org, year, month) = (q.org.as_str(), q.year, q.month);
-    let pick = |all: Vec<String>, only: &Option<String>| match only {
-        Some(s) => all.into_iter().filter(|x| x == s).collect(),
-        None => all,
-    };
     let pod_root = format!("data/parquet/daily/{org}/OCP/pod_usage/");
     let aws_root = format!("data/parquet/daily/{org}/AWS/raw/");
     let mut ocp = Vec::new();
-    for source in pick(sources(ocp_store, &pod_root, year, month)?, &q.ocp_source) {
+    for source in month_sources(ocp_store, &pod_root, year, month, &q.ocp_source)? {
         let prefix = Table::POD_DAILY.partition_prefix(org, &source, year, month);
         let table = Table::POD_DAILY.to_string();
         ocp.push((
@@ -138,7 +157,7 @@ pub fn provider_map(
         ));
     }
     let mut out = BTreeSet::new();
-    for source in pick(sources(aws_store, &aws_root, year, month)?, &q.aws_source) {
+    for source in month_sources(aws_store, &aws_root, year, month, &q.aws_source)? {
         let prefix = super::read::aws_prefix(org, &source, year, month, true);
         let ids = resource_ids(aws_store, &prefix, "aws_line_items_daily", AWS_COLUMNS, q)?;
         for (ocp_source, nodes) in &ocp {
