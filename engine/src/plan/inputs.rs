@@ -185,56 +185,49 @@ pub fn scan_table(
     Ok(input)
 }
 
-/// Footers of `objects`, in order. On a store that reads in the background (S3) every footer
-/// not yet cached is in flight at once ([`read_metadata_many`]); otherwise up to `threads`
-/// threads read them, so many files on a slow disk do not cost their latencies one after another.
+/// Footers of `objects`, in order: from the cache, else read and cached. On a store that reads in
+/// the background (S3) the missing footers are all in flight at once ([`read_metadata_many`]);
+/// otherwise up to `threads` threads read them, so many files on a slow disk do not cost their
+/// latencies one after another.
 fn read_footers(
     store: &dyn ObjectStore,
     cache: &FooterCache,
     objects: &[ObjectMeta],
     threads: usize,
 ) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
-    let cached = |object: &ObjectMeta| {
-        cache
-            .0
-            .lock()
-            .expect("not poisoned")
-            .get(&object.key)
-            .cloned()
+    let mut found: Vec<Option<_>> = {
+        let cached = cache.0.lock().expect("not poisoned");
+        objects
+            .iter()
+            .map(|o| cached.get(&o.key).cloned().map(Ok))
+            .collect()
     };
-    let remember = |object: &ObjectMeta, m: &Arc<ParquetMetaData>| {
-        cache
-            .0
-            .lock()
-            .expect("not poisoned")
-            .insert(object.key.clone(), m.clone());
-    };
-    let mut found: Vec<Option<_>> = objects.iter().map(|o| cached(o).map(Ok)).collect();
     let missing: Vec<usize> = (0..objects.len()).filter(|&i| found[i].is_none()).collect();
     let to_read: Vec<&ObjectMeta> = missing.iter().map(|&i| &objects[i]).collect();
-    if let Some(read) = read_metadata_many(store, &to_read) {
-        for (i, m) in missing.into_iter().zip(read) {
-            if let Ok(m) = &m {
-                remember(&objects[i], m);
-            }
-            found[i] = Some(m);
+    let read = read_metadata_many(store, &to_read)
+        .unwrap_or_else(|| read_on_threads(store, &to_read, threads));
+    let mut cached = cache.0.lock().expect("not poisoned");
+    for (i, m) in missing.into_iter().zip(read) {
+        if let Ok(m) = &m {
+            cached.insert(objects[i].key.clone(), m.clone());
         }
-        return found
-            .into_iter()
-            .map(|f| f.expect("every footer cached or read"))
-            .collect();
+        found[i] = Some(m);
     }
-    let read = |object: &ObjectMeta| {
-        if let Some(m) = cached(object) {
-            return Ok(m);
-        }
-        let m = read_metadata(store, object)?;
-        remember(object, &m);
-        Ok(m)
-    };
+    found
+        .into_iter()
+        .map(|f| f.expect("every footer cached or read"))
+        .collect()
+}
+
+/// Footers of `objects`, in order, each read by one of up to `threads` threads.
+fn read_on_threads(
+    store: &dyn ObjectStore,
+    objects: &[&ObjectMeta],
+    threads: usize,
+) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
     let threads = threads.min(objects.len());
     if threads <= 1 {
-        return objects.iter().map(read).collect();
+        return objects.iter().map(|o| read_metadata(store, o)).collect();
     }
     let next = AtomicUsize::new(0);
     let results = Mutex::new((0..objects.len()).map(|_| None).collect::<Vec<_>>());
@@ -243,7 +236,7 @@ fn read_footers(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(object) = objects.get(i) else { break };
-                let footer = read(object);
+                let footer = read_metadata(store, object);
                 results.lock().expect("not poisoned")[i] = Some(footer);
             });
         }

@@ -28,14 +28,14 @@ pub fn read_metadata(
 }
 
 /// What an object's tail gave: its metadata, or the byte range that still holds it.
-pub enum Tail {
+enum Tail {
     Metadata(Arc<ParquetMetaData>),
     Needs(Range<u64>),
 }
 
 /// The bytes to read from the end of `object` first ([`ObjectStore::footer_tail`], at most the
 /// whole object); an object too short to be Parquet is an error.
-pub fn tail_range(store: &dyn ObjectStore, object: &ObjectMeta) -> Result<Range<u64>, FooterError> {
+fn tail_range(store: &dyn ObjectStore, object: &ObjectMeta) -> Result<Range<u64>, FooterError> {
     if object.size < 12 {
         return Err(FooterError::NotParquet(
             store.describe(&object.key),
@@ -51,7 +51,7 @@ pub fn tail_range(store: &dyn ObjectStore, object: &ObjectMeta) -> Result<Range<
 
 /// Checks the trailer of `tail` (the bytes of [`tail_range`]) and decodes the metadata when the
 /// tail holds it all.
-pub fn from_tail(
+fn from_tail(
     store: &dyn ObjectStore,
     object: &ObjectMeta,
     tail: Bytes,
@@ -84,7 +84,7 @@ pub fn from_tail(
 }
 
 /// Decodes the metadata bytes (without the length and magic that follow them).
-pub fn decode(
+fn decode(
     store: &dyn ObjectStore,
     object: &ObjectMeta,
     meta: Bytes,

@@ -21,6 +21,7 @@ use super::{ObjectMeta, ObjectStore, SourceError};
 use bytes::Bytes;
 use retry::{backoff, classify, Failure};
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -215,6 +216,35 @@ impl S3Store {
         })
     }
 
+    /// The objects under `prefix` (keys relative to the store prefix, folder markers left out),
+    /// a listing page at a time, until `on_page` breaks or the pages end.
+    fn pages(
+        &self,
+        prefix: &str,
+        mut on_page: impl FnMut(Vec<ObjectMeta>) -> ControlFlow<()>,
+    ) -> Result<(), SourceError> {
+        let full_prefix = self.full_key(prefix);
+        let mut token = None;
+        loop {
+            let page = self.list_page(&full_prefix, token, None)?;
+            let objects = page.contents().iter().filter_map(|object| {
+                let (key, size) = (object.key()?, object.size()?);
+                // A key ending in `/` is a folder marker.
+                (!key.ends_with('/')).then(|| ObjectMeta {
+                    key: key.strip_prefix(&self.prefix).unwrap_or(key).to_string(),
+                    size: size.max(0) as u64,
+                })
+            });
+            if on_page(objects.collect()).is_break() {
+                return Ok(());
+            }
+            match page.next_continuation_token() {
+                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => return Ok(()),
+            }
+        }
+    }
+
     /// One summary line: requests, retries and bytes fetched.
     pub fn summary(&self) -> String {
         format!(
@@ -317,50 +347,25 @@ fn checked_range(location: &str, range: &Range<u64>) -> Result<Option<(String, u
 
 impl ObjectStore for S3Store {
     fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError> {
-        let full_prefix = self.full_key(prefix);
         let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self.list_page(&full_prefix, token, None)?;
-            for object in page.contents() {
-                let (Some(key), Some(size)) = (object.key(), object.size()) else {
-                    continue;
-                };
-                if key.ends_with('/') {
-                    continue; // a folder marker
-                }
-                let key = key.strip_prefix(&self.prefix).unwrap_or(key);
-                out.push(ObjectMeta {
-                    key: key.to_string(),
-                    size: size.max(0) as u64,
-                });
-            }
-            match page.next_continuation_token() {
-                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+        self.pages(prefix, |objects| {
+            out.extend(objects);
+            ControlFlow::Continue(())
+        })?;
         out.sort();
         Ok(out)
     }
 
     fn any_object_ending(&self, prefix: &str, suffix: &str) -> Result<bool, SourceError> {
-        let full_prefix = self.full_key(prefix);
-        let mut token = None;
-        loop {
-            let page = self.list_page(&full_prefix, token, None)?;
-            let keys = page.contents().iter().filter_map(|o| o.key());
-            if keys
-                .clone()
-                .any(|k| k.ends_with(suffix) && !k.ends_with('/'))
-            {
-                return Ok(true);
+        let mut found = false;
+        self.pages(prefix, |objects| {
+            found = objects.iter().any(|o| o.key.ends_with(suffix));
+            match found {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
             }
-            match page.next_continuation_token() {
-                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
-                _ => return Ok(false),
-            }
-        }
+        })?;
+        Ok(found)
     }
 
     fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError> {
