@@ -12,6 +12,7 @@ use ocp_summary_engine::aggregate::pod::{PodWorker, COLUMNS};
 use ocp_summary_engine::catalog::Catalog;
 use ocp_summary_engine::decode::rowgroup::{ColumnData, RowGroupData};
 use ocp_summary_kernels::labels::EnabledKeys;
+use ocp_summary_kernels::validity::Validity;
 use ocp_summary_kernels::KernelError;
 
 const ROWS: usize = 100_000;
@@ -27,7 +28,7 @@ fn ids(catalog: &Catalog, texts: impl Iterator<Item = String>) -> ColumnData {
         })
         .unwrap();
     ColumnData {
-        valid: vec![true; ids.len()],
+        valid: Validity::with_all(ids.len(), true),
         ids,
         ..ColumnData::default()
     }
@@ -48,7 +49,7 @@ fn row_group(catalog: &Catalog) -> RowGroupData {
     let mut columns = vec![
         ColumnData {
             i64s: (0..ROWS).map(|i| day + (i % 24) as i64).collect(),
-            valid: vec![true; ROWS],
+            valid: Validity::with_all(ROWS, true),
             ..ColumnData::default()
         },
         ids(catalog, (0..ROWS).map(|i| format!("ns-{}", i % 400))),
@@ -57,7 +58,7 @@ fn row_group(catalog: &Catalog) -> RowGroupData {
         // Label set ids: distinct per pod (rows of a pod repeat 4 times).
         ColumnData {
             ids: (0..ROWS).map(|i| (i / 4) as u32).collect(),
-            valid: vec![true; ROWS],
+            valid: Validity::with_all(ROWS, true),
             ..ColumnData::default()
         },
     ];

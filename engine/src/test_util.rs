@@ -278,7 +278,7 @@ pub fn read_back_with(
             acc.ids.extend_from_slice(&col.ids);
             acc.f64s.extend_from_slice(&col.f64s);
             acc.i64s.extend_from_slice(&col.i64s);
-            acc.valid.extend_from_slice(&col.valid);
+            acc.valid.extend_from(&col.valid);
         }
         out.row_groups += 1;
     }

@@ -15,6 +15,7 @@
 //! | [`merge`] | merge sorted pair arrays, the later map wins (node < namespace < pod) |
 //! | [`page_header`] | Parquet page headers (Thrift compact protocol) → the fields the decoder uses |
 //! | [`split`] | Parquet BYTE_STREAM_SPLIT → fixed-width values (`f64`, `i64`) |
+//! | [`validity`] | which rows have a value: a bit a row, with its NULL count |
 //! | [`like`] | SQL `LIKE` with `%` and `_`, case-sensitive, no escape |
 
 pub mod delta;
@@ -30,5 +31,6 @@ pub mod rle;
 pub mod split;
 #[cfg(test)]
 mod test_encode;
+pub mod validity;
 
 pub use error::KernelError;

@@ -50,7 +50,7 @@ impl CapacityWorker {
         let mut last: Option<((i64, u32), usize)> = None;
         for i in 0..data.num_rows {
             let t = ts.i64s[i];
-            if !ts.valid[i] || !ms.contains(&t) {
+            if !ts.valid.get(i) || !ms.contains(&t) {
                 continue;
             }
             let key = (t, node.ids[i]);
@@ -63,8 +63,8 @@ impl CapacityWorker {
                 }
             };
             let e = &mut self.maxes[slot];
-            max_opt(&mut e.cpu, cpu.valid[i].then(|| cpu.f64s[i]));
-            max_opt(&mut e.mem, mem.valid[i].then(|| mem.f64s[i]));
+            max_opt(&mut e.cpu, cpu.valid.get(i).then(|| cpu.f64s[i]));
+            max_opt(&mut e.mem, mem.valid.get(i).then(|| mem.f64s[i]));
         }
         self.keys
             .iter()

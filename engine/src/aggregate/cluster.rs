@@ -114,7 +114,7 @@ impl ClusterTable {
             unreachable!("timestamps read one column")
         };
         for i in 0..data.num_rows {
-            if ts.valid[i] && ms.contains(&ts.i64s[i]) {
+            if ts.valid.get(i) && ms.contains(&ts.i64s[i]) {
                 self.timestamp(ts.i64s[i]);
             }
         }
@@ -128,7 +128,7 @@ impl ClusterTable {
         let api = catalog.lookup(API_SERVER).unwrap_or(NULL_ID);
         let cmp = |a: u32, b: u32| catalog.compare(a, b);
         for i in 0..data.num_rows {
-            if !ts.valid[i] || !ms.contains(&ts.i64s[i]) {
+            if !ts.valid.get(i) || !ms.contains(&ts.i64s[i]) {
                 continue;
             }
             self.timestamp(ts.i64s[i]);
@@ -138,7 +138,7 @@ impl ClusterTable {
                     operator_role: role.ids[i],
                     api_server: api != NULL_ID && namespace.ids[i] == api,
                 },
-                capacity: capacity.valid[i].then_some(capacity.f64s[i]),
+                capacity: capacity.valid.get(i).then_some(capacity.f64s[i]),
             };
             match self.nodes.entry((node.ids[i], rid.ids[i])) {
                 hashbrown::hash_map::Entry::Vacant(v) => {
@@ -185,7 +185,7 @@ impl ClusterTable {
             unreachable!("node label text reads three columns")
         };
         for i in 0..data.num_rows {
-            if ts.valid[i] && ms.contains(&ts.i64s[i]) {
+            if ts.valid.get(i) && ms.contains(&ts.i64s[i]) {
                 self.label_texts.insert((node.ids[i], text.ids[i]));
             }
         }
@@ -197,7 +197,7 @@ impl ClusterTable {
             unreachable!("pvcs read four columns")
         };
         for i in 0..data.num_rows {
-            if ts.valid[i] && ms.contains(&ts.i64s[i]) {
+            if ts.valid.get(i) && ms.contains(&ts.i64s[i]) {
                 self.pvcs.insert((pv.ids[i], pvc.ids[i], handle.ids[i]));
             }
         }

@@ -597,8 +597,8 @@ fn row_before(ts: &ColumnData, first_day: Day, ms: &Range<i64>) -> Option<i64> {
     let floor = first_day.start_millis().max(ms.start);
     ts.i64s
         .iter()
-        .zip(&ts.valid)
-        .find(|&(&t, &valid)| valid && t >= ms.start && t < floor)
+        .zip(ts.valid.iter())
+        .find(|&(&t, valid)| valid && t >= ms.start && t < floor)
         .map(|(&t, _)| t)
 }
 

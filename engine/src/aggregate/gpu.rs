@@ -71,7 +71,7 @@ impl GpuAcc {
 }
 
 fn int(c: &ColumnData, i: usize) -> Option<i64> {
-    c.valid[i].then_some(c.i64s[i])
+    c.valid.get(i).then_some(c.i64s[i])
 }
 
 pub type GpuPartial = Vec<(GpuKey, GpuAcc)>;
@@ -87,7 +87,7 @@ pub fn run(data: &RowGroupData, ms: &Range<i64>, catalog: &Catalog) -> GpuPartia
     let mut groups: HashMap<GpuKey, GpuAcc> = HashMap::new();
     for i in 0..data.num_rows {
         let t = ts.i64s[i];
-        if !ts.valid[i] || !ms.contains(&t) {
+        if !ts.valid.get(i) || !ms.contains(&t) {
             continue;
         }
         let key = (
@@ -99,7 +99,7 @@ pub fn run(data: &RowGroupData, ms: &Range<i64>, catalog: &Catalog) -> GpuPartia
             profile.ids[i],
         );
         let row = GpuAcc {
-            memory_mib: memory.valid[i].then_some(memory.f64s[i]),
+            memory_mib: memory.valid.get(i).then_some(memory.f64s[i]),
             mig_instance_id: instance.ids[i],
             gpu_uuid: uuid.ids[i],
             mig_strategy: strategy.ids[i],

@@ -41,7 +41,7 @@ impl LabelWorker {
         };
         self.seen.clear();
         for i in 0..data.num_rows {
-            if ts.valid[i] && ms.contains(&ts.i64s[i]) {
+            if ts.valid.get(i) && ms.contains(&ts.i64s[i]) {
                 self.seen
                     .insert((Day::of_millis(ts.i64s[i]), entity.ids[i], labels.ids[i]));
             }

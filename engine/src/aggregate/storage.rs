@@ -92,7 +92,7 @@ pub struct StorageWorker {
 }
 
 fn get(col: &ColumnData, i: usize) -> Option<f64> {
-    col.valid[i].then(|| col.f64s[i])
+    col.valid.get(i).then(|| col.f64s[i])
 }
 
 impl StorageWorker {
@@ -101,7 +101,7 @@ impl StorageWorker {
         self.map.clear();
         for i in 0..data.num_rows {
             let t = c[TS].i64s[i];
-            if !c[TS].valid[i] || !ms.contains(&t) {
+            if !c[TS].valid.get(i) || !ms.contains(&t) {
                 continue;
             }
             let key = StorageKey {

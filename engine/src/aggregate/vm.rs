@@ -64,7 +64,7 @@ impl VmReport {
             if vm.ids[i] != NULL_ID && pvc.ids[i] != NULL_ID && pvc.ids[i] != empty {
                 self.pvcs.insert((vm.ids[i], pvc.ids[i]));
             }
-            if !ts.valid[i] {
+            if !ts.valid.get(i) {
                 continue;
             }
             let t = ts.i64s[i];
@@ -76,8 +76,8 @@ impl VmReport {
                 self.requests.clear();
             }
             let row = (
-                cpu.valid[i].then_some(cpu.f64s[i]),
-                mem.valid[i].then_some(mem.f64s[i]),
+                cpu.valid.get(i).then_some(cpu.f64s[i]),
+                mem.valid.get(i).then_some(mem.f64s[i]),
             );
             let acc = self.requests.entry((vm.ids[i], node.ids[i])).or_default();
             *acc = (max_double(acc.0, row.0), max_double(acc.1, row.1));

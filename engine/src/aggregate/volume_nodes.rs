@@ -42,7 +42,7 @@ impl VolumeNodeWorker {
         for i in 0..data.num_rows {
             let t = ts.i64s[i];
             let (ns, p) = (namespace.ids[i], pod.ids[i]);
-            if !ts.valid[i] || !ms.contains(&t) || ns == NULL_ID || p == NULL_ID {
+            if !ts.valid.get(i) || !ms.contains(&t) || ns == NULL_ID || p == NULL_ID {
                 continue;
             }
             self.seen

@@ -146,7 +146,7 @@ fn text(
 }
 
 fn opt(c: &ColumnData, i: usize) -> Option<f64> {
-    c.valid[i].then_some(c.f64s[i])
+    c.valid.get(i).then_some(c.f64s[i])
 }
 
 /// SQL `max` over varchar: NULLs ignored, bytes compared.
@@ -222,7 +222,7 @@ impl Usage {
         };
         for i in 0..data.num_rows {
             let id = labels.ids[i];
-            if id == NULL_ID || !ts.valid[i] {
+            if id == NULL_ID || !ts.valid.get(i) {
                 continue;
             }
             let vm = vm_of.entry(id).or_insert_with(|| {
@@ -251,7 +251,7 @@ impl Usage {
         };
         for i in 0..data.num_rows {
             // A NULL vm_name groups as NULL and never joins; a NULL interval_start has no day.
-            let (Some(name), true) = (text(strings, vm, i), ts.valid[i]) else {
+            let (Some(name), true) = (text(strings, vm, i), ts.valid.get(i)) else {
                 continue;
             };
             let t = ts.i64s[i];
@@ -290,7 +290,7 @@ impl Usage {
             unreachable!("three columns")
         };
         for i in 0..data.num_rows {
-            let (Some(name), true) = (text(strings, vm, i), ts.valid[i]) else {
+            let (Some(name), true) = (text(strings, vm, i), ts.valid.get(i)) else {
                 continue;
             };
             let list = self
@@ -313,9 +313,9 @@ impl Usage {
         else {
             unreachable!("fourteen columns")
         };
-        let int = |c: &ColumnData, i: usize| c.valid[i].then_some(c.i64s[i]);
+        let int = |c: &ColumnData, i: usize| c.valid.get(i).then_some(c.i64s[i]);
         for i in 0..data.num_rows {
-            if !ts.valid[i] {
+            if !ts.valid.get(i) {
                 continue;
             }
             self.gpu.push(GpuRow {
@@ -348,7 +348,7 @@ impl Usage {
             unreachable!("three columns")
         };
         for i in 0..data.num_rows {
-            if !ts.valid[i] || labels.ids[i] == NULL_ID {
+            if !ts.valid.get(i) || labels.ids[i] == NULL_ID {
                 continue;
             }
             let text_bytes = strings.get(labels.ids[i]);
@@ -376,7 +376,7 @@ impl Usage {
             unreachable!("three columns")
         };
         for i in 0..data.num_rows {
-            if !ts.valid[i] {
+            if !ts.valid.get(i) {
                 continue;
             }
             self.namespaces.push(NamespaceRow {

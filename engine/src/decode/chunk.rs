@@ -10,6 +10,7 @@
 use super::pages::{PageSource, PageView};
 use super::{DecodeError, DecodeStats};
 use crate::catalog::LabelCache;
+use ocp_summary_kernels::validity::Validity;
 use ocp_summary_kernels::{delta, int96, rle, split};
 use parquet::basic::Encoding;
 
@@ -56,7 +57,7 @@ pub struct Scratch {
 /// Output of one column chunk: one item per row, and validity when the column is nullable.
 pub struct ColumnOut<'a, T> {
     pub values: &'a mut Vec<T>,
-    pub valid: Option<&'a mut Vec<bool>>,
+    pub valid: Option<&'a mut Validity>,
     /// Rows the row group still has: a page claiming more is corrupt, and checking before
     /// decoding keeps a forged count from allocating unbounded memory.
     pub rows_left: usize,
@@ -210,7 +211,7 @@ fn scatter_nulls<V: ValueDecoder>(
     let non_null = out.values.len() - start;
     if max_def == 0 || non_null == n {
         if let Some(valid) = out.valid.as_deref_mut() {
-            valid.resize(valid.len() + n, true);
+            valid.extend_constant(n, true);
         }
         return;
     }
@@ -226,7 +227,7 @@ fn scatter_nulls<V: ValueDecoder>(
         }
     }
     if let Some(valid) = out.valid.as_deref_mut() {
-        valid.extend(levels.iter().map(|&l| l == max_def as u32));
+        valid.extend_from_levels(levels, max_def as u32);
     }
 }
 

@@ -5,6 +5,7 @@
 use super::strings::StringMode;
 use crate::plan::columns::ResolvedColumn;
 use crate::plan::DecodeMode;
+use ocp_summary_kernels::validity::Validity;
 
 /// One decoded column. Absent columns are all NULL.
 #[derive(Default)]
@@ -12,7 +13,7 @@ pub struct ColumnData {
     pub ids: Vec<u32>,
     pub f64s: Vec<f64>,
     pub i64s: Vec<i64>,
-    pub valid: Vec<bool>,
+    pub valid: Validity,
 }
 
 /// Options a column is decoded with.

@@ -15,6 +15,7 @@ use super::DecodeError;
 use crate::catalog::{Catalog, TextTable, NULL_ID};
 use crate::plan::columns::ColumnKind;
 use ocp_summary_kernels::int96;
+use ocp_summary_kernels::validity::Validity;
 use parquet::column::page::PageReader;
 use parquet::column::reader::ColumnReaderImpl;
 use parquet::data_type::{ByteArrayType, DataType, DoubleType, Int64Type, Int96, Int96Type};
@@ -124,7 +125,7 @@ fn spread<V: Copy>(
     rows: usize,
     null: V,
     out: &mut Vec<V>,
-    mut valid: Option<&mut Vec<bool>>,
+    mut valid: Option<&mut Validity>,
 ) -> Result<(), DecodeError> {
     let corrupt = |what: String| DecodeError::Corrupt(format!("reference decoder: {what}"));
     if max_def == 0 {
@@ -133,7 +134,7 @@ fn spread<V: Copy>(
         }
         out.extend_from_slice(values);
         if let Some(valid) = valid {
-            valid.resize(rows, true);
+            valid.extend_constant(rows, true);
         }
         return Ok(());
     }
@@ -164,10 +165,10 @@ mod tests {
     #[test]
     fn spread_puts_values_where_levels_say_present() {
         let mut out = Vec::new();
-        let mut valid = Vec::new();
+        let mut valid = Validity::new();
         spread(&[7, 9], &[1, 0, 1], 1, 3, 0, &mut out, Some(&mut valid)).unwrap();
         assert_eq!(out, [7, 0, 9]);
-        assert_eq!(valid, [true, false, true]);
+        assert_eq!(valid.iter().collect::<Vec<_>>(), [true, false, true]);
         let mut out = Vec::new();
         spread(&[1, 2], &[], 0, 2, 0, &mut out, None).unwrap();
         assert_eq!(out, [1, 2]);

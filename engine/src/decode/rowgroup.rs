@@ -199,7 +199,7 @@ fn fill_null(kind: ColumnKind, rows: usize, data: &mut ColumnData) {
         ColumnKind::Double => data.f64s.resize(rows, 0.0),
         ColumnKind::Timestamp | ColumnKind::Int => data.i64s.resize(rows, 0),
     }
-    data.valid.resize(rows, false);
+    data.valid.extend_constant(rows, false);
 }
 
 /// Label set ids for the global string ids of every row (decoded as [`StringMode::Interned`]).

@@ -116,7 +116,7 @@ fn resource_ids(
         |data, strings| {
             let c = &data.columns;
             for i in 0..data.num_rows {
-                if c[0].valid[i] && range.contains(&c[0].i64s[i]) {
+                if c[0].valid.get(i) && range.contains(&c[0].i64s[i]) {
                     if let Some(id) = text(strings, &c[1], i).filter(|s| !s.is_empty()) {
                         ids.insert(id);
                     }

@@ -157,7 +157,7 @@ pub(super) fn text(strings: &Interner, c: &ColumnData, i: usize) -> Option<Strin
 }
 
 fn num(c: &ColumnData, i: usize) -> Option<f64> {
-    c.valid[i].then_some(c.f64s[i])
+    c.valid.get(i).then_some(c.f64s[i])
 }
 
 /// The AWS source's month: the daily lines with a start in `days` (inclusive), and the hourly
@@ -192,7 +192,7 @@ pub fn read_aws(
         |data, strings| {
             let c = &data.columns;
             for i in 0..data.num_rows {
-                if !c[2].valid[i] || !range.contains(&c[2].i64s[i]) {
+                if !c[2].valid.get(i) || !range.contains(&c[2].i64s[i]) {
                     continue;
                 }
                 let t = |k: usize| text(strings, &c[k], i);
@@ -235,7 +235,7 @@ pub fn read_aws(
         |data, strings| {
             let c = &data.columns;
             for i in 0..data.num_rows {
-                let (Some(id), true) = (text(strings, &c[0], i), c[1].valid[i]) else {
+                let (Some(id), true) = (text(strings, &c[0], i), c[1].valid.get(i)) else {
                     continue;
                 };
                 let acc = hourly
@@ -269,7 +269,7 @@ pub fn read_ocp(plan: &Plan) -> Result<OcpDaily, Error> {
         catalog.with_tables(|strings, _, _| {
             let c = &data.columns;
             for i in 0..data.num_rows {
-                if !c[0].valid[i] || !range.contains(&c[0].i64s[i]) {
+                if !c[0].valid.get(i) || !range.contains(&c[0].i64s[i]) {
                     continue;
                 }
                 out.pods.push((
@@ -286,7 +286,7 @@ pub fn read_ocp(plan: &Plan) -> Result<OcpDaily, Error> {
         catalog.with_tables(|strings, _, _| {
             let c = &data.columns;
             for i in 0..data.num_rows {
-                if !c[0].valid[i] || !range.contains(&c[0].i64s[i]) {
+                if !c[0].valid.get(i) || !range.contains(&c[0].i64s[i]) {
                     continue;
                 }
                 let day = Day::of_millis(c[0].i64s[i]);

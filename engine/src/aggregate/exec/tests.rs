@@ -5,7 +5,7 @@ fn rows_before_the_statistics_minimum_are_found() {
     let day = Day(20_000);
     let col = |ts: &[i64], valid: &[bool]| ColumnData {
         i64s: ts.to_vec(),
-        valid: valid.to_vec(),
+        valid: valid.iter().copied().collect(),
         ..Default::default()
     };
     let ms = Day(19_990).start_millis()..Day(20_030).start_millis();

@@ -114,11 +114,11 @@ impl PodWorker {
         self.index.clear();
         self.state.clear();
         self.group_of_row.clear();
-        let (ts, valid) = (&c[TS].i64s[..rows], &c[TS].valid[..rows]);
+        let (ts, valid) = (&c[TS].i64s[..rows], &c[TS].valid);
         let (ns, node, labels) = (&c[NAMESPACE].ids, &c[NODE].ids, &c[POD_LABELS].ids);
         for i in 0..rows {
             let (t, n) = (ts[i], node[i]);
-            if !valid[i] || !ms.contains(&t) || n == NULL_ID || n == EMPTY_ID {
+            if !valid.get(i) || !ms.contains(&t) || n == NULL_ID || n == EMPTY_ID {
                 self.group_of_row.push(SKIP);
                 continue;
             }
@@ -133,16 +133,23 @@ impl PodWorker {
         self.state.resize(self.index.len());
     }
 
-    /// `sum(col)` into sum `s` of each row's group; a NULL adds nothing and sets no bit.
+    /// `sum(col)` into sum `s` of each row's group; a NULL adds nothing and sets no bit. A
+    /// column without NULLs (most are) skips the per-row validity test.
     fn sum_column(&mut self, s: usize, col: &ColumnData) {
         let rows = self.group_of_row.len();
-        let (values, valid) = (&col.f64s[..rows], &col.valid[..rows]);
+        let values = &col.f64s[..rows];
         let (sums, present) = (&mut self.state.sums[s], &mut self.state.present);
-        for (i, &g) in self.group_of_row.iter().enumerate() {
-            if g != SKIP && valid[i] {
-                sums[g as usize] += values[i];
+        let rows = self.group_of_row.iter().zip(values).enumerate();
+        if col.valid.null_count() == 0 {
+            for (_, (&g, &v)) in rows.filter(|(_, (&g, _))| g != SKIP) {
+                sums[g as usize] += v;
                 present[g as usize] |= 1 << s;
             }
+            return;
+        }
+        for (_, (&g, &v)) in rows.filter(|&(i, (&g, _))| g != SKIP && col.valid.get(i)) {
+            sums[g as usize] += v;
+            present[g as usize] |= 1 << s;
         }
     }
 
@@ -152,9 +159,9 @@ impl PodWorker {
             if g == SKIP {
                 continue;
             }
-            let v = if eff.valid[i] {
+            let v = if eff.valid.get(i) {
                 eff.f64s[i]
-            } else if usage.valid[i] && request.valid[i] {
+            } else if usage.valid.get(i) && request.valid.get(i) {
                 let (u, r) = (usage.f64s[i], request.f64s[i]);
                 if r > u {
                     r
@@ -176,7 +183,7 @@ impl PodWorker {
             (&mut state.cap_mem_bytes, mem),
         ] {
             for (i, &g) in self.group_of_row.iter().enumerate() {
-                if g != SKIP && col.valid[i] {
+                if g != SKIP && col.valid.get(i) {
                     let slot = &mut maxes[g as usize];
                     let mut v = slot.get();
                     max_opt(&mut v, Some(col.f64s[i]));

@@ -115,16 +115,19 @@ impl Sample {
         assert_eq!(s.ids.len(), rows);
         for i in 0..rows {
             match self.ts[i] {
-                Some(v) => assert!(ts.valid[i] && ts.i64s[i] == v, "ts row {i}"),
-                None => assert!(!ts.valid[i] && ts.i64s[i] == 0, "ts row {i} is NULL"),
+                Some(v) => assert!(ts.valid.get(i) && ts.i64s[i] == v, "ts row {i}"),
+                None => assert!(!ts.valid.get(i) && ts.i64s[i] == 0, "ts row {i} is NULL"),
             }
             match self.x[i] {
                 Some(v) => assert!(
-                    x.valid[i] && x.f64s[i].to_bits() == v.to_bits(),
+                    x.valid.get(i) && x.f64s[i].to_bits() == v.to_bits(),
                     "x row {i}: {} vs {v}",
                     x.f64s[i]
                 ),
-                None => assert!(!x.valid[i] && x.f64s[i].to_bits() == 0, "x row {i} is NULL"),
+                None => assert!(
+                    !x.valid.get(i) && x.f64s[i].to_bits() == 0,
+                    "x row {i} is NULL"
+                ),
             }
             match &self.s[i] {
                 Some(v) => assert_eq!(text(cat, s.ids[i]).as_ref(), Some(v), "s row {i}"),
@@ -612,9 +615,9 @@ fn micros_are_floored_to_millis_in_every_value_encoding() {
             match m {
                 Some(us) => {
                     let floor = (*us as f64 / 1000.0).floor() as i64;
-                    assert!(col.valid[i] && col.i64s[i] == floor, "row {i}: {us} µs");
+                    assert!(col.valid.get(i) && col.i64s[i] == floor, "row {i}: {us} µs");
                 }
-                None => assert!(!col.valid[i]),
+                None => assert!(!col.valid.get(i)),
             }
         }
     }
@@ -683,11 +686,11 @@ fn int96_timestamps_in_plain_and_dictionary_pages() {
             for (i, v) in values.iter().enumerate() {
                 match v {
                     Some((day, nanos)) => assert!(
-                        col.valid[i] && col.i64s[i] == int96_millis(*day, *nanos),
+                        col.valid.get(i) && col.i64s[i] == int96_millis(*day, *nanos),
                         "{mode:?} row {i}: day {day} nanos {nanos} → {}",
                         col.i64s[i]
                     ),
-                    None => assert!(!col.valid[i] && col.i64s[i] == 0, "row {i}"),
+                    None => assert!(!col.valid.get(i) && col.i64s[i] == 0, "row {i}"),
                 }
             }
         }
@@ -753,11 +756,11 @@ fn every_timestamp_unit_is_floored_to_millis() {
                 for (i, v) in raw.iter().enumerate() {
                     match v {
                         Some(v) => assert!(
-                            col.valid[i] && col.i64s[i] == v.div_euclid(per_milli),
+                            col.valid.get(i) && col.i64s[i] == v.div_euclid(per_milli),
                             "{annotation} {mode:?} row {i}: {v} → {}",
                             col.i64s[i]
                         ),
-                        None => assert!(!col.valid[i], "{annotation} row {i}"),
+                        None => assert!(!col.valid.get(i), "{annotation} row {i}"),
                     }
                 }
             }

@@ -52,7 +52,7 @@ struct F64Chunk {
 }
 
 fn decode_f64(pages: Vec<Page>, max_def: i16, rows: usize) -> Result<F64Chunk, DecodeError> {
-    let (mut values, mut valid, mut stats) = (Vec::new(), Vec::new(), DecodeStats::default());
+    let (mut values, mut valid, mut stats) = (Vec::new(), Validity::new(), DecodeStats::default());
     let out = ColumnOut {
         values: &mut values,
         valid: Some(&mut valid),
@@ -68,7 +68,7 @@ fn decode_f64(pages: Vec<Page>, max_def: i16, rows: usize) -> Result<F64Chunk, D
     )?;
     Ok(F64Chunk {
         values,
-        valid,
+        valid: valid.iter().collect(),
         stats,
     })
 }
