@@ -129,6 +129,17 @@ impl Catalog {
         self
     }
 
+    /// The label keys kept (`--enabled-keys`).
+    pub fn enabled(&self) -> &EnabledKeys {
+        &self.enabled
+    }
+
+    /// Whether nobody holds the label table now (for tests of who holds it when).
+    #[cfg(test)]
+    pub(crate) fn label_table_is_free(&self) -> bool {
+        self.labels.try_lock().is_ok()
+    }
+
     /// Whether label strings resolve once per distinct string.
     pub fn label_memo(&self) -> bool {
         self.label_memo

@@ -18,6 +18,7 @@ use crate::plan::{memory, Plan, ReportPaths, RowConstants, Streaming};
 use crate::render::LabelJson;
 use crate::report::{write_atomic, InputReport, MetricLabels, RunReport};
 use crate::rows::batch::{BatchBuilder, Tables};
+use crate::rows::labels::LabelAccess;
 use crate::rows::unallocated::{self, RoleLookup};
 use crate::rows::vm::VmLatest;
 use crate::rows::SummaryRow;
@@ -354,15 +355,15 @@ fn stream_days(
             let batch = agg.split_before(day);
             spare_rx.try_iter().for_each(|rows| builder.recycle(rows));
             catalog.sync_strings(&mut strings);
-            let merged = catalog.with_labels(|labels, enabled| {
-                let mut tables = Tables {
-                    strings: &strings,
-                    labels,
-                    enabled,
-                    json: &mut *json,
-                };
-                builder.merge_labels(&batch, &mut tables)
-            });
+            // The label table is locked per new merge, not for the whole build: workers
+            // parsing label strings meanwhile need it.
+            let mut tables = Tables {
+                strings: &strings,
+                labels: LabelAccess::Shared(catalog),
+                enabled: catalog.enabled(),
+                json: &mut *json,
+            };
+            let merged = builder.merge_labels(&batch, &mut tables);
             agg.pods.recycle(batch.pods);
             let (rows, text) = builder.finish(merged, &strings, json, |rows, strings, json| {
                 if let Some(vm) = vm_latest.as_mut() {

@@ -6,12 +6,11 @@
 //! first key of the output order, so the concatenated batches are the month's sorted rows.
 
 use super::category::CategoryMatcher;
-use super::labels::{LabelMerger, MergeMemo};
+use super::labels::{LabelAccess, LabelMerger, MergeMemo};
 use super::order::{rank_rows, sort_rows};
 use super::unallocated::{self, RoleLookup};
 use super::SummaryRow;
 use crate::aggregate::exec::Aggregates;
-use crate::catalog::LabelTable;
 use crate::plan::lookups::CostCategory;
 use crate::plan::RowSelection;
 use crate::render::{LabelJson, Ranks};
@@ -47,7 +46,8 @@ pub struct MergedRows {
 /// The run-wide tables a batch is built against.
 pub struct Tables<'t> {
     pub strings: &'t Interner,
-    pub labels: &'t mut LabelTable,
+    /// Locked only to merge label sets the memo lacks and to render new sets' JSON.
+    pub labels: LabelAccess<'t>,
     pub enabled: &'t EnabledKeys,
     pub json: &'t mut LabelJson,
 }
@@ -79,7 +79,7 @@ impl<'p> BatchBuilder<'p> {
     pub fn merge_labels(&mut self, batch: &Aggregates, t: &mut Tables<'_>) -> MergedRows {
         let started = Instant::now();
         let daily = batch.capacity.daily();
-        let mut merger = LabelMerger::new(t.labels, &mut self.memo);
+        let mut merger = LabelMerger::new(t.labels.reborrow(), &mut self.memo);
         let storage = super::storage::build(batch, &mut self.categories, t.strings, &mut merger);
         // Room for the storage rows and at most one unallocated row per (day, node, category).
         let extra = storage.len() + daily.node.len() * self.cost_categories.len().max(1);
@@ -94,7 +94,8 @@ impl<'p> BatchBuilder<'p> {
             &mut self.pod_groups,
             rows,
         );
-        t.json.update(t.labels, t.enabled);
+        let (json, enabled) = (&mut *t.json, t.enabled);
+        t.labels.with(|labels| json.update(labels, enabled));
         self.build_time += started.elapsed();
         MergedRows { pod, storage }
     }

@@ -312,7 +312,7 @@ fn pod_rows_match_the_sql_joins_and_formulas() {
         let mut memo = MergeMemo::default();
         let got: BTreeMap<Key, SummaryRow> = cat.with_tables(|strings, labels, keys| {
             let mut rows = {
-                let mut merger = LabelMerger::new(labels, &mut memo);
+                let mut merger = LabelMerger::new(&mut *labels, &mut memo);
                 let rows = std::mem::take(&mut spare);
                 build(
                     &agg,

@@ -390,7 +390,7 @@ fn storage_rows_match_the_sql_joins_and_formulas() {
         let mut memo = MergeMemo::default();
         let got: BTreeMap<Visible, Vec<Values>> = cat.with_tables(|strings, labels, keys| {
             let rows = {
-                let mut merger = LabelMerger::new(labels, &mut memo);
+                let mut merger = LabelMerger::new(&mut *labels, &mut memo);
                 build(&agg, &mut categories, strings, &mut merger)
             };
             let s = |id: u32| {
