@@ -544,6 +544,65 @@ fn the_vm_checks_page_past_objects_that_are_not_parquet() {
     assert!(continued >= 1, "no listing asked for a second page");
 }
 
+/// `infra-map` over every source of the month finds the sources as the folders of one listing
+/// grouped at `/`, then checks each one's month partition: 1,001 objects of another source's
+/// other month cost no second listing page, and the pairs equal the folder's.
+#[test]
+fn infra_map_lists_source_folders_not_every_object() {
+    let data = common::aws::generated_month_with_cur();
+    let server = Server::start();
+    let Some(root) = &server.root else {
+        eprintln!("skipped: needs the s3s-fs folder to add objects to");
+        return;
+    };
+    copy_dir(data.path(), &root.path().join(&server.bucket).join("infra"));
+    let junk = format!("data/parquet/daily/{ORG}/OCP/pod_usage/source=0-other/year=2026/month=02");
+    let junk = root.path().join(&server.bucket).join("infra").join(junk);
+    std::fs::create_dir_all(&junk).unwrap();
+    for i in 0..1001 {
+        std::fs::write(junk.join(format!("{i:04}.txt")), b"not parquet").unwrap();
+    }
+    let dir = TempDir::new().unwrap();
+    let args = ["--org", ORG, "--year", "2026", "--month", "3", "--output"];
+    let local_csv = dir.path().join("local.csv");
+    let local = bin()
+        .args(["infra-map", "--input"])
+        .arg(data.path())
+        .args(args)
+        .arg(&local_csv)
+        .output()
+        .unwrap();
+    check(local, "infra-map on the folder");
+    let proxy = FaultProxy::with_delay(&server.endpoint, Duration::ZERO);
+    let s3_csv = dir.path().join("s3.csv");
+    let input = format!("s3://{}/infra", server.bucket);
+    let remote = server
+        .cmd()
+        .args(["infra-map", "--input", &input])
+        .args(args)
+        .arg(&s3_csv)
+        .args(["--s3-endpoint", &proxy.endpoint, "--s3-path-style"])
+        .output()
+        .unwrap();
+    check(remote, "infra-map on S3");
+    let local = std::fs::read_to_string(&local_csv).unwrap();
+    assert!(local.lines().count() > 1, "no pair to compare: {local}");
+    assert_eq!(local, std::fs::read_to_string(&s3_csv).unwrap());
+    let log = proxy.log.lock().unwrap();
+    let listings = || log.iter().filter(|l| l.path.contains("list-type=2"));
+    assert!(
+        listings().any(|l| l.path.contains("delimiter=")),
+        "no listing grouped at /"
+    );
+    assert_eq!(
+        listings()
+            .filter(|l| l.path.contains("continuation-token"))
+            .count(),
+        0,
+        "a listing paged through every object"
+    );
+}
+
 /// The most ranged GETs in flight at once at the proxy, among those that do not read an object's
 /// tail (footers end at the object's last byte, or 8 bytes before it on a second read).
 fn most_chunk_gets_together(log: &[Logged], data: &Path, path_prefix: &str) -> usize {

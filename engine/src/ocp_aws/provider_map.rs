@@ -44,10 +44,11 @@ impl InfraPair {
     pub const TYPE: &'static str = "AWS";
 }
 
-/// The sources with Parquet in the month's partition under `root`, or only `only`'s. Narrowed to one
-/// source (masu passes one side's uuid), only that source's partition is looked at: listing every
-/// source and month of the org's table to keep one cost a listing page per thousand objects, one
-/// round trip after another on S3.
+/// The sources with Parquet in the month's partition under `root`, or only `only`'s, sorted.
+/// Only the partitions of the month are looked at: the sources are the folders under `root`
+/// (one listing grouped at `/`), or the one masu names. Listing every source and month of the
+/// org's table to keep the month's would cost a listing page per thousand objects, one round
+/// trip after another on S3.
 fn month_sources(
     store: &dyn ObjectStore,
     root: &str,
@@ -55,42 +56,41 @@ fn month_sources(
     month: u32,
     only: &Option<String>,
 ) -> Result<Vec<String>, Error> {
-    let Some(source) = only else {
-        return sources(store, root, year, month);
+    let candidates = match only {
+        Some(source) if source.contains('/') => return Ok(Vec::new()),
+        Some(source) => vec![source.clone()],
+        None => store
+            .list_folders(root)?
+            .into_iter()
+            .filter_map(|f| f.strip_prefix("source=").map(str::to_string))
+            .collect(),
     };
-    let partition = format!("{root}source={source}/year={year:04}/month={month:02}/");
-    Ok(
-        match source.contains('/') || !store.any_object_ending(&partition, ".parquet")? {
-            true => Vec::new(),
-            false => vec![source.clone()],
-        },
-    )
-}
-
-/// The sources with a partition of the month under `root` (`…/source=X/year=Y/month=M/…`).
-fn sources(
-    store: &dyn ObjectStore,
-    root: &str,
-    year: i32,
-    month: u32,
-) -> Result<Vec<String>, Error> {
-    let month_dir = format!("/year={year:04}/month={month:02}/");
-    let mut out = BTreeSet::new();
-    for o in store.list(root)? {
-        let Some(rest) = o.key.strip_prefix(root) else {
-            continue;
-        };
-        let Some(rest) = rest.strip_prefix("source=") else {
-            continue;
-        };
-        if let Some((source, tail)) = rest.split_once('/') {
-            if format!("/{tail}").starts_with(&month_dir) && o.key.ends_with(".parquet") {
-                out.insert(source.to_string());
+    let has_month = |source: &String| {
+        let partition = format!("{root}source={source}/year={year:04}/month={month:02}/");
+        store.any_object_ending(&partition, ".parquet")
+    };
+    let mut out = Vec::new();
+    // The checks are a listing each: a few at a time, so that on S3 they cost a round trip or
+    // two whatever the number of sources.
+    for batch in candidates.chunks(CHECKS_AT_ONCE) {
+        let found = std::thread::scope(|s| {
+            let checks: Vec<_> = batch.iter().map(|c| s.spawn(|| has_month(c))).collect();
+            checks
+                .into_iter()
+                .map(|c| c.join().expect("listing thread"))
+                .collect::<Vec<_>>()
+        });
+        for (source, found) in batch.iter().zip(found) {
+            if found? {
+                out.push(source.clone());
             }
         }
     }
-    Ok(out.into_iter().collect())
+    Ok(out)
 }
+
+/// Month checks run at once when the query is not narrowed to one source.
+const CHECKS_AT_ONCE: usize = 16;
 
 /// The distinct non-empty ids of column 1 of the `.parquet` files in `prefix`, where the
 /// timestamp in column 0 falls in the query's days.

@@ -17,6 +17,7 @@ pub mod s3;
 
 pub use crate::error::SourceError;
 use bytes::Bytes;
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 /// One object (file) found under a listing prefix.
@@ -41,6 +42,19 @@ pub trait ObjectStore: Send + Sync {
     /// and month of it.
     fn any_object_ending(&self, prefix: &str, suffix: &str) -> Result<bool, SourceError> {
         Ok(self.list(prefix)?.iter().any(|o| o.key.ends_with(suffix)))
+    }
+    /// The names of the folders directly under `prefix` (which ends in `/`) that hold objects,
+    /// sorted: `source=X` for each `prefix/source=X/…`. A store that lists in pages lists the
+    /// folders alone, not every object below them.
+    fn list_folders(&self, prefix: &str) -> Result<Vec<String>, SourceError> {
+        let mut out = BTreeSet::new();
+        for o in self.list(prefix)? {
+            let rest = o.key.strip_prefix(prefix).unwrap_or(&o.key);
+            if let Some((folder, _)) = rest.split_once('/') {
+                out.insert(folder.to_string());
+            }
+        }
+        Ok(out.into_iter().collect())
     }
     /// Bytes `range` of object `key`; fewer bytes than asked for is an error.
     fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError>;

@@ -18,6 +18,7 @@ mod retry;
 
 use super::readahead::PendingRange;
 use super::{ObjectMeta, ObjectStore, SourceError};
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use bytes::Bytes;
 use retry::{backoff, classify, Failure};
 use std::future::Future;
@@ -202,7 +203,8 @@ impl S3Store {
         full_prefix: &str,
         token: Option<String>,
         max_keys: Option<i32>,
-    ) -> Result<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output, SourceError> {
+        delimiter: Option<&str>,
+    ) -> Result<ListObjectsV2Output, SourceError> {
         let location = format!("s3://{}/{full_prefix}", self.bucket);
         self.call(&location, || {
             let req = self
@@ -211,9 +213,31 @@ impl S3Store {
                 .bucket(&self.bucket)
                 .prefix(full_prefix)
                 .set_continuation_token(token.clone())
-                .set_max_keys(max_keys);
+                .set_max_keys(max_keys)
+                .set_delimiter(delimiter.map(str::to_string));
             async move { req.send().await.map_err(|e| classify(e, "ListObjectsV2")) }
         })
+    }
+
+    /// The listing pages of `full_prefix` (grouped at `delimiter` if given), one after another,
+    /// until `on_page` breaks or the pages end.
+    fn raw_pages(
+        &self,
+        full_prefix: &str,
+        delimiter: Option<&str>,
+        mut on_page: impl FnMut(&ListObjectsV2Output) -> ControlFlow<()>,
+    ) -> Result<(), SourceError> {
+        let mut token = None;
+        loop {
+            let page = self.list_page(full_prefix, token, None, delimiter)?;
+            if on_page(&page).is_break() {
+                return Ok(());
+            }
+            match page.next_continuation_token() {
+                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// The objects under `prefix` (keys relative to the store prefix, folder markers left out),
@@ -223,10 +247,7 @@ impl S3Store {
         prefix: &str,
         mut on_page: impl FnMut(Vec<ObjectMeta>) -> ControlFlow<()>,
     ) -> Result<(), SourceError> {
-        let full_prefix = self.full_key(prefix);
-        let mut token = None;
-        loop {
-            let page = self.list_page(&full_prefix, token, None)?;
+        self.raw_pages(&self.full_key(prefix), None, |page| {
             let objects = page.contents().iter().filter_map(|object| {
                 let (key, size) = (object.key()?, object.size()?);
                 // A key ending in `/` is a folder marker.
@@ -235,14 +256,8 @@ impl S3Store {
                     size: size.max(0) as u64,
                 })
             });
-            if on_page(objects.collect()).is_break() {
-                return Ok(());
-            }
-            match page.next_continuation_token() {
-                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
-                _ => return Ok(()),
-            }
-        }
+            on_page(objects.collect())
+        })
     }
 
     /// One summary line: requests, retries and bytes fetched.
@@ -368,8 +383,26 @@ impl ObjectStore for S3Store {
         Ok(found)
     }
 
+    /// One listing grouped at `/`: a page lists up to a thousand folders, however many objects
+    /// each holds.
+    fn list_folders(&self, prefix: &str) -> Result<Vec<String>, SourceError> {
+        let full_prefix = self.full_key(prefix);
+        let mut out = Vec::new();
+        self.raw_pages(&full_prefix, Some("/"), |page| {
+            let folders = page.common_prefixes().iter().filter_map(|p| p.prefix());
+            out.extend(folders.filter_map(|p| {
+                let name = p.strip_prefix(full_prefix.as_str())?.strip_suffix('/')?;
+                (!name.is_empty()).then(|| name.to_string())
+            }));
+            ControlFlow::Continue(())
+        })?;
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     fn prefix_exists(&self, prefix: &str) -> Result<bool, SourceError> {
-        let page = self.list_page(&self.full_key(prefix), None, Some(1))?;
+        let page = self.list_page(&self.full_key(prefix), None, Some(1), None)?;
         Ok(!page.contents().is_empty())
     }
 
