@@ -6,7 +6,7 @@
 //! seen in a row group, a few thousand at most, so the per-row work is one hash probe.
 
 use super::{add_opt, max_opt};
-use crate::decode::rowgroup::RowGroupData;
+use crate::decode::rowgroup::{ColumnData, RowGroupData};
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use crate::value::date::Day;
 use hashbrown::HashMap;
@@ -44,33 +44,60 @@ impl CapacityWorker {
         self.slots.clear();
         self.keys.clear();
         self.maxes.clear();
-        // Hourly rows come in runs of one (interval, node) (an interval's pods, node by node),
-        // so a row whose key is the previous row's skips the hash probe. Rows still fold in row
-        // order, so the maxima are the ones a probe per row gave.
-        let mut last: Option<((i64, u32), usize)> = None;
-        for i in 0..data.num_rows {
-            let t = ts.i64s[i];
-            if !ts.valid.get(i) || !ms.contains(&t) {
-                continue;
-            }
-            let key = (t, node.ids[i]);
-            let slot = match last {
-                Some((k, slot)) if k == key => slot,
-                _ => {
-                    let slot = self.slot(key);
-                    last = Some((key, slot));
-                    slot
-                }
-            };
-            let e = &mut self.maxes[slot];
-            max_opt(&mut e.cpu, cpu.valid.get(i).then(|| cpu.f64s[i]));
-            max_opt(&mut e.mem, mem.valid.get(i).then(|| mem.f64s[i]));
+        let rows = data.num_rows;
+        let (ts_ms, nodes) = (&ts.i64s[..rows], &node.ids[..rows]);
+        // Hourly rows come in runs of one (interval, node) (an interval's pods, node by node): each
+        // run costs one key check per row and one probe, and its maxima fold as plain slices.
+        // Rows still fold in row order, so the maxima are the ones a fold row by row gives.
+        let mut start = 0;
+        while start < rows {
+            let key = (ts_ms[start], nodes[start]);
+            let end = start
+                + 1
+                + ts_ms[start + 1..]
+                    .iter()
+                    .zip(&nodes[start + 1..])
+                    .take_while(|&(&t, &n)| (t, n) == key)
+                    .count();
+            self.fold_run(start..end, key, [ts, cpu, mem], ms);
+            start = end;
         }
         self.keys
             .iter()
             .copied()
             .zip(self.maxes.iter().copied())
             .collect()
+    }
+
+    /// Folds rows `run`, which share `key`, into its slot. A NULL timestamp (only in a column
+    /// with NULLs) leaves its row out, as one outside the query's days does.
+    fn fold_run(
+        &mut self,
+        run: Range<usize>,
+        key: (i64, u32),
+        [ts, cpu, mem]: [&ColumnData; 3],
+        ms: &Range<i64>,
+    ) {
+        if !ms.contains(&key.0) {
+            return;
+        }
+        let kept = |i: &usize| ts.valid.null_count() == 0 || ts.valid.get(*i);
+        if !run.clone().any(|i| kept(&i)) {
+            return;
+        }
+        let slot = self.slot(key);
+        let e = &mut self.maxes[slot];
+        for (acc, col) in [(&mut e.cpu, cpu), (&mut e.mem, mem)] {
+            if col.valid.null_count() == 0 && ts.valid.null_count() == 0 {
+                col.f64s[run.clone()]
+                    .iter()
+                    .for_each(|&v| max_opt(acc, Some(v)));
+            } else {
+                run.clone()
+                    .filter(kept)
+                    .for_each(|i| max_opt(acc, col.valid.get(i).then(|| col.f64s[i])));
+            }
+        }
     }
 
     fn slot(&mut self, key: (i64, u32)) -> usize {
@@ -271,6 +298,28 @@ mod tests {
         let mut worker = CapacityWorker::default();
         for part in rows.chunks(101) {
             table.merge(worker.run(&data(part), &range()));
+        }
+        check(&table.daily(), &rows);
+    }
+
+    /// Columns without NULLs (most hourly files) fold each run as a plain slice: the same
+    /// capacities.
+    #[test]
+    fn runs_without_nulls_give_spec_capacities() {
+        let cat = catalog(&[]);
+        let mut rows = rows(&cat, 900, 34);
+        for r in &mut rows {
+            r.ts = r.ts.or(Some((D0 - 1) * DAY));
+            r.cpu = r.cpu.or(Some(1.0));
+            r.mem = r.mem.or(Some(2.0));
+        }
+        rows.sort_by_key(|r| (r.ts, r.node));
+        let mut table = CapacityTable::default();
+        let mut worker = CapacityWorker::default();
+        for part in rows.chunks(101) {
+            let data = data(part);
+            assert!(data.columns.iter().all(|c| c.valid.null_count() == 0));
+            table.merge(worker.run(&data, &range()));
         }
         check(&table.daily(), &rows);
     }
