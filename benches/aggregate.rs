@@ -82,7 +82,7 @@ fn bench_pod_worker(c: &mut Criterion) {
     let data = row_group(&catalog);
     let range = 20_500 * DAY_MS..20_501 * DAY_MS;
     let mut worker = PodWorker::default();
-    let mut partial = worker.run(&data, &range, &catalog, Vec::new());
+    let mut partial = worker.run(&data, &range, Vec::new());
     let groups = partial.len();
     assert!(groups > ROWS / 5, "{groups} groups");
     let mut g = c.benchmark_group("pod_worker");
@@ -91,7 +91,7 @@ fn bench_pod_worker(c: &mut Criterion) {
     g.bench_function("100k_daily_rows", |b| {
         b.iter(|| {
             let out = std::mem::take(&mut partial);
-            partial = worker.run(black_box(&data), &range, &catalog, out);
+            partial = worker.run(black_box(&data), &range, out);
             black_box(partial.len())
         })
     });

@@ -564,7 +564,7 @@ impl Aggregators {
         let (ms, catalog) = (context.ms, context.catalog);
         match role {
             Role::Capacity => Partial::Capacity(self.capacity.run(data, ms)),
-            Role::Pods => Partial::Pods(self.pods.run(data, ms, catalog, context.spares.take())),
+            Role::Pods => Partial::Pods(self.pods.run(data, ms, context.spares.take())),
             Role::NodeLabels => Partial::NodeLabels(self.labels.run(data, ms)),
             Role::NamespaceLabels => Partial::NamespaceLabels(self.labels.run(data, ms)),
             Role::Storage => Partial::Storage(self.storage.run(data, ms)),

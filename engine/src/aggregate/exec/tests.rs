@@ -203,7 +203,7 @@ mod split {
             cols.push(f64_col(&[Some(k as f64), None, Some(1.0), Some(2.0)]));
         }
         let ms = at(-3, 0)..at(3, 0);
-        let mut pods = PodWorker::default().run(&row_group(n, cols), &ms, cat, Vec::new());
+        let mut pods = PodWorker::default().run(&row_group(n, cols), &ms, Vec::new());
         agg.pods.merge(&mut pods, cat);
         agg.node_labels.merge(vec![
             (Day(D.0 - 1), ids.n1, 0),

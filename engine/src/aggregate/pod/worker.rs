@@ -13,12 +13,12 @@
 //! 88-byte entries); one vector per aggregate 5.6 ms.
 
 use super::{
-    max_string, PodAcc, PodKey, PodPartial, CAP_CPU_CORES, CAP_MEM_BYTES, EFFECTIVE_CPU,
-    EFFECTIVE_MEM, LIMIT_CPU, LIMIT_MEM, METRICS, NAMESPACE, NODE, POD_LABELS, REQUEST_CPU,
-    REQUEST_MEM, RESOURCE_ID, TS, USAGE_CPU, USAGE_MEM,
+    PodAcc, PodKey, PodPartial, CAP_CPU_CORES, CAP_MEM_BYTES, EFFECTIVE_CPU, EFFECTIVE_MEM,
+    LIMIT_CPU, LIMIT_MEM, METRICS, NAMESPACE, NODE, POD_LABELS, REQUEST_CPU, REQUEST_MEM,
+    RESOURCE_ID, TS, USAGE_CPU, USAGE_MEM,
 };
 use crate::aggregate::max_opt;
-use crate::catalog::{Catalog, EMPTY_ID, NULL_ID};
+use crate::catalog::{EMPTY_ID, NULL_ID};
 use crate::decode::rowgroup::{ColumnData, RowGroupData};
 use crate::value::date::Day;
 use crate::value::OptF64;
@@ -36,6 +36,9 @@ pub struct PodWorker {
     /// Group index of each row, or [`SKIP`].
     group_of_row: Vec<u32>,
     state: GroupState,
+    /// (group, resource id) for each id a group met besides its first (see
+    /// [`PodWorker::note_resource_ids`]).
+    other_resource_ids: Vec<(u32, u32)>,
 }
 
 /// Each aggregate's value per group, one vector per aggregate: a column pass reads one input
@@ -81,14 +84,10 @@ impl GroupState {
 }
 
 impl PodWorker {
-    /// The row group's groups, into `out` (emptied first; a vector to reuse).
-    pub fn run(
-        &mut self,
-        data: &RowGroupData,
-        ms: &Range<i64>,
-        catalog: &Catalog,
-        mut out: PodPartial,
-    ) -> PodPartial {
+    /// The row group's groups, into `out` (emptied first; a vector to reuse). A key can come
+    /// more than once: an entry after its first carries only another resource id to compare
+    /// (no sums, NULL capacities), which merging resolves ([`PodAcc::merge`]).
+    pub fn run(&mut self, data: &RowGroupData, ms: &Range<i64>, mut out: PodPartial) -> PodPartial {
         let c = &data.columns;
         self.assign_groups(c, data.num_rows, ms);
         // Sums 0..8 in `PodAcc` order; 2 and 6 are the effective usages.
@@ -101,11 +100,17 @@ impl PodWorker {
         self.sum_effective(2, [&c[EFFECTIVE_CPU], &c[USAGE_CPU], &c[REQUEST_CPU]]);
         self.sum_effective(6, [&c[EFFECTIVE_MEM], &c[USAGE_MEM], &c[REQUEST_MEM]]);
         self.max_capacities(&c[CAP_CPU_CORES], &c[CAP_MEM_BYTES]);
-        self.max_resource_ids(&c[RESOURCE_ID].ids, catalog);
-        let state = &self.state;
-        let groups = self.index.keys().iter().enumerate();
+        self.note_resource_ids(&c[RESOURCE_ID].ids);
+        let (state, keys) = (&self.state, self.index.keys());
         out.clear();
-        out.extend(groups.map(|(g, key)| (*key, state.acc(g))));
+        out.extend(keys.iter().enumerate().map(|(g, key)| (*key, state.acc(g))));
+        out.extend(self.other_resource_ids.iter().map(|&(g, id)| {
+            let only_id = PodAcc {
+                resource_id: id,
+                ..PodAcc::default()
+            };
+            (keys[g as usize], only_id)
+        }));
         out
     }
 
@@ -193,14 +198,24 @@ impl PodWorker {
         }
     }
 
-    /// `max(resource_id)` as text. Rows of one pod-day nearly always repeat one id, and
-    /// [`max_string`] compares text only when two differ.
-    fn max_resource_ids(&mut self, ids: &[u32], catalog: &Catalog) {
-        let cmp = |a: u32, b: u32| catalog.compare(a, b);
+    /// `max(resource_id)` is a max of text, and comparing text means the string table, which
+    /// workers would have to lock. So a group keeps the first id it meets, and each other id
+    /// it meets is noted once and sent on as an entry of its own, for the merging thread to
+    /// compare. Rows of one pod-day nearly always repeat one id: at L no group met two.
+    fn note_resource_ids(&mut self, ids: &[u32]) {
+        self.other_resource_ids.clear();
         for (i, &g) in self.group_of_row.iter().enumerate() {
-            if g != SKIP {
-                max_string(&mut self.state.resource_id[g as usize], ids[i], &cmp);
+            if g == SKIP || ids[i] == NULL_ID {
+                continue;
+            }
+            let first = &mut self.state.resource_id[g as usize];
+            if *first == NULL_ID {
+                *first = ids[i];
+            } else if *first != ids[i] {
+                self.other_resource_ids.push((g, ids[i]));
             }
         }
+        self.other_resource_ids.sort_unstable();
+        self.other_resource_ids.dedup();
     }
 }

@@ -170,7 +170,7 @@ fn aggregates(cat: &Catalog, input: &Input) -> (Aggregates, DailyCapacity) {
     assert_eq!(cols.len(), COLUMNS.len());
     let mut agg = Aggregates::default();
     let data = row_group(rows.len(), cols);
-    let mut partial = PodWorker::default().run(&data, &range(), cat, Vec::new());
+    let mut partial = PodWorker::default().run(&data, &range(), Vec::new());
     agg.pods.merge(&mut partial, cat);
     let sets = |rows: &[LabelRow]| -> Vec<(Day, u32, u32)> {
         rows.iter()
