@@ -78,6 +78,12 @@ impl Validity {
     #[must_use]
     pub fn get(&self, i: usize) -> bool {
         assert!(i < self.len, "row {i} of {}", self.len);
+        self.bit(i)
+    }
+
+    /// Bit `i`, which must lie in a word held.
+    #[inline]
+    fn bit(&self, i: usize) -> bool {
         (self.words[i / BITS] >> (i % BITS)) & 1 == 1
     }
 
@@ -156,14 +162,12 @@ impl Validity {
             self.nulls += other.nulls;
             return;
         }
-        for i in 0..other.len {
-            self.push(other.get(i));
-        }
+        other.iter().for_each(|b| self.push(b));
     }
 
     /// Each row's validity, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = bool> + '_ {
-        (0..self.len).map(|i| (self.words[i / BITS] >> (i % BITS)) & 1 == 1)
+        (0..self.len).map(|i| self.bit(i))
     }
 
     /// The words, least-significant bit first; bits past [`Validity::len`] are zero.

@@ -47,7 +47,7 @@ impl CapacityWorker {
         let rows = data.num_rows;
         let (ts_ms, nodes) = (&ts.i64s[..rows], &node.ids[..rows]);
         // Hourly rows come in runs of one (interval, node) (an interval's pods, node by node): each
-        // run costs one key check per row and one probe, and its maxima fold as plain slices.
+        // run costs one key check per row and one probe, and one pass folds its maxima.
         // Rows still fold in row order, so the maxima are the ones a fold row by row gives.
         let mut start = 0;
         while start < rows {
@@ -69,8 +69,8 @@ impl CapacityWorker {
             .collect()
     }
 
-    /// Folds rows `run`, which share `key`, into its slot. A NULL timestamp (only in a column
-    /// with NULLs) leaves its row out, as one outside the query's days does.
+    /// Folds rows `run`, which share `key`, into its slot, in row order. A NULL timestamp leaves
+    /// its row out, as one outside the query's days does.
     fn fold_run(
         &mut self,
         run: Range<usize>,
@@ -81,21 +81,19 @@ impl CapacityWorker {
         if !ms.contains(&key.0) {
             return;
         }
-        let kept = |i: &usize| ts.valid.null_count() == 0 || ts.valid.get(*i);
-        if !run.clone().any(|i| kept(&i)) {
+        // A column without NULLs (the validity's count says so in one load) skips the bit tests.
+        let has = |c: &ColumnData, i: usize| c.valid.null_count() == 0 || c.valid.get(i);
+        let mut kept = run.filter(|&i| has(ts, i)).peekable();
+        if kept.peek().is_none() {
             return;
         }
         let slot = self.slot(key);
         let e = &mut self.maxes[slot];
-        for (acc, col) in [(&mut e.cpu, cpu), (&mut e.mem, mem)] {
-            if col.valid.null_count() == 0 && ts.valid.null_count() == 0 {
-                col.f64s[run.clone()]
-                    .iter()
-                    .for_each(|&v| max_opt(acc, Some(v)));
-            } else {
-                run.clone()
-                    .filter(kept)
-                    .for_each(|i| max_opt(acc, col.valid.get(i).then(|| col.f64s[i])));
+        for i in kept {
+            for (acc, col) in [(&mut e.cpu, cpu), (&mut e.mem, mem)] {
+                if has(col, i) {
+                    max_opt(acc, Some(col.f64s[i]));
+                }
             }
         }
     }

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use crate::plan::DecodeMode;
 use crate::source::layout::Table;
+use crate::source::threads::map_on_threads;
 use crate::source::ObjectStore;
 use crate::value::Day;
 use std::collections::BTreeSet;
@@ -69,27 +70,19 @@ fn month_sources(
         let partition = format!("{root}source={source}/year={year:04}/month={month:02}/");
         store.any_object_ending(&partition, ".parquet")
     };
+    // The checks are a listing each, several in flight at once, so that on S3 they cost a
+    // round trip or two whatever the number of sources.
+    let found = map_on_threads(&candidates, CHECKS_AT_ONCE, has_month);
     let mut out = Vec::new();
-    // The checks are a listing each: a few at a time, so that on S3 they cost a round trip or
-    // two whatever the number of sources.
-    for batch in candidates.chunks(CHECKS_AT_ONCE) {
-        let found = std::thread::scope(|s| {
-            let checks: Vec<_> = batch.iter().map(|c| s.spawn(|| has_month(c))).collect();
-            checks
-                .into_iter()
-                .map(|c| c.join().expect("listing thread"))
-                .collect::<Vec<_>>()
-        });
-        for (source, found) in batch.iter().zip(found) {
-            if found? {
-                out.push(source.clone());
-            }
+    for (source, found) in candidates.into_iter().zip(found) {
+        if found? {
+            out.push(source);
         }
     }
     Ok(out)
 }
 
-/// Month checks run at once when the query is not narrowed to one source.
+/// Month checks in flight at once when the query is not narrowed to one source.
 const CHECKS_AT_ONCE: usize = 16;
 
 /// The distinct non-empty ids of column 1 of the `.parquet` files in `prefix`, where the

@@ -9,13 +9,13 @@ use super::InputScope;
 use crate::error::{Error, InputError};
 use crate::source::footer::{read_metadata, read_metadata_many, FooterError};
 use crate::source::layout::Table;
+use crate::source::threads::map_on_threads;
 use crate::source::{ObjectMeta, ObjectStore};
 use crate::value::date::Day;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One Parquet object with its metadata and resolved columns.
@@ -205,7 +205,7 @@ fn read_footers(
     let missing: Vec<usize> = (0..objects.len()).filter(|&i| found[i].is_none()).collect();
     let to_read: Vec<&ObjectMeta> = missing.iter().map(|&i| &objects[i]).collect();
     let read = read_metadata_many(store, &to_read)
-        .unwrap_or_else(|| read_on_threads(store, &to_read, threads));
+        .unwrap_or_else(|| map_on_threads(&to_read, threads, |o| read_metadata(store, o)));
     let mut cached = cache.0.lock().expect("not poisoned");
     for (i, m) in missing.into_iter().zip(read) {
         if let Ok(m) = &m {
@@ -216,36 +216,6 @@ fn read_footers(
     found
         .into_iter()
         .map(|f| f.expect("every footer cached or read"))
-        .collect()
-}
-
-/// Footers of `objects`, in order, each read by one of up to `threads` threads.
-fn read_on_threads(
-    store: &dyn ObjectStore,
-    objects: &[&ObjectMeta],
-    threads: usize,
-) -> Vec<Result<Arc<ParquetMetaData>, FooterError>> {
-    let threads = threads.min(objects.len());
-    if threads <= 1 {
-        return objects.iter().map(|o| read_metadata(store, o)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new((0..objects.len()).map(|_| None).collect::<Vec<_>>());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(object) = objects.get(i) else { break };
-                let footer = read_metadata(store, object);
-                results.lock().expect("not poisoned")[i] = Some(footer);
-            });
-        }
-    });
-    results
-        .into_inner()
-        .expect("not poisoned")
-        .into_iter()
-        .map(|r| r.expect("every footer read"))
         .collect()
 }
 

@@ -14,6 +14,7 @@ pub mod local;
 pub mod memory;
 pub mod readahead;
 pub mod s3;
+pub mod threads;
 
 pub use crate::error::SourceError;
 use bytes::Bytes;

@@ -141,20 +141,14 @@ impl PodWorker {
     /// `sum(col)` into sum `s` of each row's group; a NULL adds nothing and sets no bit. A
     /// column without NULLs (most are) skips the per-row validity test.
     fn sum_column(&mut self, s: usize, col: &ColumnData) {
-        let rows = self.group_of_row.len();
-        let values = &col.f64s[..rows];
+        let values = &col.f64s[..self.group_of_row.len()];
         let (sums, present) = (&mut self.state.sums[s], &mut self.state.present);
-        let rows = self.group_of_row.iter().zip(values).enumerate();
-        if col.valid.null_count() == 0 {
-            for (_, (&g, &v)) in rows.filter(|(_, (&g, _))| g != SKIP) {
+        let no_nulls = col.valid.null_count() == 0;
+        for (i, (&g, &v)) in self.group_of_row.iter().zip(values).enumerate() {
+            if g != SKIP && (no_nulls || col.valid.get(i)) {
                 sums[g as usize] += v;
                 present[g as usize] |= 1 << s;
             }
-            return;
-        }
-        for (_, (&g, &v)) in rows.filter(|&(i, (&g, _))| g != SKIP && col.valid.get(i)) {
-            sums[g as usize] += v;
-            present[g as usize] |= 1 << s;
         }
     }
 
