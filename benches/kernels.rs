@@ -13,6 +13,7 @@ use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets};
 use ocp_summary_kernels::like::LikePattern;
 use ocp_summary_kernels::merge::merge3;
 use ocp_summary_kernels::rle;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use ocp_summary_kernels::validity::Validity;
 use ocp_summary_kernels::{delta, int96, split};
 
@@ -276,6 +277,87 @@ fn bench_intern_repeated_pages(c: &mut Criterion) {
                 prev = Some(guessing.try_intern_after(t.as_bytes(), prev).unwrap());
             }
             black_box(prev)
+        });
+    });
+    group.finish();
+}
+
+/// The same repeated pages read by two threads at once, as two workers do: pages of 1,000
+/// values through one `Mutex<Interner>` (the lock taken once per page, as the catalog did), against
+/// the lock-free lookups of a [`SharedInterner`]. Also one thread alone, and interning new
+/// strings, where the shared table pays for its atomics and chunked storage.
+fn bench_shared_intern(c: &mut Criterion) {
+    const DISTINCT: usize = 70_000;
+    const PAGE: usize = 1_000;
+    let texts: Vec<String> = (0..DISTINCT)
+        .map(|i| format!(r#"{{"app":"app-{i}","team":"team-{}","tier":"t"}}"#, i % 97))
+        .collect();
+    let mutexed = std::sync::Mutex::new(Interner::new());
+    let shared = SharedInterner::new();
+    for t in &texts {
+        mutexed.lock().unwrap().intern(t.as_bytes());
+        shared.intern(t.as_bytes());
+    }
+    let by_mutex = |texts: &[String]| {
+        let mut prev = None;
+        for page in texts.chunks(PAGE) {
+            let mut table = mutexed.lock().unwrap();
+            for t in page {
+                prev = Some(table.try_intern_after(t.as_bytes(), prev).unwrap());
+            }
+        }
+        prev
+    };
+    let by_shared = |texts: &[String]| {
+        let mut prev = None;
+        for t in texts {
+            prev = Some(shared.lookup_after(t.as_bytes(), prev).unwrap());
+        }
+        prev
+    };
+    let mut group = c.benchmark_group("shared_intern");
+    group.throughput(Throughput::Elements(2 * DISTINCT as u64));
+    group.bench_function("two_threads/mutex_per_page", |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                [s.spawn(|| by_mutex(&texts)), s.spawn(|| by_mutex(&texts))]
+                    .map(|h| h.join().unwrap())
+            })
+        });
+    });
+    group.bench_function("two_threads/shared", |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                [s.spawn(|| by_shared(&texts)), s.spawn(|| by_shared(&texts))]
+                    .map(|h| h.join().unwrap())
+            })
+        });
+    });
+    group.throughput(Throughput::Elements(DISTINCT as u64));
+    group.bench_function("one_thread/mutex_per_page", |b| {
+        b.iter(|| black_box(by_mutex(&texts)))
+    });
+    group.bench_function("one_thread/shared", |b| {
+        b.iter(|| black_box(by_shared(&texts)))
+    });
+    group.bench_function("new_strings/interner", |b| {
+        b.iter(|| {
+            let mut interner = Interner::new();
+            texts.iter().for_each(|t| {
+                black_box(interner.intern(t.as_bytes()));
+            });
+            interner.len()
+        });
+    });
+    group.bench_function("new_strings/shared", |b| {
+        b.iter(|| {
+            let interner = SharedInterner::new();
+            let mut writer = interner.writer();
+            texts.iter().for_each(|t| {
+                black_box(writer.try_intern(t.as_bytes()).unwrap());
+            });
+            drop(writer);
+            interner.len()
         });
     });
     group.finish();
@@ -734,6 +816,7 @@ criterion_group!(
     bench_validity,
     bench_intern,
     bench_intern_repeated_pages,
+    bench_shared_intern,
     bench_direct_index,
     bench_labels,
     bench_like,

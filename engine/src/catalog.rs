@@ -2,18 +2,18 @@
 //!
 //! Every string the pipeline keeps (namespace, node, resource id, label text) is interned once into
 //! a dense `u32`; every distinct label string is parsed once into a filtered, sorted label set and
-//! interned again as a set id. Workers take the locks once per dictionary page, not per row, so
-//! the mutexes are cheap here and keep ids global without a merge step. The merging thread builds
-//! each batch against its own mirror of the strings and holds only the label table, so workers
-//! interning strings do not wait for it.
+//! interned again as a set id. The string tables are [`SharedInterner`]s: a worker finds a
+//! dictionary page's strings without a lock and takes the writers' mutex only for the strings no
+//! one has added yet, once per page, so ids stay global without a merge step. The merging thread
+//! reads strings through the same table while it builds a batch, holding nothing.
 //!
 //! Label texts read only for their label sets live in a table of their own
-//! ([`TextTable::LabelTexts`]): their ids never reach a row, so the merging thread's mirror does
-//! not copy them (at 15 labels a pod they are most of the string bytes), and interning them does
-//! not hold the table the other columns use.
+//! ([`TextTable::LabelTexts`]): their ids never reach a row, so the ids the batches rank and
+//! capture stay few (at 15 labels a pod the label texts are most of the string bytes).
 
 use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::{EnabledKeys, Label, LabelParser, LabelSets, ParsedLabels};
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use ocp_summary_kernels::KernelError;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -33,7 +33,7 @@ pub struct BadLabels {
 }
 
 /// The text of string id `id`, `None` for NULL: for the few rows rendered as owned strings.
-pub fn id_text(strings: &Interner, id: u32) -> Option<String> {
+pub fn id_text(strings: &SharedInterner, id: u32) -> Option<String> {
     (id != NULL_ID).then(|| String::from_utf8_lossy(strings.get(id)).into_owned())
 }
 
@@ -48,9 +48,9 @@ pub enum TextTable {
 }
 
 pub struct Catalog {
-    strings: Mutex<Interner>,
+    strings: SharedInterner,
     /// Label texts decoded straight to label sets ([`TextTable::LabelTexts`]).
-    label_texts: Mutex<Interner>,
+    label_texts: SharedInterner,
     labels: Mutex<LabelTable>,
     /// `--label-memo on`: label strings resolve per distinct string (and per dictionary entry).
     label_memo: bool,
@@ -101,12 +101,15 @@ pub struct LabelTable {
 
 impl Catalog {
     pub fn new(enabled: EnabledKeys) -> Self {
-        let mut strings = Interner::new();
+        Self::with_strings(enabled, SharedInterner::new())
+    }
+
+    fn with_strings(enabled: EnabledKeys, strings: SharedInterner) -> Self {
         let empty = strings.intern(b"");
         debug_assert_eq!(empty, EMPTY_ID);
         Catalog {
-            strings: Mutex::new(strings),
-            label_texts: Mutex::new(Interner::new()),
+            strings,
+            label_texts: SharedInterner::new(),
             labels: Mutex::new(LabelTable {
                 parser: LabelParser::default(),
                 values: Interner::new(),
@@ -149,11 +152,7 @@ impl Catalog {
     /// without four billion strings.
     #[cfg(test)]
     pub(crate) fn with_string_limit(enabled: EnabledKeys, limit: u32) -> Self {
-        let catalog = Catalog::new(enabled);
-        let mut strings = Interner::with_limit(limit);
-        strings.intern(b"");
-        *catalog.strings.lock().expect("fresh") = strings;
-        catalog
+        Self::with_strings(enabled, SharedInterner::with_limit(limit))
     }
 
     /// Interns each string yielded by `each` (called with a sink), appending global ids to `out`.
@@ -179,31 +178,41 @@ impl Catalog {
         self.intern_into(TextTable::LabelTexts, out, each)
     }
 
-    fn table(&self, table: TextTable) -> &Mutex<Interner> {
+    fn table(&self, table: TextTable) -> &SharedInterner {
         match table {
             TextTable::Strings => &self.strings,
             TextTable::LabelTexts => &self.label_texts,
         }
     }
 
+    /// Finds each value without a lock until one is missing; from there to the end of the page
+    /// it holds the writers' mutex, once, and adds what is new. A page of known strings (most
+    /// pages, once the first row groups are read) takes no lock at all.
     fn intern_into<E: From<KernelError>>(
         &self,
         table: TextTable,
         out: &mut Vec<u32>,
         each: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut strings = self.table(table).lock().expect("string table poisoned");
+        let strings = self.table(table);
+        let mut writer = None;
         let mut full = None;
         // A page's values mostly follow one another as they did when first interned (see
-        // `try_intern_after`), so each value's id is first guessed from the one before.
+        // `Interner::try_intern_after`), so each value's id is first guessed from the one before.
         let mut prev = None;
-        each(&mut |s| match strings.try_intern_after(s, prev) {
-            Ok(id) => {
-                out.push(id);
-                prev = Some(id);
-            }
-            Err(e) => {
-                full.get_or_insert(e);
+        each(&mut |s| {
+            let id = match strings.lookup_after(s, prev) {
+                Some(id) => Ok(id),
+                None => writer.get_or_insert_with(|| strings.writer()).try_intern(s),
+            };
+            match id {
+                Ok(id) => {
+                    out.push(id);
+                    prev = Some(id);
+                }
+                Err(e) => {
+                    full.get_or_insert(e);
+                }
             }
         })?;
         full.map_or(Ok(()), |e| Err(e.into()))
@@ -212,9 +221,9 @@ impl Catalog {
     /// Replaces each text id of `texts` in `ids` by its label set id, parsing texts seen first
     /// here.
     ///
-    /// Never holds one lock while waiting for the other: the merging thread holds the label
-    /// table while it builds a batch, and a worker blocked here must not keep the string table
-    /// from the other workers meanwhile.
+    /// The texts are read from their table without a lock before the label table is taken, so
+    /// a worker waiting here for the merging thread (which takes the label table per new merge)
+    /// holds nothing another worker needs.
     pub fn resolve_labels(&self, texts: TextTable, ids: &mut [u32]) -> Result<(), BadLabels> {
         let unseen = self.sets_seen_before(texts, ids);
         if unseen.is_empty() {
@@ -302,7 +311,7 @@ impl Catalog {
 
     /// The texts of `ids`, concatenated, with the end of each.
     fn texts_of(&self, table: TextTable, ids: impl Iterator<Item = u32>) -> (Vec<u8>, Vec<usize>) {
-        let strings = self.table(table).lock().expect("string table poisoned");
+        let strings = self.table(table);
         let (mut texts, mut ends) = (Vec::new(), Vec::new());
         for id in ids {
             texts.extend_from_slice(strings.get(id));
@@ -311,63 +320,40 @@ impl Catalog {
         (texts, ends)
     }
 
-    /// Brings `mirror` up to date with the string table: appends, in id order, the strings
-    /// interned since the last call, so each string has the same id in both.
-    ///
-    /// The merging thread reads strings from its mirror while it builds a batch, so the workers,
-    /// which intern under the table's lock once per dictionary page, never wait for a build.
-    /// Each string is copied once per run.
-    pub fn sync_strings(&self, mirror: &mut Interner) {
-        let strings = self.strings.lock().expect("string table poisoned");
-        for id in mirror.len()..strings.len() {
-            let id = id as u32;
-            let copied = mirror.intern(strings.get(id));
-            debug_assert_eq!(
-                copied, id,
-                "the mirror holds the same strings in the same order"
-            );
-        }
+    /// The run's string table, read without a lock (ids from [`Self::intern_many`]).
+    pub fn strings(&self) -> &SharedInterner {
+        &self.strings
     }
 
-    /// Orders two interned strings by bytes (SQL `max` on varchar).
+    /// Orders two interned strings by bytes (SQL `max` on varchar), without a lock.
     pub fn compare(&self, a: u32, b: u32) -> std::cmp::Ordering {
-        let strings = self.strings.lock().expect("string table poisoned");
-        strings.get(a).cmp(strings.get(b))
+        self.strings.get(a).cmp(self.strings.get(b))
     }
 
     /// Looks up a string interned earlier.
     pub fn lookup(&self, s: &[u8]) -> Option<u32> {
-        self.strings
-            .lock()
-            .expect("string table poisoned")
-            .lookup(s)
+        self.strings.lookup(s)
     }
 
-    /// Runs `f` with the label table locked, and the string table free for the workers: for
-    /// building a batch's rows against a mirror of the strings ([`Self::sync_strings`]).
+    /// Runs `f` with the label table locked: for resolving label sets while the strings are read
+    /// through [`Self::strings`].
     pub fn with_labels<T>(&self, f: impl FnOnce(&mut LabelTable, &EnabledKeys) -> T) -> T {
         let mut labels = self.labels.lock().expect("label table poisoned");
         f(&mut labels, &self.enabled)
     }
 
-    /// Runs `f` with both tables locked: building a batch's rows merges and interns label sets,
-    /// and rendering reads strings. Workers wait only if they need a lock meanwhile, once per
-    /// dictionary page.
+    /// Runs `f` with the label table locked and the strings at hand.
     pub fn with_tables<T>(
         &self,
-        f: impl FnOnce(&mut Interner, &mut LabelTable, &EnabledKeys) -> T,
+        f: impl FnOnce(&SharedInterner, &mut LabelTable, &EnabledKeys) -> T,
     ) -> T {
-        let mut strings = self.strings.lock().expect("string table poisoned");
         let mut labels = self.labels.lock().expect("label table poisoned");
-        f(&mut strings, &mut labels, &self.enabled)
+        f(&self.strings, &mut labels, &self.enabled)
     }
 
     /// Distinct label texts read straight to label sets ([`TextTable::LabelTexts`]).
     pub fn label_text_count(&self) -> usize {
-        self.label_texts
-            .lock()
-            .expect("label text table poisoned")
-            .len()
+        self.label_texts.len()
     }
 }
 
@@ -423,20 +409,39 @@ mod tests {
     }
 
     #[test]
-    fn a_synced_mirror_gives_every_string_its_id() {
+    fn every_string_reads_back_through_the_shared_table() {
         let cat = catalog(&["app"]);
-        let mut mirror = Interner::new();
         let first = intern(&cat, &["a", "b", "a"]);
-        cat.sync_strings(&mut mirror);
         let second = intern(&cat, &["c", "b", "d"]);
-        cat.sync_strings(&mut mirror);
-        cat.sync_strings(&mut mirror); // nothing new: a no-op
         let all = ["a", "b", "a", "c", "b", "d"];
         for (id, text) in first.iter().chain(&second).zip(all) {
-            assert_eq!(mirror.get(*id), text.as_bytes());
+            assert_eq!(cat.strings().get(*id), text.as_bytes());
         }
-        assert_eq!(mirror.get(EMPTY_ID), b"");
-        assert_eq!(mirror.len(), cat.with_tables(|s, _, _| s.len()));
+        assert_eq!(first[0], first[2]);
+        assert_eq!(first[1], second[1]);
+        assert_eq!(cat.strings().get(EMPTY_ID), b"");
+        assert_eq!(cat.strings().len(), 5, "'' and four distinct strings");
+    }
+
+    /// A page whose strings are all known takes no lock: it finishes while another thread holds
+    /// the writers' mutex. (A page with a new string would wait for it.)
+    #[test]
+    fn a_page_of_known_strings_does_not_wait_for_a_writer() {
+        let cat = catalog(&["app"]);
+        let ids = intern(&cat, &["node-1", "ns-1", "pod-1"]);
+        let (done_tx, done_rx) = mpsc::channel();
+        let finished = std::thread::scope(|s| {
+            let writer = cat.strings().writer();
+            s.spawn(|| {
+                let again = intern(&cat, &["pod-1", "node-1", "ns-1", "node-1"]);
+                let _ = done_tx.send(again);
+            });
+            let got = done_rx.recv_timeout(Duration::from_secs(10));
+            drop(writer);
+            got
+        });
+        let again = finished.expect("finished while the writer held the table");
+        assert_eq!(again, [ids[2], ids[0], ids[1], ids[0]]);
     }
 
     #[test]
@@ -451,13 +456,10 @@ mod tests {
             Ok(())
         })
         .expect("room");
-        let mut mirror = Interner::new();
-        cat.sync_strings(&mut mirror);
-        assert_eq!(cat.with_tables(|s, _, _| s.len()), strings_before);
         assert_eq!(
-            mirror.len(),
+            cat.strings().len(),
             strings_before,
-            "the mirror copies no label text"
+            "label texts go to their own table"
         );
         assert_eq!(cat.label_text_count(), 2);
         // Id 1 is `{"app":"g"}` in the string table and `{"app":"t"}` among the label texts:

@@ -28,8 +28,8 @@ use crate::source::layout::Table;
 use crate::source::readahead::{ReadAhead, ReadAheadLimits};
 use crate::source::ObjectStore;
 use crate::value::Day;
-use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::EnabledKeys;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -223,7 +223,7 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
 
 /// Role names are looked up by text when the role table is built; interning them first keeps
 /// that lookup independent of which row groups have been read by then.
-fn intern_roles(strings: &mut Interner, roles: &[NodeRole]) {
+fn intern_roles(strings: &SharedInterner, roles: &[NodeRole]) {
     for r in roles {
         strings.intern(r.node.as_bytes());
         if let RoleResource::Id(rid) = &r.resource_id {
@@ -341,8 +341,8 @@ fn stream_days(
     let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
     // Written batches' row vectors, back to this thread for the next batches.
     let (spare_tx, spare_rx) = crossbeam_channel::bounded::<Vec<SummaryRow>>(2);
-    // This thread's copy of the strings, so building a batch leaves the table to the workers.
-    let mut strings = Interner::new();
+    // Read without a lock, so building a batch leaves the table to the workers.
+    let strings = catalog.strings();
     let memory_limit = plan.limits.memory_limit;
     let (merged, written) = std::thread::scope(|s| {
         let writer = s.spawn(move || write_batches(&plan.constants, rx, spare_tx, sink));
@@ -354,25 +354,24 @@ fn stream_days(
             }
             let batch = agg.split_before(day);
             spare_rx.try_iter().for_each(|rows| builder.recycle(rows));
-            catalog.sync_strings(&mut strings);
             // The label table is locked per new merge, not for the whole build: workers
             // parsing label strings meanwhile need it.
             let mut tables = Tables {
-                strings: &strings,
+                strings,
                 labels: LabelAccess::Shared(catalog),
                 enabled: catalog.enabled(),
                 json: &mut *json,
             };
             let merged = builder.merge_labels(&batch, &mut tables);
             agg.pods.recycle(batch.pods);
-            let (rows, text) = builder.finish(merged, &strings, json, |rows, strings, json| {
+            let (rows, text) = builder.finish(merged, strings, json, |rows, strings, json| {
                 if let Some(vm) = vm_latest.as_mut() {
                     vm.take(&rows);
                 }
                 check_batch(memory_limit, rows, strings, json)
             })?;
             if let Some(vm) = vm_latest.as_mut() {
-                catalog.with_labels(|labels, enabled| vm.resolve(labels, enabled, &strings));
+                catalog.with_labels(|labels, enabled| vm.resolve(labels, enabled, strings));
             }
             if rows.is_empty() {
                 return Ok(());
@@ -492,7 +491,7 @@ pub fn sibling_path(output: &crate::plan::OutputSpec, what: &str) -> Option<std:
 fn check_batch(
     memory_limit: u64,
     mut rows: Vec<SummaryRow>,
-    strings: &Interner,
+    strings: &SharedInterner,
     label_json: &LabelJson,
 ) -> Result<(Vec<SummaryRow>, BatchText), Error> {
     tracing::debug!(
@@ -546,7 +545,7 @@ struct BatchTimes {
 
 /// Spec §11 (E9): a value numeric(33,15) cannot hold fails the run before the output is complete
 /// (the temporary file is removed, the transaction rolled back).
-fn check_representable(rows: &[SummaryRow], strings: &Interner) -> Result<(), Error> {
+fn check_representable(rows: &[SummaryRow], strings: &SharedInterner) -> Result<(), Error> {
     let Some(bad) = rows.iter().find(|r| r.unrepresentable().is_some()) else {
         return Ok(());
     };
@@ -881,7 +880,7 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     bar
 }
 
-fn strings_get(strings: &ocp_summary_kernels::intern::Interner, id: u32) -> &[u8] {
+fn strings_get(strings: &ocp_summary_kernels::shared_intern::SharedInterner, id: u32) -> &[u8] {
     if id == crate::catalog::NULL_ID {
         b"NULL"
     } else {

@@ -11,6 +11,7 @@
 //! | [`delta`] | Parquet DELTA_BINARY_PACKED → `i64` values; DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY → byte strings |
 //! | [`int96`] | Parquet INT96 timestamps (Julian day, nanoseconds of the day) → epoch milliseconds |
 //! | [`intern`] | slice → dense `u32` id, each slice stored once: byte strings ([`intern::Interner`]) and label sets |
+//! | [`shared_intern`] | byte string → dense `u32` id like [`intern`], found by any thread without a lock |
 //! | [`labels`] | Koku label JSON → sorted `(KeyId, ValueId)` pairs filtered by enabled keys |
 //! | [`merge`] | merge sorted pair arrays, the later map wins (node < namespace < pod) |
 //! | [`page_header`] | Parquet page headers (Thrift compact protocol) → the fields the decoder uses |
@@ -28,6 +29,7 @@ pub mod like;
 pub mod merge;
 pub mod page_header;
 pub mod rle;
+pub mod shared_intern;
 pub mod split;
 #[cfg(test)]
 mod test_encode;

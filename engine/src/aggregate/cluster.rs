@@ -24,7 +24,7 @@ use crate::catalog::{id_text, Catalog, NULL_ID};
 use crate::decode::rowgroup::RowGroupData;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use hashbrown::{HashMap, HashSet};
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::ops::Range;
 
 /// Daily pod columns for the node and project queries (and the timestamps alongside).
@@ -204,7 +204,7 @@ impl ClusterTable {
     }
 
     /// The three query results.
-    pub fn rows(&self, strings: &Interner) -> ClusterRows {
+    pub fn rows(&self, strings: &SharedInterner) -> ClusterRows {
         ClusterRows {
             nodes: self.nodes(strings),
             pvcs: self.pvcs(strings),
@@ -214,7 +214,7 @@ impl ClusterTable {
 
     /// (node, resource_id, role) of every node row, sorted: the roles Koku's `populate_node_table`
     /// writes into an empty `reporting_ocp_nodes`.
-    pub fn derived_roles(&self, strings: &Interner) -> Vec<(u32, u32, String)> {
+    pub fn derived_roles(&self, strings: &SharedInterner) -> Vec<(u32, u32, String)> {
         let infra = infra_by_node(&self.label_texts, strings);
         let mut out: Vec<(u32, u32, String)> = self
             .nodes
@@ -229,7 +229,7 @@ impl ClusterTable {
     }
 
     /// The node rows, sorted by (node, resource_id) with NULL first.
-    pub fn nodes(&self, strings: &Interner) -> Vec<NodeRow> {
+    pub fn nodes(&self, strings: &SharedInterner) -> Vec<NodeRow> {
         let infra = infra_by_node(&self.label_texts, strings);
         // max(nl.node_labels) per node: the greatest non-NULL text by bytes.
         let mut max_text: HashMap<u32, u32> = HashMap::new();
@@ -269,7 +269,7 @@ impl ClusterTable {
     }
 
     /// The distinct namespaces, sorted, NULL first.
-    pub fn projects(&self, strings: &Interner) -> Vec<Option<String>> {
+    pub fn projects(&self, strings: &SharedInterner) -> Vec<Option<String>> {
         let mut out: Vec<Option<String>> = self
             .namespaces
             .iter()
@@ -280,7 +280,7 @@ impl ClusterTable {
     }
 
     /// The distinct PVC triples, sorted.
-    pub fn pvcs(&self, strings: &Interner) -> Vec<PvcRow> {
+    pub fn pvcs(&self, strings: &SharedInterner) -> Vec<PvcRow> {
         let mut out: Vec<PvcRow> = self
             .pvcs
             .iter()

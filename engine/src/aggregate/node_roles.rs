@@ -13,8 +13,8 @@ use super::pod::max_string;
 use crate::catalog::NULL_ID;
 use crate::plan::columns::{ColumnKind, ColumnRequest};
 use hashbrown::HashMap;
-use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::like::LikePattern;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 
 pub const LABEL_COLUMNS: &[ColumnRequest] = &[
     ColumnRequest::required("interval_start", ColumnKind::Timestamp),
@@ -46,7 +46,7 @@ impl RoleEvidence {
 /// node with label rows. `=` never matches a NULL node, so NULL nodes are left out.
 pub fn infra_by_node<'a>(
     label_texts: impl IntoIterator<Item = &'a (u32, u32)>,
-    strings: &Interner,
+    strings: &SharedInterner,
 ) -> HashMap<u32, bool> {
     let like = LikePattern::new(INFRA);
     let mut infra: HashMap<u32, bool> = HashMap::new();
@@ -61,7 +61,7 @@ pub fn infra_by_node<'a>(
 }
 
 /// `coalesce(max(node_role), CASE apiserver namespace → master, infra label → infra, else worker)`.
-pub fn role_name(ev: &RoleEvidence, node_infra: bool, strings: &Interner) -> String {
+pub fn role_name(ev: &RoleEvidence, node_infra: bool, strings: &SharedInterner) -> String {
     match ev.operator_role {
         NULL_ID if ev.api_server => "master".to_string(),
         NULL_ID if node_infra => "infra".to_string(),

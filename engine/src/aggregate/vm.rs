@@ -155,7 +155,7 @@ impl VmTable {
     /// VM name → its PVC names (the pod/storage join), both as text.
     pub fn pvcs_by_vm(
         &self,
-        strings: &ocp_summary_kernels::intern::Interner,
+        strings: &ocp_summary_kernels::shared_intern::SharedInterner,
     ) -> BTreeMap<String, BTreeSet<String>> {
         let mut vm_of_text: HashMap<u32, Option<String>> = HashMap::new();
         let mut vms_of_pod: HashMap<u32, BTreeSet<String>> = HashMap::new();

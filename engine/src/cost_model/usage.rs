@@ -138,7 +138,7 @@ pub struct NamespaceRow {
 }
 
 fn text(
-    strings: &ocp_summary_kernels::intern::Interner,
+    strings: &ocp_summary_kernels::shared_intern::SharedInterner,
     c: &ColumnData,
     i: usize,
 ) -> Option<String> {
@@ -214,7 +214,7 @@ impl Usage {
     fn add_pod_hours(
         &mut self,
         data: &RowGroupData,
-        strings: &ocp_summary_kernels::intern::Interner,
+        strings: &ocp_summary_kernels::shared_intern::SharedInterner,
         vm_of: &mut HashMap<u32, Option<String>>,
     ) {
         let [ts, labels] = &data.columns[..] else {
@@ -244,7 +244,7 @@ impl Usage {
     fn add_vm_hourly(
         &mut self,
         data: &RowGroupData,
-        strings: &ocp_summary_kernels::intern::Interner,
+        strings: &ocp_summary_kernels::shared_intern::SharedInterner,
     ) {
         let [ts, vm, node, resource, cores, uptime] = &data.columns[..] else {
             unreachable!("six columns")
@@ -284,7 +284,7 @@ impl Usage {
     fn add_vm_daily(
         &mut self,
         data: &RowGroupData,
-        strings: &ocp_summary_kernels::intern::Interner,
+        strings: &ocp_summary_kernels::shared_intern::SharedInterner,
     ) {
         let [ts, vm, cores] = &data.columns[..] else {
             unreachable!("three columns")
@@ -307,7 +307,11 @@ impl Usage {
         }
     }
 
-    fn add_gpu(&mut self, data: &RowGroupData, strings: &ocp_summary_kernels::intern::Interner) {
+    fn add_gpu(
+        &mut self,
+        data: &RowGroupData,
+        strings: &ocp_summary_kernels::shared_intern::SharedInterner,
+    ) {
         let [ts, ns, node, uuid, model, vendor, memory, uptime, profile, slices, max_slices, strategy, mig_mem, instance] =
             &data.columns[..]
         else {
@@ -341,7 +345,7 @@ impl Usage {
     fn add_gpu_nodes(
         &mut self,
         data: &RowGroupData,
-        strings: &ocp_summary_kernels::intern::Interner,
+        strings: &ocp_summary_kernels::shared_intern::SharedInterner,
     ) {
         const PRESENT: &[u8] = br#""nvidia_com_gpu_present": "True""#;
         let [ts, node, labels] = &data.columns[..] else {
@@ -370,7 +374,7 @@ impl Usage {
     fn add_namespaces(
         &mut self,
         data: &RowGroupData,
-        strings: &ocp_summary_kernels::intern::Interner,
+        strings: &ocp_summary_kernels::shared_intern::SharedInterner,
     ) {
         let [ts, ns, labels] = &data.columns[..] else {
             unreachable!("three columns")

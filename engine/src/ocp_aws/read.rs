@@ -26,7 +26,7 @@ use crate::source::footer::{read_metadata, FooterError};
 use crate::source::layout::Table;
 use crate::source::ObjectStore;
 use crate::value::Day;
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::collections::{BTreeMap, HashMap};
 
 const AWS_DAILY_COLUMNS: &[ColumnRequest] = &[
@@ -92,7 +92,7 @@ pub(super) fn for_each_file(
     columns: &[ColumnRequest],
     decode: DecodeMode,
     catalog: &Catalog,
-    mut f: impl FnMut(&RowGroupData, &Interner),
+    mut f: impl FnMut(&RowGroupData, &SharedInterner),
 ) -> Result<(), Error> {
     let mut objects: Vec<_> = store
         .list(prefix)?
@@ -152,7 +152,7 @@ pub(super) fn for_each_file(
     Ok(())
 }
 
-pub(super) fn text(strings: &Interner, c: &ColumnData, i: usize) -> Option<String> {
+pub(super) fn text(strings: &SharedInterner, c: &ColumnData, i: usize) -> Option<String> {
     id_text(strings, c.ids[i])
 }
 

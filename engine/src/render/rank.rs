@@ -7,7 +7,7 @@
 //! may change from batch to batch as long as the order holds.
 
 use crate::catalog::{NULL_ID, NULL_SET};
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::sync::Arc;
 
 /// The byte-order ranks of every string id and label set the run's batches have sorted on.
@@ -22,7 +22,7 @@ impl Ranks {
     /// the ids ranked before. NULL ids may be among them; they rank 0, before everything.
     pub fn update(
         &mut self,
-        strings: &Interner,
+        strings: &SharedInterner,
         label_json: &[Arc<[u8]>],
         string_ids: impl Iterator<Item = u32>,
         label_ids: impl Iterator<Item = u32>,
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn null_ranks_first() {
-        let mut strings = Interner::new();
+        let strings = SharedInterner::new();
         let b = strings.intern(b"b");
         let a = strings.intern(b"a");
         let json: Vec<Arc<[u8]>> = vec![b"{}".as_slice().into(), br#"{"a":"1"}"#.as_slice().into()];

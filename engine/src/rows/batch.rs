@@ -14,8 +14,8 @@ use crate::aggregate::exec::Aggregates;
 use crate::plan::lookups::CostCategory;
 use crate::plan::RowSelection;
 use crate::render::{LabelJson, Ranks};
-use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::EnabledKeys;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::time::{Duration, Instant};
 
 /// Row-building state that lives for the whole run.
@@ -45,7 +45,7 @@ pub struct MergedRows {
 
 /// The run-wide tables a batch is built against.
 pub struct Tables<'t> {
-    pub strings: &'t Interner,
+    pub strings: &'t SharedInterner,
     /// Locked only to merge label sets the memo lacks and to render new sets' JSON.
     pub labels: LabelAccess<'t>,
     pub enabled: &'t EnabledKeys,
@@ -106,9 +106,9 @@ impl<'p> BatchBuilder<'p> {
     pub fn finish<T>(
         &mut self,
         merged: MergedRows,
-        strings: &Interner,
+        strings: &SharedInterner,
         json: &LabelJson,
-        write: impl FnOnce(Vec<SummaryRow>, &Interner, &LabelJson) -> T,
+        write: impl FnOnce(Vec<SummaryRow>, &SharedInterner, &LabelJson) -> T,
     ) -> T {
         let MergedRows {
             pod: mut rows,

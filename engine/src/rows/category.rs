@@ -7,8 +7,8 @@
 use crate::catalog::NULL_ID;
 use crate::plan::lookups::CostCategory;
 use hashbrown::HashMap;
-use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::like::LikePattern;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 
 /// Join multiplicity and `max(cost_category_id)` for one namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl CategoryMatcher {
     }
 
     /// Matches the namespace with string id `ns`.
-    pub fn get(&mut self, ns: u32, strings: &Interner) -> CategoryMatch {
+    pub fn get(&mut self, ns: u32, strings: &SharedInterner) -> CategoryMatch {
         let patterns = &self.patterns;
         *self.cache.entry(ns).or_insert_with(|| {
             if ns == NULL_ID {
@@ -102,7 +102,7 @@ mod tests {
     }
 
     fn check(categories: &[CostCategory], namespaces: &[Option<&str>]) {
-        let mut strings = Interner::new();
+        let strings = SharedInterner::new();
         let ids: Vec<u32> = namespaces
             .iter()
             .map(|ns| ns.map_or(NULL_ID, |s| strings.intern(s.as_bytes())))
@@ -157,7 +157,7 @@ mod tests {
             None,
         ];
         check(&categories, &namespaces);
-        let mut strings = Interner::new();
+        let strings = SharedInterner::new();
         let id = strings.intern(b"openshift-monitoring");
         assert_eq!(
             CategoryMatcher::new(&categories).get(id, &strings),

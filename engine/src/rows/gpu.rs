@@ -12,7 +12,7 @@ use crate::catalog::{id_text, NULL_ID};
 use crate::plan::lookups::CostCategory;
 use crate::rows::category::CategoryMatcher;
 use crate::value::date::Day;
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 
 /// MiB → GB, Koku's factor.
 pub const MIB_TO_GB: f64 = 0.001048576;
@@ -52,7 +52,11 @@ pub fn exact_gb(mib: i64) -> String {
 }
 
 /// The rows, sorted by day, namespace, node, vendor, model and profile (NULL first).
-pub fn gpu_rows(table: &GpuTable, categories: &[CostCategory], strings: &Interner) -> Vec<GpuRow> {
+pub fn gpu_rows(
+    table: &GpuTable,
+    categories: &[CostCategory],
+    strings: &SharedInterner,
+) -> Vec<GpuRow> {
     let mut matcher = CategoryMatcher::new(categories);
     let mut rows: Vec<GpuRow> = table
         .groups

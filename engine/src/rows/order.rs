@@ -6,7 +6,7 @@
 
 use super::SummaryRow;
 use crate::render::Ranks;
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::sync::Arc;
 
 /// Ranks, besides those ranked before, every string and label set the `parts` rows sort on,
@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// them too).
 pub fn rank_rows(
     ranks: &mut Ranks,
-    strings: &Interner,
+    strings: &SharedInterner,
     label_json: &[Arc<[u8]>],
     parts: &[&[SummaryRow]],
     extra: &[u32],
@@ -96,7 +96,7 @@ mod tests {
     use crate::value::Day;
 
     /// The order Trino gives, written plainly: compare the text of each key, NULL first.
-    fn reference_key(r: &SummaryRow, strings: &Interner, json: &[Arc<[u8]>]) -> impl Ord {
+    fn reference_key(r: &SummaryRow, strings: &SharedInterner, json: &[Arc<[u8]>]) -> impl Ord {
         let s = |id: u32| (id != NULL_ID).then(|| strings.get(id).to_vec());
         let l = |id: u32| (id != NULL_SET).then(|| json[id as usize].clone());
         (
@@ -110,7 +110,7 @@ mod tests {
     /// Rows with equal keys keep the order they came in, as `sort_by_cached_key` kept it.
     #[test]
     fn equal_keys_keep_their_order() {
-        let mut strings = Interner::new();
+        let strings = SharedInterner::new();
         let ns = [strings.intern(b"b"), strings.intern(b"a")];
         let json: Vec<Arc<[u8]>> = vec![b"{}".as_slice().into()];
         let day = Day::from_ymd(2026, 1, 1).unwrap();
@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn integer_keys_sort_like_the_text() {
-        let mut strings = Interner::new();
+        let strings = SharedInterner::new();
         // Interned out of byte order, so id order and text order differ.
         let ids: Vec<u32> = [b"b".as_ref(), b"a", b"", b"c", b"aa"]
             .iter()

@@ -14,7 +14,7 @@ use crate::aggregate::pod::{PodAcc, METRICS};
 use crate::catalog::NULL_SET;
 use crate::value::date::Day;
 use ocp_summary_kernels::direct_index::{DirectKey, DirectMap};
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct FinalKey {
@@ -52,7 +52,7 @@ pub fn build(
     agg: &Aggregates,
     capacity: &DailyCapacity,
     categories: &mut CategoryMatcher,
-    strings: &Interner,
+    strings: &SharedInterner,
     merger: &mut LabelMerger<'_>,
     groups: &mut PodGroups,
     mut rows: Vec<SummaryRow>,

@@ -23,7 +23,7 @@ use crate::aggregate::storage::{StorageAcc, StorageKey};
 use crate::catalog::{NULL_ID, NULL_SET};
 use crate::value::date::{days_in_month, Day};
 use hashbrown::HashMap;
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 
 /// The group key of Koku's Storage SELECT (the source is constant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,7 +108,7 @@ impl VolumeNodes {
 pub fn build(
     agg: &Aggregates,
     categories: &mut CategoryMatcher,
-    strings: &Interner,
+    strings: &SharedInterner,
     merger: &mut LabelMerger<'_>,
 ) -> Vec<SummaryRow> {
     // Sorted, so floating-point sums come out the same on every run.

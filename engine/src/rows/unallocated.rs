@@ -14,7 +14,7 @@ use crate::catalog::NULL_ID;
 use crate::plan::lookups::{CostCategory, NodeRole, RoleResource};
 use crate::value::date::Day;
 use hashbrown::{HashMap, HashSet};
-use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 
 const SPECIAL: [&str; 4] = [
     "Platform unallocated",
@@ -34,7 +34,11 @@ pub struct RoleLookup {
 impl RoleLookup {
     /// Resolves node and resource id strings to ids; names no Pod row uses are dropped.
     /// `derived` (node id, resource id, role) rows count only for pairs no flag names.
-    pub fn new(roles: &[NodeRole], derived: &[(u32, u32, String)], strings: &Interner) -> Self {
+    pub fn new(
+        roles: &[NodeRole],
+        derived: &[(u32, u32, String)],
+        strings: &SharedInterner,
+    ) -> Self {
         let mut names: Vec<String> = roles.iter().filter_map(|r| r.role.clone()).collect();
         names.extend(derived.iter().map(|(_, _, role)| role.clone()));
         names.sort();
@@ -115,7 +119,7 @@ impl Default for NodeDay {
 const SUBTRACTED: [usize; 6] = [0, 1, 2, 4, 5, 6];
 
 /// Interns the four special namespaces, before the string table is frozen for rendering.
-pub fn intern_namespaces(strings: &mut Interner) -> [u32; 4] {
+pub fn intern_namespaces(strings: &SharedInterner) -> [u32; 4] {
     SPECIAL.map(|s| strings.intern(s.as_bytes()))
 }
 
@@ -125,7 +129,7 @@ pub fn build(
     pod_rows: &[SummaryRow],
     roles: &RoleLookup,
     categories: &[CostCategory],
-    strings: &Interner,
+    strings: &SharedInterner,
     special: [u32; 4],
 ) -> Vec<SummaryRow> {
     let cmp = |a: u32, b: u32| strings.get(a).cmp(strings.get(b));

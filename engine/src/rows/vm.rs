@@ -17,8 +17,8 @@ use crate::catalog::{id_text, LabelTable, NULL_SET};
 use crate::rows::SummaryRow;
 use crate::value::date::Day;
 use crate::value::numeric::as_stored;
-use ocp_summary_kernels::intern::Interner;
 use ocp_summary_kernels::labels::{EnabledKeys, SetId};
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,7 +71,12 @@ impl VmLatest {
     }
 
     /// Keeps the rows [`Self::take`] noted that carry a `vm_kubevirt_io_name` label.
-    pub fn resolve(&mut self, labels: &LabelTable, enabled: &EnabledKeys, strings: &Interner) {
+    pub fn resolve(
+        &mut self,
+        labels: &LabelTable,
+        enabled: &EnabledKeys,
+        strings: &SharedInterner,
+    ) {
         let pending = std::mem::take(&mut self.pending);
         if let Some(key) = enabled.lookup(b"vm_kubevirt_io_name") {
             for &(day, set, node, cpu, mem) in &pending {
@@ -141,12 +146,12 @@ fn tie_break(a: &Candidate, b: &Candidate) -> Ordering {
 
 /// The pod/storage variant: each VM of [`VmLatest::latest`] with each of its PVCs, or one row
 /// with a NULL PVC.
-pub fn from_summary(latest: &VmLatest, table: &VmTable, strings: &Interner) -> Vec<VmRow> {
+pub fn from_summary(latest: &VmLatest, table: &VmTable, strings: &SharedInterner) -> Vec<VmRow> {
     join_pvcs(latest.latest(), table, strings)
 }
 
 /// Each VM row with each of its PVCs, or one row with a NULL PVC (the LEFT JOIN).
-pub fn join_pvcs(latest: Vec<Candidate>, table: &VmTable, strings: &Interner) -> Vec<VmRow> {
+pub fn join_pvcs(latest: Vec<Candidate>, table: &VmTable, strings: &SharedInterner) -> Vec<VmRow> {
     let pvcs = table.pvcs_by_vm(strings);
     let mut out = Vec::new();
     for (vm, node, cpu, mem) in latest {
@@ -168,7 +173,7 @@ pub fn join_pvcs(latest: Vec<Candidate>, table: &VmTable, strings: &Interner) ->
 }
 
 /// The VM-report variant.
-pub fn from_report(table: &VmTable, strings: &Interner) -> Vec<VmRow> {
+pub fn from_report(table: &VmTable, strings: &SharedInterner) -> Vec<VmRow> {
     let report = &table.report;
     let mut pvcs: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for &(vm, pvc) in &report.pvcs {

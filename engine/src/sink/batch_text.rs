@@ -5,6 +5,7 @@ use crate::plan::RowConstants;
 use crate::render::{text, RenderContext};
 use crate::rows::SummaryRow;
 use ocp_summary_kernels::intern::Interner;
+use ocp_summary_kernels::shared_intern::SharedInterner;
 use std::sync::Arc;
 
 /// The previous batch's label sets as CSV fields, by the run's set id. Only one batch's sets are
@@ -64,7 +65,7 @@ impl BatchText {
     /// Copies the strings and label sets `rows` use and renumbers the rows' ids to them.
     pub fn capture(
         rows: &mut [SummaryRow],
-        strings: &Interner,
+        strings: &SharedInterner,
         label_json: &[Arc<[u8]>],
     ) -> BatchText {
         let mut text = BatchText {
@@ -166,7 +167,7 @@ mod tests {
 
     #[test]
     fn capture_renumbers_ids_to_the_batchs_own_text() {
-        let mut strings = Interner::new();
+        let strings = SharedInterner::new();
         let unused = strings.intern(b"unused");
         let ns = strings.intern(b"ns,1");
         let json: Vec<Arc<[u8]>> = vec![
@@ -205,7 +206,7 @@ mod tests {
     /// next batch adds is quoted afresh.
     #[test]
     fn quoted_sets_carry_over_to_the_next_batch_by_run_id() {
-        let strings = Interner::new();
+        let strings = SharedInterner::new();
         let json: Vec<Arc<[u8]>> = [&br#"{}"#[..], br#"{"a":"1"}"#, br#"{"b":"2"}"#]
             .into_iter()
             .map(Into::into)

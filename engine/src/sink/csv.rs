@@ -438,8 +438,8 @@ mod tests {
     fn lines_match_the_plain_field_functions() {
         use crate::rows::DataSource;
         use crate::sink::BatchText;
-        use ocp_summary_kernels::intern::Interner;
-        let mut strings = Interner::new();
+        use ocp_summary_kernels::shared_intern::SharedInterner;
+        let strings = SharedInterner::new();
         let names: Vec<u32> = [
             &b"ns1"[..],
             b"a,b",
@@ -490,9 +490,14 @@ mod tests {
     }
 
     /// `n` rows over a few days and names, with their strings and label JSON.
-    fn sample_rows(n: usize) -> (Vec<SummaryRow>, ocp_summary_kernels::intern::Interner) {
+    fn sample_rows(
+        n: usize,
+    ) -> (
+        Vec<SummaryRow>,
+        ocp_summary_kernels::shared_intern::SharedInterner,
+    ) {
         use crate::rows::DataSource;
-        let mut strings = ocp_summary_kernels::intern::Interner::new();
+        let strings = ocp_summary_kernels::shared_intern::SharedInterner::new();
         let names: Vec<u32> = (0..7)
             .map(|i| strings.intern(format!("name-{i}").as_bytes()))
             .collect();

@@ -78,13 +78,13 @@ fn reference_role(node: &str, rid: Option<&str>) -> Option<String> {
 }
 
 struct Fixture {
-    strings: Interner,
+    strings: SharedInterner,
     special: [u32; 4],
     lookup: RoleLookup,
 }
 
 fn fixture(extra: &[&str]) -> Fixture {
-    let mut strings = Interner::new();
+    let strings = SharedInterner::new();
     for s in [
         "n1",
         "n2",
@@ -102,7 +102,7 @@ fn fixture(extra: &[&str]) -> Fixture {
     {
         strings.intern(s.as_bytes());
     }
-    let special = intern_namespaces(&mut strings);
+    let special = intern_namespaces(&strings);
     let derived: Vec<(u32, u32, String)> = DERIVED
         .iter()
         .map(|(n, r, role)| {
