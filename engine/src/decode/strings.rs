@@ -1,7 +1,7 @@
 //! BYTE_ARRAY columns as interned ids.
 //!
-//! A dictionary page is interned once (one lock per page) into a table from local dictionary id to
-//! global id; data pages then only map small integers. Label columns go one step further: the table
+//! A dictionary page is interned once (with no lock unless it adds strings) into a table from
+//! local dictionary id to global id; data pages then only map small integers. Label columns go one step further: the table
 //! maps straight to label-set ids, so JSON is parsed once per distinct string for the whole run.
 //! PLAIN pages (pyarrow's fallback when a dictionary grows too big), DELTA_LENGTH_BYTE_ARRAY and
 //! DELTA_BYTE_ARRAY pages (Spark, DuckDB, the parquet crate's V2 writer) intern value by value.
