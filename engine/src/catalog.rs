@@ -335,20 +335,10 @@ impl Catalog {
         self.strings.lookup(s)
     }
 
-    /// Runs `f` with the label table locked: for resolving label sets while the strings are read
-    /// through [`Self::strings`].
+    /// Runs `f` with the label table locked (the strings need no lock: [`Self::strings`]).
     pub fn with_labels<T>(&self, f: impl FnOnce(&mut LabelTable, &EnabledKeys) -> T) -> T {
         let mut labels = self.labels.lock().expect("label table poisoned");
         f(&mut labels, &self.enabled)
-    }
-
-    /// Runs `f` with the label table locked and the strings at hand.
-    pub fn with_tables<T>(
-        &self,
-        f: impl FnOnce(&SharedInterner, &mut LabelTable, &EnabledKeys) -> T,
-    ) -> T {
-        let mut labels = self.labels.lock().expect("label table poisoned");
-        f(&self.strings, &mut labels, &self.enabled)
     }
 
     /// Distinct label texts read straight to label sets ([`TextTable::LabelTexts`]).
@@ -448,7 +438,7 @@ mod tests {
     fn label_texts_stay_out_of_the_strings_and_resolve_apart_from_them() {
         let cat = catalog(&["app"]);
         let global = intern(&cat, &[r#"{"app":"g"}"#]);
-        let strings_before = cat.with_tables(|s, _, _| s.len());
+        let strings_before = cat.strings().len();
         let mut texts = Vec::new();
         cat.intern_label_texts::<KernelError>(&mut texts, |push| {
             push(br#"{"app":"g"}"#);
@@ -482,7 +472,7 @@ mod tests {
             "the same text gives the same set from either table"
         );
         assert_eq!(t_again[0], t[1]);
-        cat.with_tables(|_, labels, _| assert_eq!(labels.parses, 3));
+        cat.with_labels(|labels, _| assert_eq!(labels.parses, 3));
     }
 
     /// Runs `work` on another thread while this one holds the label table, and says whether it
@@ -555,7 +545,7 @@ mod tests {
                 .expect("valid labels");
             assert_eq!(ids[0], ids[1]);
         }
-        cat.with_tables(|_, labels, _| assert_eq!(labels.parses, 4));
+        cat.with_labels(|labels, _| assert_eq!(labels.parses, 4));
     }
 
     #[test]
@@ -587,6 +577,6 @@ mod tests {
             resolved.1.join().expect("worker finished");
         });
         assert_ne!(ids[0], NULL_SET);
-        cat.with_tables(|_, labels, _| assert_eq!(labels.parses, 1));
+        cat.with_labels(|labels, _| assert_eq!(labels.parses, 1));
     }
 }

@@ -109,12 +109,13 @@ pub fn cluster_info(plan: &Plan, queries: &[ClusterQuery]) -> Result<ClusterInfo
         })?;
     }
 
-    Ok(catalog.with_tables(|strings, _, _| ClusterInfo {
+    let strings = catalog.strings();
+    Ok(ClusterInfo {
         nodes: wants(ClusterQuery::Nodes).then(|| table.nodes(strings)),
         pvcs: wants(ClusterQuery::Pvcs).then(|| table.pvcs(strings)),
         projects: wants(ClusterQuery::Projects).then(|| table.projects(strings)),
         timestamps: wants(ClusterQuery::Timestamps).then_some((table.min_ts, table.max_ts)),
-    }))
+    })
 }
 
 /// Reads small tables row group after row group on the calling thread, for the drivers that answer

@@ -90,10 +90,8 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
         None => EnabledKeys::new(std::iter::empty::<&[u8]>()),
     };
     let catalog = Catalog::new(enabled).with_label_memo(plan.switches.label_memo);
-    let special = catalog.with_tables(|strings, _, _| {
-        intern_roles(strings, &lookups.node_roles);
-        unallocated::intern_namespaces(strings)
-    });
+    intern_roles(catalog.strings(), &lookups.node_roles);
+    let special = unallocated::intern_namespaces(catalog.strings());
     let ms = plan.scope.millis_range();
 
     let inputs = report.stage("plan", || scan_inputs(store.as_ref(), &footers, plan))?;
@@ -207,12 +205,9 @@ fn run_plan_with(plan: &Plan, lookups: &Lookups, summary: Summary) -> Result<Run
     report.retries = store.retries() + sink_summary.retries;
     report.rows_out = sink_summary.rows;
     report.bytes_out = sink_summary.bytes;
-    (
-        report.distinct_strings,
-        report.label_sets,
-        report.label_parses,
-    ) = catalog.with_tables(|strings, labels, _| (strings.len(), labels.sets.len(), labels.parses));
-    report.distinct_strings += catalog.label_text_count();
+    (report.label_sets, report.label_parses) =
+        catalog.with_labels(|labels, _| (labels.sets.len(), labels.parses));
+    report.distinct_strings = catalog.strings().len() + catalog.label_text_count();
     report.switches = switch_names(plan);
     if summary == Summary::Stderr {
         eprint!("{}", report.text());
@@ -311,16 +306,18 @@ fn stream_days(
     sink: &mut (dyn RowSink + Send),
 ) -> Result<(Aggregates, BatchTimes), Error> {
     let (plan, catalog) = (pass.plan, pass.catalog);
+    // Read without a lock, so building a batch leaves the table to the workers.
+    let strings = catalog.strings();
     let agg = pass.execute(dims, 0, Aggregates::default(), &mut |_, _| Ok(()))?;
     let gpu_written = match plan.rows.gpu_summary {
         true => write_gpu_summary(pass, &agg, sink)?,
         false => None,
     };
     let tables_written = match plan.rows.cluster_tables {
-        true => sink.write_cluster_tables(&catalog.with_tables(|s, _, _| agg.cluster.rows(s)))?,
+        true => sink.write_cluster_tables(&agg.cluster.rows(strings))?,
         false => None,
     };
-    let roles = catalog.with_tables(|strings, _, _| match &tables_written {
+    let roles = match &tables_written {
         // Koku's summary reads its roles back from `reporting_ocp_nodes` after
         // `populate_node_table`: the table as written, unless flags name the roles.
         Some(w) if plan.lookups.node_roles.is_none() => {
@@ -334,15 +331,13 @@ fn stream_days(
             };
             RoleLookup::new(&pass.lookups.node_roles, &derived, strings)
         }
-    });
+    };
     let mut builder = BatchBuilder::new(plan.rows, &pass.lookups.cost_categories, roles, special);
     let by_summary = pass.inputs.iter().any(|ri| ri.role == Role::VmPodLabels);
     let mut vm_latest = by_summary.then(VmLatest::default);
     let (tx, rx) = crossbeam_channel::bounded::<(Vec<SummaryRow>, BatchText)>(1);
     // Written batches' row vectors, back to this thread for the next batches.
     let (spare_tx, spare_rx) = crossbeam_channel::bounded::<Vec<SummaryRow>>(2);
-    // Read without a lock, so building a batch leaves the table to the workers.
-    let strings = catalog.strings();
     let memory_limit = plan.limits.memory_limit;
     let (merged, written) = std::thread::scope(|s| {
         let writer = s.spawn(move || write_batches(&plan.constants, rx, spare_tx, sink));
@@ -413,9 +408,8 @@ fn write_gpu_summary(
     if !has_gpu_files {
         return Ok(None);
     }
-    let rows = pass.catalog.with_tables(|strings, _, _| {
-        crate::rows::gpu::gpu_rows(&agg.gpu, &pass.lookups.cost_categories, strings)
-    });
+    let strings = pass.catalog.strings();
+    let rows = crate::rows::gpu::gpu_rows(&agg.gpu, &pass.lookups.cost_categories, strings);
     if let Some(written) = sink.write_gpu_summary(&rows)? {
         return Ok(Some(match written {
             GpuWritten::Rows(n) => format!("gpu summary: {n} rows into {}", sink::gpu::TABLE),
@@ -448,10 +442,11 @@ fn write_vm_rows(
     if !by_report && latest.is_none() {
         return Ok(None);
     }
-    let rows = pass.catalog.with_tables(|strings, _, _| match latest {
+    let strings = pass.catalog.strings();
+    let rows = match latest {
         Some(latest) => crate::rows::vm::from_summary(latest, &agg.vm, strings),
         None => crate::rows::vm::from_report(&agg.vm, strings),
-    });
+    };
     let Some(path) = sibling_path(&pass.plan.output, "vm_tmp") else {
         return Ok(None);
     };

@@ -450,9 +450,7 @@ fn intern_in(catalog: &Catalog, table: TextTable, s: &str) -> u32 {
 
 /// The text of a string id; `NULL_ID` → `None`.
 pub fn text(catalog: &Catalog, id: u32) -> Option<String> {
-    (id != NULL_ID).then(|| {
-        catalog.with_tables(|s, _, _| String::from_utf8(s.get(id).to_vec()).expect("utf-8"))
-    })
+    (id != NULL_ID).then(|| String::from_utf8(catalog.strings().get(id).to_vec()).expect("utf-8"))
 }
 
 /// The label set id of label JSON `json` (`None` = NULL text), through the decoder's path.

@@ -66,8 +66,7 @@ pub fn populate_gpu_summary(plan: &Plan, lookups: &Lookups) -> Result<Option<Gpu
     reader.for_each(Table::GPU_DAILY, gpu::COLUMNS, &ms, |data| {
         table.merge(gpu::run(data, &ms, &catalog), &catalog)
     })?;
-    let rows =
-        catalog.with_tables(|strings, _, _| gpu_rows(&table, &lookups.cost_categories, strings));
+    let rows = gpu_rows(&table, &lookups.cost_categories, catalog.strings());
     let target = db(plan)?;
     let mut client = target.connect()?;
     let target = &target;
@@ -131,7 +130,7 @@ pub fn populate_vm_tmp_table(plan: &Plan, table: &str) -> Result<u64, Error> {
             report.add(data, &catalog);
             vm_table.report.merge(report);
         })?;
-        catalog.with_tables(|strings, _, _| from_report(&vm_table, strings))
+        from_report(&vm_table, catalog.strings())
     } else {
         reader.for_each(Table::POD_DAILY, vm::POD_COLUMNS, &month, |data| {
             if let vm::VmPartial::PodLabels(p) = vm::pod_labels(data) {
@@ -144,7 +143,7 @@ pub fn populate_vm_tmp_table(plan: &Plan, table: &str) -> Result<u64, Error> {
             }
         })?;
         let latest = latest_from_summary(&target, plan)?;
-        catalog.with_tables(|strings, _, _| join_pvcs(one_per_vm(latest), &vm_table, strings))
+        join_pvcs(one_per_vm(latest), &vm_table, catalog.strings())
     };
     insert_vm_rows(&target, table, &rows)
 }

@@ -271,7 +271,7 @@ fn intern_failed(limit: u32) -> ! {
 
 /// Reference interner for the tests: a `HashMap` and a `Vec`, nothing clever.
 #[cfg(test)]
-mod naive {
+pub(crate) mod naive {
     use std::collections::HashMap;
     use std::hash::Hash;
 

@@ -174,20 +174,20 @@ impl Usage {
         if wants.pod_vm_hours {
             let mut vm_of: HashMap<u32, Option<String>> = HashMap::new();
             reader.for_each(Table::POD_HOURLY, POD_COLUMNS, &month, |data| {
-                catalog.with_tables(|strings, _, _| usage.add_pod_hours(data, strings, &mut vm_of))
+                usage.add_pod_hours(data, catalog.strings(), &mut vm_of)
             })?;
         }
         if wants.vm_table {
             reader.for_each(Table::VM_HOURLY, VM_HOURLY_COLUMNS, &month, |data| {
-                catalog.with_tables(|strings, _, _| usage.add_vm_hourly(data, strings))
+                usage.add_vm_hourly(data, catalog.strings())
             })?;
             reader.for_each(Table::VM_DAILY, VM_DAILY_COLUMNS, &month, |data| {
-                catalog.with_tables(|strings, _, _| usage.add_vm_daily(data, strings))
+                usage.add_vm_daily(data, catalog.strings())
             })?;
         }
         if wants.gpu_table {
             reader.for_each(Table::GPU_DAILY, GPU_COLUMNS, &month, |data| {
-                catalog.with_tables(|strings, _, _| usage.add_gpu(data, strings))
+                usage.add_gpu(data, catalog.strings())
             })?;
         }
         if wants.gpu_nodes {
@@ -196,7 +196,7 @@ impl Usage {
                 Table::NODE_LABELS_HOURLY,
                 NODE_LABEL_COLUMNS,
                 &month,
-                |data| catalog.with_tables(|strings, _, _| usage.add_gpu_nodes(data, strings)),
+                |data| usage.add_gpu_nodes(data, catalog.strings()),
             )?;
         }
         if wants.namespaces {
@@ -204,7 +204,7 @@ impl Usage {
                 Table::NAMESPACE_LABELS_DAILY,
                 NAMESPACE_COLUMNS,
                 &month,
-                |data| catalog.with_tables(|strings, _, _| usage.add_namespaces(data, strings)),
+                |data| usage.add_namespaces(data, catalog.strings()),
             )?;
         }
         Ok(usage)

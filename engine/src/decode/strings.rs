@@ -1,8 +1,9 @@
 //! BYTE_ARRAY columns as interned ids.
 //!
 //! A dictionary page is interned once (with no lock unless it adds strings) into a table from
-//! local dictionary id to global id; data pages then only map small integers. Label columns go one step further: the table
-//! maps straight to label-set ids, so JSON is parsed once per distinct string for the whole run.
+//! local dictionary id to global id; data pages then only map small integers. Label columns go
+//! one step further: the table maps straight to label-set ids, so JSON is parsed once per
+//! distinct string for the whole run.
 //! PLAIN pages (pyarrow's fallback when a dictionary grows too big), DELTA_LENGTH_BYTE_ARRAY and
 //! DELTA_BYTE_ARRAY pages (Spark, DuckDB, the parquet crate's V2 writer) intern value by value.
 
@@ -220,11 +221,11 @@ mod tests {
     }
 
     fn strings_len(cat: &Catalog) -> usize {
-        cat.with_tables(|s, _, _| s.len())
+        cat.strings().len()
     }
 
     fn parses(cat: &Catalog) -> usize {
-        cat.with_tables(|_, l, _| l.parses)
+        cat.with_labels(|l, _| l.parses)
     }
 
     fn texts(cat: &Catalog, ids: &[u32]) -> Vec<Option<String>> {
@@ -482,7 +483,7 @@ mod tests {
         let parsed_before = parses(&cat);
         let ids = decode(&cat, StringMode::Labels, pages()).expect("decodes");
         assert_eq!(ids.len(), rows.len());
-        cat.with_tables(|_, labels, keys| {
+        cat.with_labels(|labels, keys| {
             for (i, (&id, json)) in ids.iter().zip(rows).enumerate() {
                 assert_eq!(
                     label_map(labels, keys, id),

@@ -146,7 +146,7 @@ pub(super) fn for_each_file(
                     plans[i].resolved.request.name.to_string()
                 })
             })?;
-            catalog.with_tables(|strings, _, _| f(&data, strings));
+            f(&data, catalog.strings());
         }
     }
     Ok(())
@@ -264,44 +264,41 @@ pub fn read_ocp(plan: &Plan) -> Result<OcpDaily, Error> {
         catalog: &catalog,
     };
     let range = plan.scope.millis_range();
+    let strings = catalog.strings();
     let mut out = OcpDaily::default();
     reader.for_each(Table::POD_DAILY, POD_COLUMNS, &range, |data| {
-        catalog.with_tables(|strings, _, _| {
-            let c = &data.columns;
-            for i in 0..data.num_rows {
-                if !c[0].valid.get(i) || !range.contains(&c[0].i64s[i]) {
-                    continue;
-                }
-                out.pods.push((
-                    Day::of_millis(c[0].i64s[i]),
-                    text(strings, &c[1], i),
-                    text(strings, &c[2], i),
-                    text(strings, &c[3], i),
-                ));
+        let c = &data.columns;
+        for i in 0..data.num_rows {
+            if !c[0].valid.get(i) || !range.contains(&c[0].i64s[i]) {
+                continue;
             }
-        })
+            out.pods.push((
+                Day::of_millis(c[0].i64s[i]),
+                text(strings, &c[1], i),
+                text(strings, &c[2], i),
+                text(strings, &c[3], i),
+            ));
+        }
     })?;
     let mut handles: BTreeMap<DayKey, Option<String>> = BTreeMap::new();
     reader.for_each(Table::STORAGE_DAILY, STORAGE_COLUMNS, &range, |data| {
-        catalog.with_tables(|strings, _, _| {
-            let c = &data.columns;
-            for i in 0..data.num_rows {
-                if !c[0].valid.get(i) || !range.contains(&c[0].i64s[i]) {
-                    continue;
-                }
-                let day = Day::of_millis(c[0].i64s[i]);
-                let pv = text(strings, &c[3], i);
-                let csi = text(strings, &c[4], i);
-                let key = (
-                    day,
-                    text(strings, &c[1], i),
-                    text(strings, &c[2], i),
-                    pv.clone(),
-                );
-                super::sql::max_text(handles.entry(key).or_default(), csi.as_deref());
-                out.volumes.push((day, pv, csi));
+        let c = &data.columns;
+        for i in 0..data.num_rows {
+            if !c[0].valid.get(i) || !range.contains(&c[0].i64s[i]) {
+                continue;
             }
-        })
+            let day = Day::of_millis(c[0].i64s[i]);
+            let pv = text(strings, &c[3], i);
+            let csi = text(strings, &c[4], i);
+            let key = (
+                day,
+                text(strings, &c[1], i),
+                text(strings, &c[2], i),
+                pv.clone(),
+            );
+            super::sql::max_text(handles.entry(key).or_default(), csi.as_deref());
+            out.volumes.push((day, pv, csi));
+        }
     })?;
     out.pods.sort();
     out.pods.dedup();

@@ -55,12 +55,12 @@ mod tests {
             .resolve_labels(TextTable::LabelTexts, &mut ids)
             .unwrap();
         let mut json = LabelJson::default();
-        catalog.with_tables(|_, labels, enabled| json.update(labels, enabled));
+        catalog.with_labels(|labels, enabled| json.update(labels, enabled));
         let text = |id: u32| String::from_utf8(json.as_slice()[id as usize].to_vec()).unwrap();
         assert_eq!(text(ids[0]), r#"{"app":"a","team":"b"}"#);
         assert_eq!(text(ids[1]), "{}");
         let before = json.as_slice().len();
-        catalog.with_tables(|_, labels, enabled| json.update(labels, enabled));
+        catalog.with_labels(|labels, enabled| json.update(labels, enabled));
         assert_eq!(json.as_slice().len(), before, "no set renders twice");
     }
 }

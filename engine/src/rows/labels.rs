@@ -158,7 +158,7 @@ mod tests {
     fn concat2_memoised_equals_plain_merge() {
         let cat = catalog(&["a", "b", "c", "d"]);
         let sets = sets(&cat);
-        cat.with_tables(|_, labels, keys| {
+        cat.with_labels(|labels, keys| {
             let mut memo = MergeMemo::default();
             for round in 0..2 {
                 for &x in &sets {
@@ -186,7 +186,7 @@ mod tests {
     fn concat3_memoised_equals_plain_merge() {
         let cat = catalog(&["a", "b", "c", "d"]);
         let sets = sets(&cat);
-        cat.with_tables(|_, labels, keys| {
+        cat.with_labels(|labels, keys| {
             let mut memo = MergeMemo::default();
             let empty = crate::test_util::LabelMap::new();
             for round in 0..2 {
@@ -224,7 +224,7 @@ mod tests {
     fn a_shared_merger_leaves_the_table_free_between_merges() {
         let cat = catalog(&["a", "b", "c", "d"]);
         let sets = sets(&cat);
-        let held = cat.with_tables(|_, labels, _| {
+        let held = cat.with_labels(|labels, _| {
             LabelMerger::new(labels, &mut MergeMemo::default()).concat3(sets[1], sets[2], sets[3])
         });
         let mut memo = MergeMemo::default();

@@ -1,43 +1,22 @@
 use super::*;
+use crate::intern::naive;
 use proptest::prelude::*;
 use std::collections::HashMap;
 use std::sync::Barrier;
 
-/// The plain reference: a `HashMap` and a `Vec`, ids in order of first sight, at most `limit`.
-#[derive(Default)]
-struct Naive {
-    ids: HashMap<Vec<u8>, u32>,
-    strings: Vec<Vec<u8>>,
-}
-
-impl Naive {
-    fn intern(&mut self, s: &[u8], limit: u32) -> Option<u32> {
-        if let Some(&id) = self.ids.get(s) {
-            return Some(id);
-        }
-        if self.strings.len() >= limit as usize {
-            return None;
-        }
-        let id = self.strings.len() as u32;
-        self.ids.insert(s.to_vec(), id);
-        self.strings.push(s.to_vec());
-        Some(id)
-    }
-}
-
 fn check_against_naive(limit: u32, strings: &[Vec<u8>]) -> Result<(), TestCaseError> {
     let fast = SharedInterner::with_limit(limit);
-    let mut slow = Naive::default();
+    let mut slow = naive::SliceInterner::with_limit(limit as usize);
     for s in strings {
         let got = fast.try_intern(s);
-        match slow.intern(s, limit) {
+        match slow.intern(s) {
             Some(id) => prop_assert_eq!(got, Ok(id)),
             None => prop_assert_eq!(got, Err(KernelError::TooManyDistinct { limit })),
         }
-        prop_assert_eq!(fast.len(), slow.strings.len());
+        prop_assert_eq!(fast.len(), slow.slices.len());
     }
     for (id, s) in fast.iter() {
-        prop_assert_eq!(s, &slow.strings[id as usize][..]);
+        prop_assert_eq!(s, &slow.slices[id as usize][..]);
         prop_assert_eq!(fast.lookup(s), Some(id));
     }
     for s in strings {
@@ -45,7 +24,7 @@ fn check_against_naive(limit: u32, strings: &[Vec<u8>]) -> Result<(), TestCaseEr
     }
     prop_assert_eq!(
         fast.bytes_used(),
-        slow.strings.iter().map(Vec::len).sum::<usize>()
+        slow.slices.iter().map(Vec::len).sum::<usize>()
     );
     Ok(())
 }

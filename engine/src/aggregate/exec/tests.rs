@@ -247,7 +247,7 @@ mod split {
     }
 
     fn roles(cat: &Catalog, agg: &Aggregates) -> Vec<(u32, u32, String)> {
-        cat.with_tables(|strings, _, _| agg.cluster.derived_roles(strings))
+        agg.cluster.derived_roles(cat.strings())
     }
 
     #[test]

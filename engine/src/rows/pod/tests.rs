@@ -310,7 +310,8 @@ fn pod_rows_match_the_sql_joins_and_formulas() {
         let (agg, daily) = aggregates(&cat, &input);
         let mut categories = CategoryMatcher::new(&input.categories);
         let mut memo = MergeMemo::default();
-        let got: BTreeMap<Key, SummaryRow> = cat.with_tables(|strings, labels, keys| {
+        let got: BTreeMap<Key, SummaryRow> = cat.with_labels(|labels, keys| {
+            let strings = cat.strings();
             let mut rows = {
                 let mut merger = LabelMerger::new(&mut *labels, &mut memo);
                 let rows = std::mem::take(&mut spare);

@@ -388,7 +388,8 @@ fn storage_rows_match_the_sql_joins_and_formulas() {
         let agg = aggregates(&cat, &input);
         let mut categories = CategoryMatcher::new(&input.categories);
         let mut memo = MergeMemo::default();
-        let got: BTreeMap<Visible, Vec<Values>> = cat.with_tables(|strings, labels, keys| {
+        let got: BTreeMap<Visible, Vec<Values>> = cat.with_labels(|labels, keys| {
+            let strings = cat.strings();
             let rows = {
                 let mut merger = LabelMerger::new(&mut *labels, &mut memo);
                 build(&agg, &mut categories, strings, &mut merger)
